@@ -1,0 +1,95 @@
+// `shoal serve`: reads flags and config file, starts the server, stops cleanly on SIGINT/SIGTERM.
+
+import { parseArgs } from 'node:util';
+import { mkdirSync } from 'node:fs';
+import { Config, settingSpecs } from '../commands/config.js';
+import { Logger, type LogLevel } from '../server/logger.js';
+import { ShoalServer } from '../server/server.js';
+import { applySettings, parseConfigFile, UsageError } from './config-file.js';
+
+export function serveHelp(): string {
+  const lines = [
+    'Usage: shoal serve [config-file] [--setting value ...]',
+    '',
+    'Starts a Shoal server. Every setting can be given as a flag (--port 7000), in a config',
+    'file of Redis-style "name value" lines (--config FILE or a first positional argument), or',
+    'at run time with CONFIG SET where Redis allows it. Flags override the file.',
+    '',
+    'Options:',
+    '  --config FILE            read settings from FILE',
+    '  --help                   show this help',
+    '',
+    'Settings (name, default, what it does):',
+  ];
+  for (const spec of settingSpecs) {
+    const status =
+      spec.status === 'planned' ? ' [accepted; not yet implemented]' : spec.status === 'inert' ? ' [accepted for compatibility]' : '';
+    const shown = spec.type === 'string' ? JSON.stringify(spec.defaultValue) : spec.defaultValue;
+    lines.push(`  --${spec.name.padEnd(28)} ${shown.padEnd(10)} ${spec.description}${status}`);
+  }
+  return lines.join('\n');
+}
+
+export function parseServeArguments(args: string[]): { config: Config; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean' },
+  };
+  for (const spec of settingSpecs) {
+    options[spec.name] = { type: 'string' };
+    for (const alias of spec.aliases ?? []) options[alias] = { type: 'string' };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const config = new Config();
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+  const file = (values.config as string | undefined) ?? positionals[0];
+  if (file !== undefined) applySettings(config, parseConfigFile(file), file);
+  const flags: [string, string][] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (name === 'config' || name === 'help' || typeof value !== 'string') continue;
+    flags.push([name, value]);
+  }
+  applySettings(config, flags, 'command line');
+  return { config, help: values.help === true };
+}
+
+export async function serve(args: string[]): Promise<number> {
+  const { config, help } = parseServeArguments(args);
+  if (help) {
+    process.stdout.write(`${serveHelp()}\n`);
+    return 0;
+  }
+  const logger = new Logger(config.get('loglevel') as LogLevel, config.get('logfile'));
+  for (const name of config.plannedInUse()) {
+    logger.warning(`setting '${name}' is accepted but not implemented yet; it has no effect`);
+  }
+  if (config.getBool('appendonly')) {
+    logger.warning('durability is not implemented yet: data is kept in memory only (see the durability issue)');
+  }
+  mkdirSync(config.get('dir'), { recursive: true });
+  const server = new ShoalServer({ config, logger });
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void server.close().then(resolve);
+    };
+    server.onShutdown = stop;
+    process.once('SIGINT', () => {
+      logger.warning('Received SIGINT scheduling shutdown...');
+      stop();
+    });
+    process.once('SIGTERM', () => {
+      logger.warning('Received SIGTERM scheduling shutdown...');
+      stop();
+    });
+  });
+  logger.notice(`Shoal ${process.env['npm_package_version'] ?? ''} starting, pid=${process.pid}`);
+  await server.listen();
+  await stopped;
+  return 0;
+}

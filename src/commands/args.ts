@@ -1,0 +1,60 @@
+// Parsing of command arguments with Redis's errors.
+
+import { parseDouble, parseInt64 } from '../util/numbers.js';
+import { Errors, fail } from './errors.js';
+
+/** Case-insensitive comparison of an argument with an upper-case keyword. */
+export function isWord(arg: string | undefined, upperKeyword: string): boolean {
+  return arg !== undefined && arg.length === upperKeyword.length && arg.toUpperCase() === upperKeyword;
+}
+
+/** An int64 argument as a number (safe range) or bigint, or ERR not an integer. */
+export function int64Arg(arg: string | undefined): number | bigint {
+  const value = arg === undefined ? undefined : parseInt64(arg);
+  if (value === undefined) fail(Errors.notInteger);
+  return value;
+}
+
+/** An integer argument that must fit a JavaScript safe integer (counts, offsets, times). */
+export function intArg(arg: string | undefined, message: string = Errors.notInteger): number {
+  const value = arg === undefined ? undefined : parseInt64(arg);
+  if (typeof value !== 'number') fail(message);
+  return value;
+}
+
+export function floatArg(arg: string | undefined, message: string = Errors.notFloat): number {
+  const value = arg === undefined ? undefined : parseDouble(arg);
+  if (value === undefined) fail(message);
+  return value;
+}
+
+/** Parses [MATCH pattern] [COUNT n] [TYPE t] style options of the SCAN family. */
+export interface ScanOptions {
+  pattern: string | undefined;
+  count: number;
+  type: string | undefined;
+}
+
+export function scanOptions(argv: string[], start: number, allowType: boolean): ScanOptions {
+  const options: ScanOptions = { pattern: undefined, count: 10, type: undefined };
+  for (let i = start; i < argv.length; i += 2) {
+    const word = argv[i];
+    const value = argv[i + 1];
+    if (value === undefined) fail(Errors.syntax);
+    if (isWord(word, 'MATCH')) options.pattern = value;
+    else if (isWord(word, 'COUNT')) {
+      options.count = intArg(value);
+      if (options.count < 1) fail(Errors.syntax);
+    } else if (allowType && isWord(word, 'TYPE')) options.type = value.toLowerCase();
+    else fail(Errors.syntax);
+  }
+  return options;
+}
+
+/** A SCAN cursor: an unsigned 64-bit decimal, as Redis parses it. */
+export function cursorArg(arg: string | undefined): string {
+  if (arg === undefined || !/^\d{1,20}$/.test(arg) || BigInt(arg) > 18446744073709551615n) {
+    fail('ERR invalid cursor');
+  }
+  return arg.replace(/^0+(?=\d)/, '');
+}

@@ -1,0 +1,69 @@
+// What a handler works with while it runs: the client, the reply writer, the time the command
+// started, and the engine, read directly and changed only through `emit`.
+
+import { Engine } from '../engine/engine.js';
+import type { Database } from '../engine/database.js';
+import { type Effect, Op } from '../engine/effects.js';
+import { isStringValue, type StringValue, type Value } from '../engine/values.js';
+import type { ClientState } from './client.js';
+import type { Config } from './config.js';
+import { Errors, ReplyError } from './errors.js';
+import type { Host } from './hooks.js';
+import type { Reply } from './reply.js';
+import type { Executor } from './executor.js';
+
+export class CommandContext {
+  client!: ClientState;
+  reply!: Reply;
+  /** Wall-clock time captured once for the whole command (and the whole transaction). */
+  nowMs = 0;
+  /** Effects emitted by the running command, logged as one entry when it ends. */
+  effects: Effect[] = [];
+  /** False on a node that must not decide expiry itself (a Raft follower): expired keys read as absent. */
+  mayExpire = true;
+  /** The dispatcher running this command (INFO and COMMAND read its table and counters). */
+  executor!: Executor;
+
+  constructor(
+    readonly engine: Engine,
+    readonly config: Config,
+    readonly host: Host,
+    readonly random: () => number,
+    /** Dispatches a nested command (MULTI/EXEC) through the normal checks. */
+    readonly execute: (argv: string[]) => void,
+  ) {}
+
+  get db(): Database {
+    return this.engine.database(this.client.db);
+  }
+
+  /** Applies an effect now and records it for the log. */
+  emit(effect: Effect): void {
+    this.engine.applyEffect(effect);
+    this.effects.push(effect);
+  }
+
+  /** The live value of a key in the client's database; an expired key is deleted (as an effect). */
+  lookup(key: string): Value | undefined {
+    return this.lookupIn(this.client.db, key);
+  }
+
+  lookupIn(dbIndex: number, key: string): Value | undefined {
+    const db = this.engine.database(dbIndex);
+    const value = db.keys.get(key);
+    if (value === undefined || !db.isExpired(key, this.nowMs)) return value;
+    if (this.mayExpire) this.emit([Op.Delete, dbIndex, key]);
+    return undefined;
+  }
+
+  /** A string value, undefined for a missing key, or a WRONGTYPE error. */
+  lookupString(key: string): StringValue | undefined {
+    const value = this.lookup(key);
+    if (value === undefined || isStringValue(value)) return value;
+    throw new ReplyError(Errors.wrongType);
+  }
+
+  exists(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+}

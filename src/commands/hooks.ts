@@ -1,0 +1,32 @@
+// What commands need from whoever hosts them (the TCP server, or the embedded handle), declared
+// here so this layer never imports the layers above it.
+
+import type { ClientState } from './client.js';
+
+/** INFO fields only the host knows, by section name. */
+export type InfoFields = Record<string, Record<string, string | number>>;
+
+export interface Host {
+  /** "server" (TCP) or "embedded"; INFO reports it. */
+  readonly mode: string;
+  readonly startedAtMs: number;
+  clients(): Iterable<ClientState>;
+  /** Closes a client after it has received its pending replies. */
+  closeClient(client: ClientState): void;
+  /** SHUTDOWN: stops the host after the current command's reply. */
+  shutdown(save: boolean | undefined): void;
+  /** Host-specific INFO fields (ports, connections, bytes), merged into INFO's sections. */
+  info(): InfoFields;
+}
+
+/** Where effects go after they are applied: the write-ahead log, or Raft, or nowhere. */
+export interface EffectSink {
+  /** An error message (e.g. MISCONF …) while writes must be refused, else undefined. */
+  writeRefusal(): string | undefined;
+  append(entry: import('../engine/effects.js').LogEntry): void;
+}
+
+export const discardEffects: EffectSink = {
+  writeRefusal: () => undefined,
+  append: () => undefined,
+};

@@ -1,0 +1,50 @@
+// Effects: the deterministic, self-contained changes that the command layer derives from a write
+// command and that the engine applies. Every change to the dataset is one of these. They are what
+// the write-ahead log stores and what Raft replicates, so the op codes below are append-only: never
+// renumber or reuse one (a golden test in test/engine pins them).
+
+export const Op = {
+  Set: 1,
+  Delete: 2,
+  ExpireAt: 3,
+  Persist: 4,
+  Rename: 5,
+  Copy: 6,
+  Move: 7,
+  SwapDb: 8,
+  FlushDb: 9,
+  FlushAll: 10,
+  Append: 11,
+  SetRange: 12,
+} as const;
+
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+/** Expiry argument of Op.Set: no expiry (clears any), or keep the key's current expiry. */
+export const ExpireNone = -1;
+export const ExpireKeep = -2;
+
+/** Every effect starts with its op code; the rest are strings (latin1, binary-safe) and numbers. */
+export type Effect =
+  | [op: typeof Op.Set, db: number, key: string, value: string | number, expireAtMs: number]
+  | [op: typeof Op.Delete, db: number, key: string]
+  | [op: typeof Op.ExpireAt, db: number, key: string, expireAtMs: number]
+  | [op: typeof Op.Persist, db: number, key: string]
+  | [op: typeof Op.Rename, db: number, source: string, destination: string]
+  | [op: typeof Op.Copy, sourceDb: number, source: string, destinationDb: number, destination: string]
+  | [op: typeof Op.Move, db: number, key: string, destinationDb: number]
+  | [op: typeof Op.SwapDb, db: number, otherDb: number]
+  | [op: typeof Op.FlushDb, db: number]
+  | [op: typeof Op.FlushAll]
+  | [op: typeof Op.Append, db: number, key: string, suffix: string]
+  | [op: typeof Op.SetRange, db: number, key: string, offset: number, value: string];
+
+/**
+ * One log entry: the effects of one command (or one MULTI/EXEC transaction), applied atomically,
+ * and the wall-clock time at which the command ran. Applying never reads a clock: anything that
+ * depends on time was resolved into absolute values before the entry was made.
+ */
+export interface LogEntry {
+  timeMs: number;
+  effects: Effect[];
+}

@@ -1,0 +1,196 @@
+// The engine: all databases and the one place where the dataset changes. `apply` takes a log entry
+// (the effects of one command or transaction) and applies it; it never reads a clock or a random
+// source, so the same entries give the same dataset on replay, on a follower and in a simulator.
+
+import { assert } from './assert.js';
+import { Database } from './database.js';
+import { ScanCursors } from './scan.js';
+import { type Effect, ExpireKeep, ExpireNone, type LogEntry, Op } from './effects.js';
+import { cloneValue, isStringValue, stringText, type Value } from './values.js';
+import { canonicalSafeInteger } from '../util/numbers.js';
+
+/** Told about every key about to change, so WATCH and copy-on-write snapshots can react. */
+export interface KeyspaceObserver {
+  /** `key` in database `db` is about to be changed or deleted. */
+  keyWillChange(db: number, key: string): void;
+  /** Every key of database `db` is about to be deleted, or the database swapped. */
+  databaseWillChange(db: number): void;
+}
+
+export class Engine {
+  readonly databases: Database[];
+  /** Count of key changes since start (Redis's `dirty`), for save rules and INFO. */
+  changes = 0;
+  observer: KeyspaceObserver | undefined;
+  /** Live SCAN cursors over this engine's keyspaces (read-side state, never logged). */
+  readonly scanCursors = new ScanCursors();
+
+  constructor(databaseCount = 16) {
+    assert(databaseCount >= 1, 'at least one database');
+    this.databases = Array.from({ length: databaseCount }, (_, index) => new Database(index));
+  }
+
+  database(index: number): Database {
+    const db = this.databases[index];
+    assert(db !== undefined, `database ${index} exists`);
+    return db;
+  }
+
+  apply(entry: LogEntry): void {
+    for (const effect of entry.effects) this.applyEffect(effect);
+  }
+
+  applyEffect(effect: Effect): void {
+    switch (effect[0]) {
+      case Op.Set:
+        return this.set(effect[1], effect[2], effect[3], effect[4]);
+      case Op.Delete:
+        this.delete(effect[1], effect[2]);
+        return;
+      case Op.ExpireAt:
+        return this.expireAt(effect[1], effect[2], effect[3]);
+      case Op.Persist:
+        return this.persist(effect[1], effect[2]);
+      case Op.Rename:
+        return this.rename(effect[1], effect[2], effect[3]);
+      case Op.Copy:
+        return this.copy(effect[1], effect[2], effect[3], effect[4]);
+      case Op.Move:
+        return this.move(effect[1], effect[2], effect[3]);
+      case Op.SwapDb:
+        return this.swapDatabases(effect[1], effect[2]);
+      case Op.FlushDb:
+        return this.flush(effect[1]);
+      case Op.FlushAll:
+        for (const db of this.databases) this.flush(db.index);
+        return;
+      case Op.Append:
+        return this.append(effect[1], effect[2], effect[3]);
+      case Op.SetRange:
+        return this.setRange(effect[1], effect[2], effect[3], effect[4]);
+      default:
+        assert(false, `known effect op ${String((effect as unknown[])[0])}`);
+    }
+  }
+
+  private willChange(db: number, key: string): void {
+    this.changes++;
+    this.observer?.keyWillChange(db, key);
+  }
+
+  private set(dbIndex: number, key: string, value: string | number, expireAtMs: number): void {
+    const db = this.database(dbIndex);
+    this.willChange(dbIndex, key);
+    db.keys.set(key, typeof value === 'string' ? (canonicalSafeInteger(value) ?? value) : value);
+    if (expireAtMs === ExpireNone) {
+      if (db.expires.size > 0) db.expires.delete(key);
+    } else if (expireAtMs !== ExpireKeep) {
+      db.expires.set(key, expireAtMs);
+    }
+  }
+
+  /** Writes a value produced by the engine itself (collections), keeping any expiry. */
+  putValue(dbIndex: number, key: string, value: Value): void {
+    const db = this.database(dbIndex);
+    this.willChange(dbIndex, key);
+    db.keys.set(key, value);
+  }
+
+  delete(dbIndex: number, key: string): boolean {
+    const db = this.database(dbIndex);
+    if (!db.keys.has(key)) return false;
+    this.willChange(dbIndex, key);
+    db.keys.delete(key);
+    if (db.expires.size > 0) db.expires.delete(key);
+    return true;
+  }
+
+  private expireAt(dbIndex: number, key: string, expireAtMs: number): void {
+    const db = this.database(dbIndex);
+    assert(db.keys.has(key), 'EXPIREAT effect on an existing key');
+    this.willChange(dbIndex, key);
+    db.expires.set(key, expireAtMs);
+  }
+
+  private persist(dbIndex: number, key: string): void {
+    const db = this.database(dbIndex);
+    this.willChange(dbIndex, key);
+    db.expires.delete(key);
+  }
+
+  private rename(dbIndex: number, source: string, destination: string): void {
+    const db = this.database(dbIndex);
+    const value = db.keys.get(source);
+    assert(value !== undefined, 'RENAME effect on an existing key');
+    const expireAtMs = db.expires.get(source);
+    this.delete(dbIndex, source);
+    this.delete(dbIndex, destination);
+    this.willChange(dbIndex, destination);
+    db.keys.set(destination, value);
+    if (expireAtMs !== undefined) db.expires.set(destination, expireAtMs);
+  }
+
+  private copy(sourceDb: number, source: string, destinationDb: number, destination: string): void {
+    const from = this.database(sourceDb);
+    const value = from.keys.get(source);
+    assert(value !== undefined, 'COPY effect on an existing key');
+    const expireAtMs = from.expires.get(source);
+    this.delete(destinationDb, destination);
+    const to = this.database(destinationDb);
+    this.willChange(destinationDb, destination);
+    to.keys.set(destination, cloneValue(value));
+    if (expireAtMs !== undefined) to.expires.set(destination, expireAtMs);
+  }
+
+  private move(dbIndex: number, key: string, destinationDb: number): void {
+    const from = this.database(dbIndex);
+    const value = from.keys.get(key);
+    assert(value !== undefined, 'MOVE effect on an existing key');
+    const to = this.database(destinationDb);
+    assert(!to.keys.has(key), 'MOVE effect to a free key');
+    const expireAtMs = from.expires.get(key);
+    this.delete(dbIndex, key);
+    this.willChange(destinationDb, key);
+    to.keys.set(key, value);
+    if (expireAtMs !== undefined) to.expires.set(key, expireAtMs);
+  }
+
+  private swapDatabases(a: number, b: number): void {
+    const first = this.database(a);
+    const second = this.database(b);
+    this.observer?.databaseWillChange(a);
+    this.observer?.databaseWillChange(b);
+    this.changes++;
+    this.databases[a] = second;
+    this.databases[b] = first;
+    second.index = a;
+    first.index = b;
+  }
+
+  private flush(dbIndex: number): void {
+    const db = this.database(dbIndex);
+    this.observer?.databaseWillChange(dbIndex);
+    this.changes += db.size;
+    db.clear();
+  }
+
+  private append(dbIndex: number, key: string, suffix: string): void {
+    const db = this.database(dbIndex);
+    const current = db.keys.get(key);
+    assert(current === undefined || isStringValue(current), 'APPEND effect on a string');
+    this.willChange(dbIndex, key);
+    const text = current === undefined ? suffix : stringText(current) + suffix;
+    db.keys.set(key, canonicalSafeInteger(text) ?? text);
+  }
+
+  private setRange(dbIndex: number, key: string, offset: number, value: string): void {
+    const db = this.database(dbIndex);
+    const current = db.keys.get(key);
+    assert(current === undefined || isStringValue(current), 'SETRANGE effect on a string');
+    this.willChange(dbIndex, key);
+    let text = current === undefined ? '' : stringText(current);
+    if (text.length < offset) text += '\0'.repeat(offset - text.length);
+    text = text.slice(0, offset) + value + text.slice(offset + value.length);
+    db.keys.set(key, canonicalSafeInteger(text) ?? text);
+  }
+}

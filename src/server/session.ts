@@ -1,0 +1,105 @@
+// One client connection: parses requests from the socket, runs every complete command of one
+// read synchronously, and writes all their replies with one socket write. Pauses reading while
+// the kernel will not take more output, so a client that does not read cannot grow our memory.
+
+import type { Socket } from 'node:net';
+import { ClientState } from '../commands/client.js';
+import type { Executor } from '../commands/executor.js';
+import { InvariantError } from '../engine/assert.js';
+import { ReplyEncoder } from '../resp/encoder.js';
+import { ProtocolError, RequestParser } from '../resp/parser.js';
+import type { Logger } from './logger.js';
+
+export interface SessionEvents {
+  closed(session: Session): void;
+}
+
+export class Session {
+  readonly parser: RequestParser;
+  readonly encoder = new ReplyEncoder();
+  private executing = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly client: ClientState,
+    private readonly executor: Executor,
+    private readonly logger: Logger,
+    private readonly events: SessionEvents,
+  ) {
+    this.parser = new RequestParser(requestLimits(executor));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.destroy());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const client = this.client;
+    const encoder = this.encoder;
+    const nowMs = Date.now();
+    this.executing = true;
+    try {
+      this.parser.feed(chunk);
+      for (let argv = this.parser.next(); argv !== null; argv = this.parser.next()) {
+        const mark = encoder.mark();
+        try {
+          this.executor.execute(client, argv, encoder, nowMs);
+        } catch (error) {
+          if (error instanceof InvariantError) throw error;
+          // A bug in one handler: answer that command with an error and keep serving.
+          encoder.rewind(mark);
+          encoder.error(`ERR internal error: ${(error as Error).message}`);
+          this.logger.warning(`internal error in '${argv[0] ?? ''}': ${(error as Error).stack ?? ''}`);
+        }
+        if (client.closeAfterReply) break;
+      }
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      encoder.error(`ERR ${error.message}`);
+      client.closeAfterReply = true;
+      this.logger.verbose(`protocol error from client id=${client.id}: ${error.message}`);
+    } finally {
+      this.executing = false;
+    }
+    this.flush();
+  }
+
+  /** Writes pending replies; closes the connection if the client is marked to close. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.encoder.length > 0) {
+      const accepted = this.socket.write(this.encoder.take());
+      if (!accepted) this.socket.pause();
+    }
+    if (this.client.closeAfterReply) {
+      this.closed = true;
+      this.socket.end();
+      this.events.closed(this);
+    }
+  }
+
+  /** Closes after pending replies (CLIENT KILL, SHUTDOWN); immediate when not mid-command. */
+  close(): void {
+    this.client.closeAfterReply = true;
+    if (!this.executing) this.flush();
+  }
+
+  destroy(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+    if (this.closed) return;
+    this.closed = true;
+    this.events.closed(this);
+  }
+}
+
+function requestLimits(executor: Executor) {
+  return {
+    maxBulkBytes: executor.config.getNumber('proto-max-bulk-len'),
+    maxQueryBufferBytes: executor.config.getNumber('client-query-buffer-limit'),
+  };
+}
+
+export { ClientState };
