@@ -200,7 +200,8 @@ export class ReplyEncoder implements ReplyWriter {
   }
 
   map(pairs: number): void {
-    if (this.protocol === 3) this.header(37, pairs); // '%'
+    if (this.protocol === 3)
+      this.header(37, pairs); // '%'
     else this.header(42, pairs * 2);
   }
 
@@ -214,12 +215,14 @@ export class ReplyEncoder implements ReplyWriter {
 
   double(d: number): void {
     const text = formatDouble(d);
-    if (this.protocol === 3) this.line(44, text); // ','
+    if (this.protocol === 3)
+      this.line(44, text); // ','
     else this.bulk(text);
   }
 
   bool(b: boolean): void {
-    if (this.protocol === 3) this.line(35, b ? 't' : 'f'); // '#'
+    if (this.protocol === 3)
+      this.line(35, b ? 't' : 'f'); // '#'
     else this.raw(b ? sharedReplies.one : sharedReplies.zero);
   }
 
@@ -228,7 +231,8 @@ export class ReplyEncoder implements ReplyWriter {
       this.bulk(text);
       return;
     }
-    if (format.length !== 3) throw new RangeError(`verbatim: format must be 3 bytes, got ${format}`);
+    if (format.length !== 3)
+      throw new RangeError(`verbatim: format must be 3 bytes, got ${format}`);
     this.header(61, text.length + 4); // '='
     this.reserve(text.length + 6);
     const position = this.position + this.slab.latin1Write(format + ':' + text, this.position);
@@ -238,7 +242,8 @@ export class ReplyEncoder implements ReplyWriter {
   }
 
   bigNumber(digits: string): void {
-    if (this.protocol === 3) this.line(40, digits); // '('
+    if (this.protocol === 3)
+      this.line(40, digits); // '('
     else this.bulk(digits);
   }
 

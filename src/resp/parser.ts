@@ -78,7 +78,7 @@ export class RequestParser {
   private queuedBytes = 0;
 
   private state = STATE_COMMAND_START;
-  // Invariant: arguments is non-empty-capable only in STATE_BULK_HEADER and STATE_BULK_DATA.
+  // The command being read. Invariant: arguments is empty outside STATE_BULK_HEADER and STATE_BULK_DATA.
   private arguments: string[] = [];
   private argumentsRemaining = 0;
   private argumentsBytes = 0;
@@ -139,30 +139,25 @@ export class RequestParser {
   next(): string[] | null {
     if (this.failure !== null) throw this.failure;
     for (;;) {
-      if (this.position >= this.chunk.length && !this.nextChunk()) {
-        if (this.bufferedBytes > this.limits.maxQueryBufferBytes) {
-          this.fail(protocolErrors.queryBufferLimit);
-        }
-        return null;
-      }
+      if (this.position >= this.chunk.length && !this.nextChunk()) return null;
       switch (this.state) {
         case STATE_COMMAND_START:
-          this.state = this.chunk[this.position] === STAR ? STATE_MULTIBULK_COUNT : STATE_INLINE_LINE;
+          this.state =
+            this.chunk[this.position] === STAR ? STATE_MULTIBULK_COUNT : STATE_INLINE_LINE;
           break;
         case STATE_MULTIBULK_COUNT:
-          if (!this.readMultibulkCount()) return null;
+          // When the line is not complete, the chunk has been consumed: go on to the next one.
+          this.readMultibulkCount();
           break;
         case STATE_BULK_HEADER:
         case STATE_BULK_DATA: {
           const argv = this.readBulks();
           if (argv !== null) return argv;
-          if (this.position < this.chunk.length) throw new Error('parser: bulk stopped early');
           break;
         }
         case STATE_INLINE_LINE: {
           const argv = this.readInline();
-          if (argv === undefined) return null;
-          if (argv.length > 0) return argv;
+          if (argv !== undefined && argv.length > 0) return argv;
           break;
         }
       }
@@ -261,6 +256,9 @@ export class RequestParser {
         if (length > this.limits.maxBulkBytes || length > STRING_MAX_LENGTH) {
           this.fail(protocolErrors.invalidBulkLength);
         }
+        // The query buffer limit is checked against what the command declares, as soon as each
+        // bulk length is known: the command could never complete within the limit, and failing
+        // now (rather than once the bytes have arrived) does not depend on how chunks were cut.
         if (this.argumentsBytes + length > this.limits.maxQueryBufferBytes) {
           this.fail(protocolErrors.queryBufferLimit);
         }
