@@ -1,0 +1,54 @@
+// Micro benchmark: parse speed of a pipeline of 16 SETs, fed as one chunk and as 64 KiB chunks.
+// Run: npx tsc -p . && node dist/bench/resp-parse.js
+import { RequestParser } from '../src/resp/parser.js';
+
+function encodeCommand(argv: string[]): string {
+  let out = `*${argv.length}\r\n`;
+  for (const argument of argv) out += `$${argument.length}\r\n${argument}\r\n`;
+  return out;
+}
+
+function pipeline(commands: number, valueBytes: number): Buffer {
+  let text = '';
+  for (let index = 0; index < commands; index++) {
+    const key = `key:${String(index).padStart(12, '0')}`;
+    text += encodeCommand(['SET', key, 'x'.repeat(valueBytes)]);
+  }
+  return Buffer.from(text, 'latin1');
+}
+
+function measure(label: string, chunks: Buffer[], commandsPerRound: number): void {
+  const parser = new RequestParser();
+  let commands = 0;
+  const durationMs = 1500;
+  const start = process.hrtime.bigint();
+  let elapsedMs = 0;
+  while (elapsedMs < durationMs) {
+    for (let round = 0; round < 1000; round++) {
+      for (const chunk of chunks) {
+        parser.feed(chunk);
+        while (parser.next() !== null) commands++;
+      }
+    }
+    elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  if (commands % commandsPerRound !== 0) throw new Error('lost commands');
+  const rate = (commands / elapsedMs) * 1000;
+  console.log(`${label}: ${(rate / 1e6).toFixed(2)} M commands/s`);
+}
+
+function split(buffer: Buffer, size: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < buffer.length; offset += size) {
+    chunks.push(buffer.subarray(offset, Math.min(buffer.length, offset + size)));
+  }
+  return chunks;
+}
+
+const sixteen = pipeline(16, 3);
+measure('pipeline of 16 SETs (3-byte values), one chunk', [sixteen], 16);
+const many = pipeline(4096, 3);
+measure('4096 SETs (3-byte values) in 64 KiB chunks', split(many, 64 * 1024), 4096);
+const big = pipeline(256, 1000);
+measure('256 SETs (1000-byte values) in 16 KiB chunks', split(big, 16 * 1024), 256);
+measure('16 SETs split every 7 bytes', split(sixteen, 7), 16);
