@@ -170,6 +170,7 @@ export class RequestParser {
       // Drop the reference so a consumed socket buffer can be collected.
       this.chunk = EMPTY_BUFFER;
       this.position = 0;
+      this.lineBuffer = EMPTY_BUFFER;
       return false;
     }
     this.queuedBytes -= chunk.length;
@@ -214,11 +215,11 @@ export class RequestParser {
     return value;
   }
 
-  /** Reads "*<count>\r\n". Returns false when more bytes are needed. */
-  private readMultibulkCount(): boolean {
+  /** Reads "*<count>\r\n"; when the line is incomplete, consumes the chunk into the carry. */
+  private readMultibulkCount(): void {
     let count: number | null = this.readSmallNumberLine(STAR);
     if (count < 0) {
-      if (this.readLine(CR, protocolErrors.tooBigMultibulkCount) === LINE_MISSING) return false;
+      if (this.readLine(CR, protocolErrors.tooBigMultibulkCount) === LINE_MISSING) return;
       // The first byte is '*' (that is how this state was chosen).
       count = parseLongLong(this.lineBuffer, this.lineStart + 1, this.lineEnd);
     }
@@ -228,13 +229,12 @@ export class RequestParser {
     if (count <= 0) {
       // "*0", "*-1": an empty command, skipped as Redis does.
       this.state = STATE_COMMAND_START;
-      return true;
+      return;
     }
     this.argumentsRemaining = count;
     this.argumentsBytes = 0;
     this.arguments = [];
     this.state = STATE_BULK_HEADER;
-    return true;
   }
 
   /**
@@ -265,7 +265,7 @@ export class RequestParser {
         this.bulkLength = length;
         const position = this.position;
         if (chunkLength - position >= length + 2) {
-          this.arguments.push(chunk.latin1Slice(position, position + length));
+          this.arguments.push(latin1String(chunk, position, length));
           this.position = position + length + 2;
           this.argumentsBytes += length;
           if (--this.argumentsRemaining === 0) return this.completeCommand();
@@ -412,6 +412,38 @@ export class RequestParser {
     this.lineEnd = lineEnd;
     this.carry = EMPTY_BUFFER;
     this.carryLength = 0;
+  }
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * bytes[start, start + length) as a latin1 string. Short arguments (command names, small keys and
+ * values) are built with one String.fromCharCode call, about twice as fast as a latin1Slice call.
+ */
+function latin1String(bytes: Buffer, start: number, length: number): string {
+  const at = (offset: number) => bytes[start + offset] as number;
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return fromCharCode(at(0));
+    case 2:
+      return fromCharCode(at(0), at(1));
+    case 3:
+      return fromCharCode(at(0), at(1), at(2));
+    case 4:
+      return fromCharCode(at(0), at(1), at(2), at(3));
+    case 5:
+      return fromCharCode(at(0), at(1), at(2), at(3), at(4));
+    case 6:
+      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5));
+    case 7:
+      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5), at(6));
+    case 8:
+      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+    default:
+      return bytes.latin1Slice(start, start + length);
   }
 }
 
