@@ -39,7 +39,10 @@ export function applySettings(config: Config, pairs: [string, string][], origin:
     const spec = config.spec(rawName);
     if (spec === undefined) throw new UsageError(`${origin}: unknown setting '${rawName}'`);
     const previous = merged.get(spec.name);
-    merged.set(spec.name, previous !== undefined && ACCUMULATING.has(spec.name) ? `${previous} ${value}` : value);
+    merged.set(
+      spec.name,
+      previous !== undefined && ACCUMULATING.has(spec.name) ? `${previous} ${value}` : value,
+    );
   }
   for (const [name, value] of merged) {
     try {

@@ -19,7 +19,12 @@ Options:
 
 export async function main(argv: string[]): Promise<number> {
   const [commandName, ...rest] = argv;
-  if (commandName === undefined || commandName === '--help' || commandName === '-h' || commandName === 'help') {
+  if (
+    commandName === undefined ||
+    commandName === '--help' ||
+    commandName === '-h' ||
+    commandName === 'help'
+  ) {
     process.stdout.write(HELP);
     return commandName === undefined ? 1 : 0;
   }

@@ -23,7 +23,11 @@ export function serveHelp(): string {
   ];
   for (const spec of settingSpecs) {
     const status =
-      spec.status === 'planned' ? ' [accepted; not yet implemented]' : spec.status === 'inert' ? ' [accepted for compatibility]' : '';
+      spec.status === 'planned'
+        ? ' [accepted; not yet implemented]'
+        : spec.status === 'inert'
+          ? ' [accepted for compatibility]'
+          : '';
     const shown = spec.type === 'string' ? JSON.stringify(spec.defaultValue) : spec.defaultValue;
     lines.push(`  --${spec.name.padEnd(28)} ${shown.padEnd(10)} ${spec.description}${status}`);
   }
@@ -47,7 +51,8 @@ export function parseServeArguments(args: string[]): { config: Config; help: boo
   }
   const config = new Config();
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
   const file = (values.config as string | undefined) ?? positionals[0];
   if (file !== undefined) applySettings(config, parseConfigFile(file), file);
   const flags: [string, string][] = [];
@@ -70,7 +75,9 @@ export async function serve(args: string[]): Promise<number> {
     logger.warning(`setting '${name}' is accepted but not implemented yet; it has no effect`);
   }
   if (config.getBool('appendonly')) {
-    logger.warning('durability is not implemented yet: data is kept in memory only (see the durability issue)');
+    logger.warning(
+      'durability is not implemented yet: data is kept in memory only (see the durability issue)',
+    );
   }
   mkdirSync(config.get('dir'), { recursive: true });
   const server = new ShoalServer({ config, logger });

@@ -2,13 +2,21 @@
 
 import type { CommandDefinition } from './spec.js';
 import { connectionCommands } from './families/connection.js';
+import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
+import { listCommands } from './families/lists.js';
 import { serverCommands } from './families/server.js';
+import { setCommands } from './families/sets.js';
 import { stringCommands } from './families/strings.js';
+import { sortedSetCommands } from './families/zsets.js';
 
 export const allCommands: readonly CommandDefinition[] = [
   ...connectionCommands,
   ...stringCommands,
   ...keyCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...sortedSetCommands,
   ...serverCommands,
 ];

@@ -5,7 +5,9 @@ import { Errors, fail } from './errors.js';
 
 /** Case-insensitive comparison of an argument with an upper-case keyword. */
 export function isWord(arg: string | undefined, upperKeyword: string): boolean {
-  return arg !== undefined && arg.length === upperKeyword.length && arg.toUpperCase() === upperKeyword;
+  return (
+    arg !== undefined && arg.length === upperKeyword.length && arg.toUpperCase() === upperKeyword
+  );
 }
 
 /** An int64 argument as a number (safe range) or bigint, or ERR not an integer. */

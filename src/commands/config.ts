@@ -60,30 +60,70 @@ export const settingSpecs: readonly SettingSpec[] = [
     min: 0,
     max: 65535,
   }),
-  setting('bind', 'string', '127.0.0.1', 'active', 'Address(es) to listen on, space-separated.', fixed),
-  setting('protected-mode', 'bool', 'yes', 'planned', 'Refuse outside clients when no password is set.'),
+  setting(
+    'bind',
+    'string',
+    '127.0.0.1',
+    'active',
+    'Address(es) to listen on, space-separated.',
+    fixed,
+  ),
+  setting(
+    'protected-mode',
+    'bool',
+    'yes',
+    'planned',
+    'Refuse outside clients when no password is set.',
+  ),
   setting('tcp-backlog', 'int', '511', 'active', 'Listen backlog.', { ...fixed, min: 0 }),
   setting('tcp-keepalive', 'int', '300', 'active', 'TCP keepalive interval in seconds (0 = off).', {
     min: 0,
   }),
-  setting('timeout', 'int', '0', 'active', 'Close a client idle for this many seconds (0 = never).', {
-    min: 0,
+  setting(
+    'timeout',
+    'int',
+    '0',
+    'active',
+    'Close a client idle for this many seconds (0 = never).',
+    {
+      min: 0,
+    },
+  ),
+  setting('maxclients', 'int', '10000', 'active', 'Maximum number of connected clients.', {
+    min: 1,
   }),
-  setting('maxclients', 'int', '10000', 'active', 'Maximum number of connected clients.', { min: 1 }),
   setting('unixsocket', 'string', '', 'planned', 'Unix socket path (not supported yet).', fixed),
-  setting('daemonize', 'bool', 'no', 'inert', 'Shoal runs in the foreground; use a supervisor.', fixed),
+  setting(
+    'daemonize',
+    'bool',
+    'no',
+    'inert',
+    'Shoal runs in the foreground; use a supervisor.',
+    fixed,
+  ),
   setting('pidfile', 'string', '', 'inert', 'Not used: Shoal runs in the foreground.', fixed),
   setting('loglevel', 'enum', 'notice', 'active', 'Log verbosity.', {
     values: ['debug', 'verbose', 'notice', 'warning', 'nothing'],
   }),
   setting('logfile', 'string', '', 'active', 'Log file ("" = standard output).', fixed),
-  setting('databases', 'int', '16', 'active', 'Number of databases.', { ...fixed, min: 1, max: 1024 }),
+  setting('databases', 'int', '16', 'active', 'Number of databases.', {
+    ...fixed,
+    min: 1,
+    max: 1024,
+  }),
   setting('hz', 'int', '10', 'active', 'Background task frequency (expiry cycle), per second.', {
     min: 1,
     max: 500,
   }),
   setting('dynamic-hz', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
-  setting('io-threads', 'int', '1', 'inert', 'Accepted for compatibility (Node has one loop).', fixed),
+  setting(
+    'io-threads',
+    'int',
+    '1',
+    'inert',
+    'Accepted for compatibility (Node has one loop).',
+    fixed,
+  ),
   setting('io-threads-do-reads', 'bool', 'no', 'inert', 'Accepted for compatibility.', fixed),
   // Limits.
   setting('proto-max-bulk-len', 'memory', String(512 * MB), 'active', 'Largest bulk string.', {
@@ -92,7 +132,13 @@ export const settingSpecs: readonly SettingSpec[] = [
   setting('client-query-buffer-limit', 'memory', String(1024 * MB), 'active', 'Largest request.', {
     min: 1024 * 1024,
   }),
-  setting('client-output-buffer-limit', 'string', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60', 'planned', 'Output buffer limits per client class.'),
+  setting(
+    'client-output-buffer-limit',
+    'string',
+    'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+    'planned',
+    'Output buffer limits per client class.',
+  ),
   // Security.
   setting('requirepass', 'string', '', 'active', 'Password for the default user.'),
   setting('aclfile', 'string', '', 'planned', 'ACL file.', fixed),
@@ -101,18 +147,50 @@ export const settingSpecs: readonly SettingSpec[] = [
   setting('dir', 'string', './data', 'active', 'Data directory.', fixed),
   setting('dbfilename', 'string', 'dump.rdb', 'inert', 'Snapshot file name (Shoal names its own).'),
   setting('appendonly', 'bool', 'yes', 'planned', 'Keep a write-ahead log.'),
-  setting('appendfilename', 'string', 'appendonly.aof', 'inert', 'Log file name (Shoal names its own).', fixed),
-  setting('appenddirname', 'string', 'appendonlydir', 'inert', 'Log folder name (Shoal names its own).', fixed),
+  setting(
+    'appendfilename',
+    'string',
+    'appendonly.aof',
+    'inert',
+    'Log file name (Shoal names its own).',
+    fixed,
+  ),
+  setting(
+    'appenddirname',
+    'string',
+    'appendonlydir',
+    'inert',
+    'Log folder name (Shoal names its own).',
+    fixed,
+  ),
   setting('appendfsync', 'enum', 'always', 'planned', 'When the log is fsynced.', {
     values: ['always', 'everysec', 'no'],
   }),
-  setting('save', 'string', '3600 1 300 100 60 10000', 'planned', 'Snapshot rules: "<seconds> <changes>" pairs.'),
-  setting('stop-writes-on-bgsave-error', 'bool', 'yes', 'planned', 'Refuse writes after a failed snapshot.'),
+  setting(
+    'save',
+    'string',
+    '3600 1 300 100 60 10000',
+    'planned',
+    'Snapshot rules: "<seconds> <changes>" pairs.',
+  ),
+  setting(
+    'stop-writes-on-bgsave-error',
+    'bool',
+    'yes',
+    'planned',
+    'Refuse writes after a failed snapshot.',
+  ),
   setting('rdbcompression', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('rdbchecksum', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('no-appendfsync-on-rewrite', 'bool', 'no', 'inert', 'Accepted for compatibility.'),
   setting('auto-aof-rewrite-percentage', 'int', '100', 'inert', 'Accepted for compatibility.'),
-  setting('auto-aof-rewrite-min-size', 'memory', String(64 * MB), 'inert', 'Accepted for compatibility.'),
+  setting(
+    'auto-aof-rewrite-min-size',
+    'memory',
+    String(64 * MB),
+    'inert',
+    'Accepted for compatibility.',
+  ),
   setting('aof-use-rdb-preamble', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('aof-load-truncated', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('aof-timestamp-enabled', 'bool', 'no', 'inert', 'Accepted for compatibility.'),
@@ -121,7 +199,10 @@ export const settingSpecs: readonly SettingSpec[] = [
   setting('maxmemory-policy', 'enum', 'noeviction', 'planned', 'What to do at maxmemory.', {
     values: policies,
   }),
-  setting('maxmemory-samples', 'int', '5', 'planned', 'Keys sampled per eviction.', { min: 1, max: 64 }),
+  setting('maxmemory-samples', 'int', '5', 'planned', 'Keys sampled per eviction.', {
+    min: 1,
+    max: 64,
+  }),
   setting('maxmemory-eviction-tenacity', 'int', '10', 'inert', 'Accepted for compatibility.'),
   setting('lfu-log-factor', 'int', '10', 'planned', 'LFU counter logarithm factor.', { min: 0 }),
   setting('lfu-decay-time', 'int', '1', 'planned', 'LFU counter decay in minutes.', { min: 0 }),
@@ -129,16 +210,46 @@ export const settingSpecs: readonly SettingSpec[] = [
     min: 1,
     max: 10,
   }),
-  setting('lazyfree-lazy-eviction', 'bool', 'no', 'inert', 'Memory is freed by the garbage collector.'),
-  setting('lazyfree-lazy-expire', 'bool', 'no', 'inert', 'Memory is freed by the garbage collector.'),
-  setting('lazyfree-lazy-server-del', 'bool', 'no', 'inert', 'Memory is freed by the garbage collector.'),
-  setting('lazyfree-lazy-user-del', 'bool', 'no', 'inert', 'Memory is freed by the garbage collector.'),
-  setting('lazyfree-lazy-user-flush', 'bool', 'no', 'inert', 'Memory is freed by the garbage collector.'),
+  setting(
+    'lazyfree-lazy-eviction',
+    'bool',
+    'no',
+    'inert',
+    'Memory is freed by the garbage collector.',
+  ),
+  setting(
+    'lazyfree-lazy-expire',
+    'bool',
+    'no',
+    'inert',
+    'Memory is freed by the garbage collector.',
+  ),
+  setting(
+    'lazyfree-lazy-server-del',
+    'bool',
+    'no',
+    'inert',
+    'Memory is freed by the garbage collector.',
+  ),
+  setting(
+    'lazyfree-lazy-user-del',
+    'bool',
+    'no',
+    'inert',
+    'Memory is freed by the garbage collector.',
+  ),
+  setting(
+    'lazyfree-lazy-user-flush',
+    'bool',
+    'no',
+    'inert',
+    'Memory is freed by the garbage collector.',
+  ),
   setting('activerehashing', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('activedefrag', 'bool', 'no', 'inert', 'Accepted for compatibility.'),
   setting('jemalloc-bg-thread', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   // Encoding thresholds of Redis's compact encodings: reported by OBJECT ENCODING.
-  setting('hash-max-listpack-entries', 'int', '128', 'inert', 'Compact hash threshold.', {
+  setting('hash-max-listpack-entries', 'int', '512', 'inert', 'Compact hash threshold.', {
     aliases: ['hash-max-ziplist-entries'],
   }),
   setting('hash-max-listpack-value', 'int', '64', 'inert', 'Compact hash threshold.', {
@@ -162,7 +273,13 @@ export const settingSpecs: readonly SettingSpec[] = [
   setting('stream-node-max-entries', 'int', '100', 'inert', 'Accepted for compatibility.'),
   // Events and introspection.
   setting('notify-keyspace-events', 'string', '', 'planned', 'Keyspace notification classes.'),
-  setting('slowlog-log-slower-than', 'int', '10000', 'planned', 'Slow log threshold in microseconds.'),
+  setting(
+    'slowlog-log-slower-than',
+    'int',
+    '10000',
+    'planned',
+    'Slow log threshold in microseconds.',
+  ),
   setting('slowlog-max-len', 'int', '128', 'planned', 'Slow log length.'),
   setting('latency-monitor-threshold', 'int', '0', 'planned', 'Latency monitor threshold in ms.'),
   setting('latency-tracking', 'bool', 'yes', 'planned', 'Per-command latency tracking.'),
@@ -258,11 +375,13 @@ export class Config {
     switch (spec.type) {
       case 'bool': {
         const lowered = raw.toLowerCase();
-        if (lowered !== 'yes' && lowered !== 'no') throw new ConfigError('argument must be \'yes\' or \'no\'');
+        if (lowered !== 'yes' && lowered !== 'no')
+          throw new ConfigError("argument must be 'yes' or 'no'");
         return lowered;
       }
       case 'int': {
-        if (!/^-?\d+$/.test(raw)) throw new ConfigError('argument couldn\'t be parsed into an integer');
+        if (!/^-?\d+$/.test(raw))
+          throw new ConfigError("argument couldn't be parsed into an integer");
         return String(this.inRange(spec, Number(raw)));
       }
       case 'memory': {
@@ -273,7 +392,9 @@ export class Config {
       case 'enum': {
         const lowered = raw.toLowerCase();
         if (!(spec.values ?? []).includes(lowered)) {
-          throw new ConfigError(`argument(s) must be one of the following: ${(spec.values ?? []).join(', ')}`);
+          throw new ConfigError(
+            `argument(s) must be one of the following: ${(spec.values ?? []).join(', ')}`,
+          );
         }
         return lowered;
       }
@@ -283,7 +404,10 @@ export class Config {
   }
 
   private inRange(spec: SettingSpec, value: number): number {
-    if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+    if (
+      (spec.min !== undefined && value < spec.min) ||
+      (spec.max !== undefined && value > spec.max)
+    ) {
       throw new ConfigError(
         `argument must be between ${spec.min ?? '-inf'} and ${spec.max ?? 'inf'} inclusive`,
       );
@@ -310,7 +434,8 @@ export class Config {
       }
     }
     for (const [spec, value] of staged) this.values.set(spec.name, value);
-    for (const [spec, value] of staged) for (const listener of this.listeners) listener(spec.name, value);
+    for (const [spec, value] of staged)
+      for (const listener of this.listeners) listener(spec.name, value);
   }
 
   set(name: string, value: string, atStartup = false): void {

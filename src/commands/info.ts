@@ -32,7 +32,8 @@ function sections(ctx: CommandContext, executor: Executor): Section[] {
   for (const _ of ctx.host.clients()) clients++;
   const keyspace: [string, string][] = [];
   for (const db of ctx.engine.databases) {
-    if (db.size > 0) keyspace.push([`db${db.index}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]);
+    if (db.size > 0)
+      keyspace.push([`db${db.index}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=0`]);
   }
   const commandstats: [string, string][] = [];
   const visit = (commands: Iterable<import('./spec.js').Command>): void => {
@@ -127,9 +128,21 @@ function sections(ctx: CommandContext, executor: Executor): Section[] {
   ];
 }
 
-const runId = Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+const runId = Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join(
+  '',
+);
 
-const DEFAULT_SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'errorstats', 'keyspace']);
+const DEFAULT_SECTIONS = new Set([
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'errorstats',
+  'keyspace',
+]);
 
 /** The INFO text for the requested sections (none = default, "all"/"everything" = all). */
 export function infoText(ctx: CommandContext, executor: Executor, requested: string[]): string {

@@ -6,7 +6,8 @@ export type Argument = string | Buffer | number | bigint;
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function encodeArgument(value: Argument): string {
-  if (typeof value === 'string') return ASCII.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
+  if (typeof value === 'string')
+    return ASCII.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return value.toString('latin1');
 }

@@ -68,7 +68,10 @@ class Store implements Host {
     this.engine = new Engine(this.config.getNumber('databases'));
     this.executor = new Executor({ engine: this.engine, config: this.config, host: this, sink });
     const periodMs = Math.max(1, Math.floor(1000 / this.config.getNumber('hz')));
-    this.expiryTimer = setInterval(() => runExpiryCycle(this.executor, Date.now, periodMs / 4), periodMs);
+    this.expiryTimer = setInterval(
+      () => runExpiryCycle(this.executor, Date.now, periodMs / 4),
+      periodMs,
+    );
     this.expiryTimer.unref();
   }
 
@@ -269,7 +272,11 @@ export class Shoal<V extends Value = string> {
   async renamenx(key: Argument, newKey: Argument): Promise<boolean> {
     return this.int('RENAMENX', key, newKey) === 1;
   }
-  async copy(source: Argument, destination: Argument, options: { db?: number; replace?: boolean } = {}): Promise<boolean> {
+  async copy(
+    source: Argument,
+    destination: Argument,
+    options: { db?: number; replace?: boolean } = {},
+  ): Promise<boolean> {
     const words: Argument[] = [];
     if (options.db !== undefined) words.push('DB', options.db);
     if (options.replace === true) words.push('REPLACE');
@@ -300,7 +307,9 @@ export class Shoal<V extends Value = string> {
     return this.int('EXPIREAT', key, unixSeconds, ...(mode === undefined ? [] : [mode])) === 1;
   }
   async pexpireat(key: Argument, unixMilliseconds: number, mode?: ExpireMode): Promise<boolean> {
-    return this.int('PEXPIREAT', key, unixMilliseconds, ...(mode === undefined ? [] : [mode])) === 1;
+    return (
+      this.int('PEXPIREAT', key, unixMilliseconds, ...(mode === undefined ? [] : [mode])) === 1
+    );
   }
   async ttl(key: Argument): Promise<number> {
     return this.int('TTL', key);

@@ -4,7 +4,7 @@
 // (maps as Map, doubles as numbers, booleans) when the handle asked for protocol 3.
 
 import type { RewindableReply } from '../commands/reply.js';
-import { formatDouble } from '../util/numbers.js';
+import { formatDouble } from '../resp/encoder.js';
 
 export class ReplyError extends Error {
   override name = 'ReplyError';
@@ -120,6 +120,7 @@ export class ValueReply implements RewindableReply {
 
 function toMap(items: ReplyValue[]): Map<ReplyValue, ReplyValue> {
   const map = new Map<ReplyValue, ReplyValue>();
-  for (let i = 0; i + 1 < items.length; i += 2) map.set(items[i] as ReplyValue, items[i + 1] as ReplyValue);
+  for (let i = 0; i + 1 < items.length; i += 2)
+    map.set(items[i] as ReplyValue, items[i + 1] as ReplyValue);
   return map;
 }

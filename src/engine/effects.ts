@@ -18,6 +18,18 @@ export const Op = {
   SetRange: 12,
 } as const;
 
+/**
+ * Op code ranges reserved for the collection types; each type's module (engine/types/*.ts)
+ * names its codes inside its range and registers how to apply them.
+ */
+export const OpRange = {
+  list: [20, 39],
+  hash: [40, 59],
+  set: [60, 79],
+  zset: [80, 99],
+  stream: [100, 119],
+} as const;
+
 export type OpCode = (typeof Op)[keyof typeof Op];
 
 /** Expiry argument of Op.Set: no expiry (clears any), or keep the key's current expiry. */
@@ -25,19 +37,37 @@ export const ExpireNone = -1;
 export const ExpireKeep = -2;
 
 /** Every effect starts with its op code; the rest are strings (latin1, binary-safe) and numbers. */
-export type Effect =
+export type Effect = CoreEffect | CollectionEffect;
+
+/** Effects on strings, expiry and whole keys or databases (op codes below 20). */
+export type CoreEffect =
   | [op: typeof Op.Set, db: number, key: string, value: string | number, expireAtMs: number]
   | [op: typeof Op.Delete, db: number, key: string]
   | [op: typeof Op.ExpireAt, db: number, key: string, expireAtMs: number]
   | [op: typeof Op.Persist, db: number, key: string]
   | [op: typeof Op.Rename, db: number, source: string, destination: string]
-  | [op: typeof Op.Copy, sourceDb: number, source: string, destinationDb: number, destination: string]
+  | [
+      op: typeof Op.Copy,
+      sourceDb: number,
+      source: string,
+      destinationDb: number,
+      destination: string,
+    ]
   | [op: typeof Op.Move, db: number, key: string, destinationDb: number]
   | [op: typeof Op.SwapDb, db: number, otherDb: number]
   | [op: typeof Op.FlushDb, db: number]
   | [op: typeof Op.FlushAll]
   | [op: typeof Op.Append, db: number, key: string, suffix: string]
   | [op: typeof Op.SetRange, db: number, key: string, offset: number, value: string];
+
+/** Core op codes are below this; collection op codes (OpRange) start here. */
+export const FIRST_COLLECTION_OP = 20;
+
+/**
+ * An effect on one collection key: [op, db, key, ...arguments]. The engine marks the key as
+ * changing, then hands the effect to the op's registered applier.
+ */
+export type CollectionEffect = [op: number, db: number, key: string, ...args: (string | number)[]];
 
 /**
  * One log entry: the effects of one command (or one MULTI/EXEC transaction), applied atomically,

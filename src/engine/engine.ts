@@ -5,7 +5,18 @@
 import { assert } from './assert.js';
 import { Database } from './database.js';
 import { ScanCursors } from './scan.js';
-import { type Effect, ExpireKeep, ExpireNone, type LogEntry, Op } from './effects.js';
+import {
+  type CollectionEffect,
+  type CoreEffect,
+  type Effect,
+  FIRST_COLLECTION_OP,
+  ExpireKeep,
+  ExpireNone,
+  type LogEntry,
+  Op,
+} from './effects.js';
+import { collectionAppliers, collectionDumpers } from './types/registry.js';
+import './types/index.js';
 import { cloneValue, isStringValue, stringText, type Value } from './values.js';
 import { canonicalSafeInteger } from '../util/numbers.js';
 
@@ -41,36 +52,74 @@ export class Engine {
   }
 
   applyEffect(effect: Effect): void {
-    switch (effect[0]) {
+    if (effect[0] >= FIRST_COLLECTION_OP)
+      return this.applyCollectionEffect(effect as CollectionEffect);
+    const core = effect as CoreEffect;
+    switch (core[0]) {
       case Op.Set:
-        return this.set(effect[1], effect[2], effect[3], effect[4]);
+        return this.set(core[1], core[2], core[3], core[4]);
       case Op.Delete:
-        this.delete(effect[1], effect[2]);
+        this.delete(core[1], core[2]);
         return;
       case Op.ExpireAt:
-        return this.expireAt(effect[1], effect[2], effect[3]);
+        return this.expireAt(core[1], core[2], core[3]);
       case Op.Persist:
-        return this.persist(effect[1], effect[2]);
+        return this.persist(core[1], core[2]);
       case Op.Rename:
-        return this.rename(effect[1], effect[2], effect[3]);
+        return this.rename(core[1], core[2], core[3]);
       case Op.Copy:
-        return this.copy(effect[1], effect[2], effect[3], effect[4]);
+        return this.copy(core[1], core[2], core[3], core[4]);
       case Op.Move:
-        return this.move(effect[1], effect[2], effect[3]);
+        return this.move(core[1], core[2], core[3]);
       case Op.SwapDb:
-        return this.swapDatabases(effect[1], effect[2]);
+        return this.swapDatabases(core[1], core[2]);
       case Op.FlushDb:
-        return this.flush(effect[1]);
+        return this.flush(core[1]);
       case Op.FlushAll:
         for (const db of this.databases) this.flush(db.index);
         return;
       case Op.Append:
-        return this.append(effect[1], effect[2], effect[3]);
+        return this.append(core[1], core[2], core[3]);
       case Op.SetRange:
-        return this.setRange(effect[1], effect[2], effect[3], effect[4]);
+        return this.setRange(core[1], core[2], core[3], core[4]);
       default:
-        assert(false, `known effect op ${String((effect as unknown[])[0])}`);
+        assert(false, `known effect op ${String((core as unknown[])[0])}`);
     }
+  }
+
+  private applyCollectionEffect(effect: CollectionEffect): void {
+    const applier = collectionAppliers.get(effect[0]);
+    assert(applier !== undefined, `known effect op ${effect[0]}`);
+    const db = this.database(effect[1]);
+    this.willChange(effect[1], effect[2]);
+    applier(db, effect);
+    // Redis deletes a collection as soon as it is empty; so does every applier's caller.
+    const value = db.keys.get(effect[2]);
+    if (value !== undefined && typeof value === 'object' && value.size === 0) {
+      db.keys.delete(effect[2]);
+      if (db.expires.size > 0) db.expires.delete(effect[2]);
+    }
+  }
+
+  /**
+   * The effects that recreate one key exactly (value and expiry), for snapshots: a snapshot is
+   * the stream of these, so loading it is applying effects, with the same code as the log.
+   */
+  dumpKey(dbIndex: number, key: string): Effect[] {
+    const db = this.database(dbIndex);
+    const value = db.keys.get(key);
+    if (value === undefined) return [];
+    const expireAtMs = db.expires.get(key);
+    const effects: Effect[] = [];
+    if (typeof value === 'object') {
+      const dumper = collectionDumpers.get(value.type);
+      assert(dumper !== undefined, `a dumper for ${value.type}`);
+      effects.push(...dumper(dbIndex, key, value));
+      if (expireAtMs !== undefined) effects.push([Op.ExpireAt, dbIndex, key, expireAtMs]);
+    } else {
+      effects.push([Op.Set, dbIndex, key, value, expireAtMs ?? ExpireNone]);
+    }
+    return effects;
   }
 
   private willChange(db: number, key: string): void {

@@ -5,7 +5,13 @@ import { appendFileSync } from 'node:fs';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 const rank: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
-const mark: Record<LogLevel, string> = { debug: '.', verbose: '-', notice: '*', warning: '#', nothing: '' };
+const mark: Record<LogLevel, string> = {
+  debug: '.',
+  verbose: '-',
+  notice: '*',
+  warning: '#',
+  nothing: '',
+};
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export class Logger {

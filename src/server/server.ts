@@ -50,16 +50,22 @@ export class ShoalServer implements Host {
   /** Listens on every bind address; resolves with the port actually bound (port 0 picks one). */
   async listen(): Promise<{ port: number; addresses: string[] }> {
     let port = this.config.getNumber('port');
-    const addresses = this.config.get('bind').split(/\s+/).filter((a) => a !== '');
+    const addresses = this.config
+      .get('bind')
+      .split(/\s+/)
+      .filter((a) => a !== '');
     for (const address of addresses) {
       const listener = createServer((socket) => this.accept(socket));
       listener.maxConnections = Number.MAX_SAFE_INTEGER;
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
-        listener.listen({ port, host: address.replace(/^-/, ''), backlog: this.config.getNumber('tcp-backlog') }, () => {
-          listener.off('error', reject);
-          resolve();
-        });
+        listener.listen(
+          { port, host: address.replace(/^-/, ''), backlog: this.config.getNumber('tcp-backlog') },
+          () => {
+            listener.off('error', reject);
+            resolve();
+          },
+        );
       });
       const bound = listener.address();
       if (bound !== null && typeof bound === 'object') port = bound.port;
@@ -95,7 +101,10 @@ export class ShoalServer implements Host {
   private startTimers(): void {
     const hz = this.config.getNumber('hz');
     const periodMs = Math.max(1, Math.floor(1000 / hz));
-    const expiry = setInterval(() => runExpiryCycle(this.executor, Date.now, periodMs / 4), periodMs);
+    const expiry = setInterval(
+      () => runExpiryCycle(this.executor, Date.now, periodMs / 4),
+      periodMs,
+    );
     const idle = setInterval(() => this.closeIdleClients(), 1000);
     expiry.unref();
     idle.unref();

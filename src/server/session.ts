@@ -52,7 +52,9 @@ export class Session {
           // A bug in one handler: answer that command with an error and keep serving.
           encoder.rewind(mark);
           encoder.error(`ERR internal error: ${(error as Error).message}`);
-          this.logger.warning(`internal error in '${argv[0] ?? ''}': ${(error as Error).stack ?? ''}`);
+          this.logger.warning(
+            `internal error in '${argv[0] ?? ''}': ${(error as Error).stack ?? ''}`,
+          );
         }
         if (client.closeAfterReply) break;
       }

@@ -63,7 +63,8 @@ export class RawClient {
     const deadline = Date.now() + timeoutMs;
     while (this.replies.length < count && !this.closed) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for ${count} replies, got ${this.replies.length}`);
+      if (remaining <= 0)
+        throw new Error(`timed out waiting for ${count} replies, got ${this.replies.length}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
         this.waiters.push(() => {

@@ -24,10 +24,7 @@ export interface RunningServer {
 export async function startShoal(settings: Record<string, string> = {}): Promise<RunningServer> {
   const config = new Config();
   const dir = mkdtempSync(join(tmpdir(), 'shoal-test-'));
-  config.setMany(
-    Object.entries({ port: '0', dir, appendonly: 'no', ...settings }),
-    true,
-  );
+  config.setMany(Object.entries({ port: '0', dir, appendonly: 'no', ...settings }), true);
   const server = new ShoalServer({ config, logger: new Logger('warning') });
   const { port } = await server.listen();
   return {
@@ -62,7 +59,8 @@ export async function waitFor<T>(
   for (;;) {
     const result = await check();
     if (result !== undefined && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -79,13 +77,20 @@ export interface ChildServer {
 }
 
 /** Waits for a child to print a line matching `pattern`; returns the match. */
-async function waitForOutput(child: ChildProcess, pattern: RegExp, output: () => string, timeoutMs = 15_000) {
-  return waitFor(() => pattern.exec(output()) ?? (child.exitCode !== null ? new Error('exited') : undefined), `output ${pattern}`, timeoutMs).then(
-    (match) => {
-      if (match instanceof Error) throw new Error(`process exited early: ${output()}`);
-      return match;
-    },
-  );
+async function waitForOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  output: () => string,
+  timeoutMs = 15_000,
+) {
+  return waitFor(
+    () => pattern.exec(output()) ?? (child.exitCode !== null ? new Error('exited') : undefined),
+    `output ${pattern}`,
+    timeoutMs,
+  ).then((match) => {
+    if (match instanceof Error) throw new Error(`process exited early: ${output()}`);
+    return match;
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -107,7 +112,11 @@ export async function spawnShoal(args: string[] = [], cwd = repoRoot): Promise<C
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const output = () => text;
-  const match = await waitForOutput(child, /Ready to accept connections tcp on .* port (\d+)/, output);
+  const match = await waitForOutput(
+    child,
+    /Ready to accept connections tcp on .* port (\d+)/,
+    output,
+  );
   return { port: Number(match[1]), process: child, output, stop: () => stopChild(child) };
 }
 
@@ -116,9 +125,24 @@ export async function spawnRedis(): Promise<ChildServer | undefined> {
   if (!hasCommand('redis-server')) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -20,9 +20,10 @@ function digest(text: string): Buffer {
 /** Constant-time password check against requirepass (the default user's password). */
 export function passwordMatches(ctx: CommandContext, user: string, password: string): boolean {
   const required = ctx.config.get('requirepass');
-  const expected = digest(required);
-  const given = digest(password);
-  return timingSafeEqual(expected, given) && user === 'default' && required !== '';
+  if (user !== 'default') return false;
+  // With no requirepass the default user is "nopass": any password is accepted, as in Redis.
+  if (required === '') return true;
+  return timingSafeEqual(digest(required), digest(password));
 }
 
 function ping(ctx: CommandContext, argv: string[]): void {
@@ -284,36 +285,125 @@ const clientHelp = [
 const connection = (flags: CommandDefinition['flags']) => ({ flags, categories: ['connection'] });
 
 const clientSubcommands: CommandDefinition[] = [
-  command('id', 2, 'connection', 'The connection id.', (ctx) => ctx.reply.int(ctx.client.id), connection(['fast'])),
-  command('setname', 3, 'connection', 'Names the connection.', (ctx, argv) => {
-    const name = argv[2] as string;
-    validateClientName(name);
-    ctx.client.name = name;
-    ctx.reply.ok();
-  }, connection(['fast'])),
-  command('getname', 2, 'connection', 'The connection name.', (ctx) => {
-    if (ctx.client.name === '') ctx.reply.nil();
-    else ctx.reply.bulk(ctx.client.name);
-  }, connection(['fast'])),
-  command('list', -2, 'connection', 'Lists the connections.', clientList, connection(['admin'])),
-  command('info', 2, 'connection', 'Describes this connection.', (ctx) =>
-    ctx.reply.verbatim(`${describeClient(ctx.client, ctx.nowMs)}\n`), connection([])),
-  command('kill', -3, 'connection', 'Closes connections.', clientKill, connection(['admin'])),
-  command('setinfo', 4, 'connection', 'Sets library name or version.', clientSetInfo, connection(['fast'])),
-  command('help', 2, 'connection', 'Help for CLIENT.', (ctx) => replyHelp(ctx, clientHelp), connection([])),
+  command(
+    'id',
+    2,
+    'connection',
+    'The connection id.',
+    (ctx) => ctx.reply.int(ctx.client.id),
+    connection(['noscript']),
+  ),
+  command(
+    'setname',
+    3,
+    'connection',
+    'Names the connection.',
+    (ctx, argv) => {
+      const name = argv[2] as string;
+      validateClientName(name);
+      ctx.client.name = name;
+      ctx.reply.ok();
+    },
+    connection(['noscript']),
+  ),
+  command(
+    'getname',
+    2,
+    'connection',
+    'The connection name.',
+    (ctx) => {
+      if (ctx.client.name === '') ctx.reply.nil();
+      else ctx.reply.bulk(ctx.client.name);
+    },
+    connection(['noscript']),
+  ),
+  command(
+    'list',
+    -2,
+    'connection',
+    'Lists the connections.',
+    clientList,
+    connection(['admin', 'noscript']),
+  ),
+  command(
+    'info',
+    2,
+    'connection',
+    'Describes this connection.',
+    (ctx) => ctx.reply.verbatim(`${describeClient(ctx.client, ctx.nowMs)}\n`),
+    connection(['noscript']),
+  ),
+  command(
+    'kill',
+    -3,
+    'connection',
+    'Closes connections.',
+    clientKill,
+    connection(['admin', 'noscript']),
+  ),
+  command(
+    'setinfo',
+    4,
+    'connection',
+    'Sets library name or version.',
+    clientSetInfo,
+    connection(['noscript']),
+  ),
+  command(
+    'help',
+    2,
+    'connection',
+    'Help for CLIENT.',
+    (ctx) => replyHelp(ctx, clientHelp),
+    connection(['loading', 'stale']),
+  ),
 ];
 
 export const connectionCommands: CommandDefinition[] = [
   command('ping', -1, 'connection', 'Checks the connection.', ping, connection(['fast'])),
-  command('echo', 2, 'connection', 'Returns its argument.', (ctx, argv) => ctx.reply.bulk(argv[1] as string), connection(['fast'])),
-  command('auth', -2, 'connection', 'Authenticates the connection.', auth, connection(['no_auth', 'fast'])),
-  command('hello', -1, 'connection', 'Handshake: protocol, auth, name.', hello, connection(['no_auth', 'fast'])),
+  command(
+    'echo',
+    2,
+    'connection',
+    'Returns its argument.',
+    (ctx, argv) => ctx.reply.bulk(argv[1] as string),
+    connection(['fast']),
+  ),
+  command(
+    'auth',
+    -2,
+    'connection',
+    'Authenticates the connection.',
+    auth,
+    connection(['noscript', 'no_auth', 'fast']),
+  ),
+  command(
+    'hello',
+    -1,
+    'connection',
+    'Handshake: protocol, auth, name.',
+    hello,
+    connection(['noscript', 'no_auth', 'fast']),
+  ),
   command('select', 2, 'connection', 'Selects a database.', select, connection(['fast'])),
-  command('quit', -1, 'connection', 'Closes the connection.', quit, connection(['no_auth', 'fast'])),
-  command('reset', 1, 'connection', 'Resets the connection state.', reset, connection(['no_auth', 'fast'])),
+  command(
+    'quit',
+    -1,
+    'connection',
+    'Closes the connection.',
+    quit,
+    connection(['noscript', 'no_auth', 'fast']),
+  ),
+  command(
+    'reset',
+    1,
+    'connection',
+    'Resets the connection state.',
+    reset,
+    connection(['noscript', 'no_auth', 'fast']),
+  ),
   command('client', -2, 'connection', 'Connection management.', undefined, {
     subcommands: clientSubcommands,
     categories: ['connection'],
   }),
 ];
-

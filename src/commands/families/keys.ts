@@ -4,7 +4,7 @@
 import { Op } from '../../engine/effects.js';
 import { encodingOf, typeOf } from '../../engine/values.js';
 import { globMatch } from '../../util/glob.js';
-import { cursorArg, intArg, isWord, scanOptions } from '../args.js';
+import { cursorArg, int64Arg, intArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { allKeys, command, type CommandDefinition, oneKey } from '../spec.js';
@@ -137,7 +137,10 @@ function swapdb(ctx: CommandContext, argv: string[]): void {
 }
 
 function flushMode(argv: string[]): void {
-  if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'ASYNC') && !isWord(argv[1], 'SYNC'))) {
+  if (
+    argv.length > 2 ||
+    (argv.length === 2 && !isWord(argv[1], 'ASYNC') && !isWord(argv[1], 'SYNC'))
+  ) {
     fail(Errors.syntax);
   }
 }
@@ -162,7 +165,7 @@ function dbsize(ctx: CommandContext): void {
 function expireFamily(name: string, unitMs: number, relative: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
     const key = argv[1] as string;
-    const amount = intArg(argv[2]);
+    const parsed = int64Arg(argv[2]);
     let nx = false;
     let xx = false;
     let gt = false;
@@ -179,7 +182,8 @@ function expireFamily(name: string, unitMs: number, relative: boolean) {
       fail('ERR NX and XX, GT or LT options at the same time are not compatible');
     }
     if (gt && lt) fail('ERR GT and LT options at the same time are not compatible');
-    let at = amount * unitMs;
+    if (typeof parsed === 'bigint') fail(Errors.invalidExpire(name));
+    let at = parsed * unitMs;
     if (relative) at += ctx.nowMs;
     if (!Number.isSafeInteger(at)) fail(Errors.invalidExpire(name));
     if (ctx.lookup(key) === undefined) return ctx.reply.int(0);
@@ -242,31 +246,60 @@ export function replyHelp(ctx: CommandContext, lines: readonly string[]): void {
 }
 
 const objectSubcommands: CommandDefinition[] = [
-  command('encoding', 3, 'keyspace', 'Internal encoding of a value.', (ctx, argv) => {
-    const value = objectOf(ctx, argv[2] as string);
-    if (value !== undefined) ctx.reply.bulk(encodingOf(value));
-  }, { flags: ['readonly'], keys: [2, 2, 1] }),
-  command('refcount', 3, 'keyspace', 'Reference count of a value.', (ctx, argv) => {
-    const value = objectOf(ctx, argv[2] as string);
-    // Redis shares small integers (refcount INT_MAX); every other value is referenced once.
-    if (value !== undefined) ctx.reply.int(typeof value === 'number' && value >= 0 && value < 10000 ? 2147483647 : 1);
-  }, { flags: ['readonly'], keys: [2, 2, 1] }),
-  command('idletime', 3, 'keyspace', 'Seconds since the key was last used.', (ctx, argv) => {
-    const value = objectOf(ctx, argv[2] as string);
-    if (value !== undefined) {
-      fail('ERR idle time is not tracked yet in Shoal (it arrives with LRU eviction).');
-    }
-  }, { flags: ['readonly'], keys: [2, 2, 1] }),
-  command('freq', 3, 'keyspace', 'Access frequency of a key (LFU policies).', (ctx, argv) => {
-    const value = objectOf(ctx, argv[2] as string);
-    if (value !== undefined) {
-      fail(
-        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      );
-    }
-  }, { flags: ['readonly'], keys: [2, 2, 1] }),
+  command(
+    'encoding',
+    3,
+    'keyspace',
+    'Internal encoding of a value.',
+    (ctx, argv) => {
+      const value = objectOf(ctx, argv[2] as string);
+      if (value !== undefined) ctx.reply.bulk(encodingOf(value));
+    },
+    { flags: ['readonly'], keys: [2, 2, 1] },
+  ),
+  command(
+    'refcount',
+    3,
+    'keyspace',
+    'Reference count of a value.',
+    (ctx, argv) => {
+      const value = objectOf(ctx, argv[2] as string);
+      // Redis shares small integers (refcount INT_MAX); every other value is referenced once.
+      if (value !== undefined)
+        ctx.reply.int(typeof value === 'number' && value >= 0 && value < 10000 ? 2147483647 : 1);
+    },
+    { flags: ['readonly'], keys: [2, 2, 1] },
+  ),
+  command(
+    'idletime',
+    3,
+    'keyspace',
+    'Seconds since the key was last used.',
+    (ctx, argv) => {
+      const value = objectOf(ctx, argv[2] as string);
+      if (value !== undefined) {
+        fail('ERR idle time is not tracked yet in Shoal (it arrives with LRU eviction).');
+      }
+    },
+    { flags: ['readonly'], keys: [2, 2, 1] },
+  ),
+  command(
+    'freq',
+    3,
+    'keyspace',
+    'Access frequency of a key (LFU policies).',
+    (ctx, argv) => {
+      const value = objectOf(ctx, argv[2] as string);
+      if (value !== undefined) {
+        fail(
+          'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+        );
+      }
+    },
+    { flags: ['readonly'], keys: [2, 2, 1] },
+  ),
   command('help', 2, 'keyspace', 'Help for OBJECT.', (ctx) => replyHelp(ctx, objectHelp), {
-    flags: ['readonly'],
+    flags: ['loading', 'stale'],
   }),
 ];
 
@@ -276,7 +309,10 @@ function touch(ctx: CommandContext, argv: string[]): void {
   ctx.reply.int(count);
 }
 
-const keyspace = (flags: CommandDefinition['flags'], keys: readonly [number, number, number] = oneKey) => ({
+const keyspace = (
+  flags: CommandDefinition['flags'],
+  keys: readonly [number, number, number] = oneKey,
+) => ({
   flags,
   keys,
   categories: ['keyspace'],
@@ -284,30 +320,191 @@ const keyspace = (flags: CommandDefinition['flags'], keys: readonly [number, num
 
 export const keyCommands: CommandDefinition[] = [
   command('del', -2, 'keyspace', 'Deletes keys.', del, keyspace(['write'], allKeys)),
-  command('unlink', -2, 'keyspace', 'Deletes keys (memory is reclaimed by the GC).', del, keyspace(['write', 'fast'], allKeys)),
-  command('exists', -2, 'keyspace', 'Counts the keys that exist.', exists, keyspace(['readonly', 'fast'], allKeys)),
-  command('type', 2, 'keyspace', 'Type of the value at a key.', type, keyspace(['readonly', 'fast'])),
-  command('keys', 2, 'keyspace', 'Keys matching a pattern.', keys, keyspace(['readonly'], [0, 0, 0])),
-  command('scan', -2, 'keyspace', 'Iterates over the keys.', scan, keyspace(['readonly'], [0, 0, 0])),
-  command('randomkey', 1, 'keyspace', 'A random key.', randomkey, keyspace(['readonly'], [0, 0, 0])),
-  command('rename', 3, 'keyspace', 'Renames a key.', renameFamily(false), keyspace(['write'], [1, 2, 1])),
-  command('renamenx', 3, 'keyspace', 'Renames a key if the new name is free.', renameFamily(true), keyspace(['write', 'fast'], [1, 2, 1])),
-  command('copy', -3, 'keyspace', 'Copies a value to another key.', copy, keyspace(['write', 'denyoom'], [1, 2, 1])),
-  command('move', 3, 'keyspace', 'Moves a key to another database.', move, keyspace(['write', 'fast'])),
-  command('swapdb', 3, 'keyspace', 'Swaps two databases.', swapdb, keyspace(['write', 'fast'], [0, 0, 0])),
-  command('dbsize', 1, 'keyspace', 'Number of keys.', dbsize, keyspace(['readonly', 'fast'], [0, 0, 0])),
-  command('flushdb', -1, 'keyspace', 'Deletes every key of the database.', flushdb, keyspace(['write'], [0, 0, 0])),
-  command('flushall', -1, 'keyspace', 'Deletes every key of every database.', flushall, keyspace(['write'], [0, 0, 0])),
-  command('expire', -3, 'keyspace', 'Sets a timeout in seconds.', expireFamily('expire', 1000, true), keyspace(['write', 'fast'])),
-  command('pexpire', -3, 'keyspace', 'Sets a timeout in ms.', expireFamily('pexpire', 1, true), keyspace(['write', 'fast'])),
-  command('expireat', -3, 'keyspace', 'Sets an expiry as a Unix time.', expireFamily('expireat', 1000, false), keyspace(['write', 'fast'])),
-  command('pexpireat', -3, 'keyspace', 'Sets an expiry as a Unix time in ms.', expireFamily('pexpireat', 1, false), keyspace(['write', 'fast'])),
-  command('ttl', 2, 'keyspace', 'Seconds to live.', ttlFamily(false, false), keyspace(['readonly', 'fast'])),
-  command('pttl', 2, 'keyspace', 'Milliseconds to live.', ttlFamily(true, false), keyspace(['readonly', 'fast'])),
-  command('expiretime', 2, 'keyspace', 'Expiry as a Unix time.', ttlFamily(false, true), keyspace(['readonly', 'fast'])),
-  command('pexpiretime', 2, 'keyspace', 'Expiry as a Unix time in ms.', ttlFamily(true, true), keyspace(['readonly', 'fast'])),
+  command(
+    'unlink',
+    -2,
+    'keyspace',
+    'Deletes keys (memory is reclaimed by the GC).',
+    del,
+    keyspace(['write', 'fast'], allKeys),
+  ),
+  command(
+    'exists',
+    -2,
+    'keyspace',
+    'Counts the keys that exist.',
+    exists,
+    keyspace(['readonly', 'fast'], allKeys),
+  ),
+  command(
+    'type',
+    2,
+    'keyspace',
+    'Type of the value at a key.',
+    type,
+    keyspace(['readonly', 'fast']),
+  ),
+  command(
+    'keys',
+    2,
+    'keyspace',
+    'Keys matching a pattern.',
+    keys,
+    keyspace(['readonly'], [0, 0, 0]),
+  ),
+  command(
+    'scan',
+    -2,
+    'keyspace',
+    'Iterates over the keys.',
+    scan,
+    keyspace(['readonly'], [0, 0, 0]),
+  ),
+  command(
+    'randomkey',
+    1,
+    'keyspace',
+    'A random key.',
+    randomkey,
+    keyspace(['readonly'], [0, 0, 0]),
+  ),
+  command(
+    'rename',
+    3,
+    'keyspace',
+    'Renames a key.',
+    renameFamily(false),
+    keyspace(['write'], [1, 2, 1]),
+  ),
+  command(
+    'renamenx',
+    3,
+    'keyspace',
+    'Renames a key if the new name is free.',
+    renameFamily(true),
+    keyspace(['write', 'fast'], [1, 2, 1]),
+  ),
+  command(
+    'copy',
+    -3,
+    'keyspace',
+    'Copies a value to another key.',
+    copy,
+    keyspace(['write', 'denyoom'], [1, 2, 1]),
+  ),
+  command(
+    'move',
+    3,
+    'keyspace',
+    'Moves a key to another database.',
+    move,
+    keyspace(['write', 'fast']),
+  ),
+  command(
+    'swapdb',
+    3,
+    'keyspace',
+    'Swaps two databases.',
+    swapdb,
+    keyspace(['write', 'fast'], [0, 0, 0]),
+  ),
+  command(
+    'dbsize',
+    1,
+    'keyspace',
+    'Number of keys.',
+    dbsize,
+    keyspace(['readonly', 'fast'], [0, 0, 0]),
+  ),
+  command(
+    'flushdb',
+    -1,
+    'keyspace',
+    'Deletes every key of the database.',
+    flushdb,
+    keyspace(['write'], [0, 0, 0]),
+  ),
+  command(
+    'flushall',
+    -1,
+    'keyspace',
+    'Deletes every key of every database.',
+    flushall,
+    keyspace(['write'], [0, 0, 0]),
+  ),
+  command(
+    'expire',
+    -3,
+    'keyspace',
+    'Sets a timeout in seconds.',
+    expireFamily('expire', 1000, true),
+    keyspace(['write', 'fast']),
+  ),
+  command(
+    'pexpire',
+    -3,
+    'keyspace',
+    'Sets a timeout in ms.',
+    expireFamily('pexpire', 1, true),
+    keyspace(['write', 'fast']),
+  ),
+  command(
+    'expireat',
+    -3,
+    'keyspace',
+    'Sets an expiry as a Unix time.',
+    expireFamily('expireat', 1000, false),
+    keyspace(['write', 'fast']),
+  ),
+  command(
+    'pexpireat',
+    -3,
+    'keyspace',
+    'Sets an expiry as a Unix time in ms.',
+    expireFamily('pexpireat', 1, false),
+    keyspace(['write', 'fast']),
+  ),
+  command(
+    'ttl',
+    2,
+    'keyspace',
+    'Seconds to live.',
+    ttlFamily(false, false),
+    keyspace(['readonly', 'fast']),
+  ),
+  command(
+    'pttl',
+    2,
+    'keyspace',
+    'Milliseconds to live.',
+    ttlFamily(true, false),
+    keyspace(['readonly', 'fast']),
+  ),
+  command(
+    'expiretime',
+    2,
+    'keyspace',
+    'Expiry as a Unix time.',
+    ttlFamily(false, true),
+    keyspace(['readonly', 'fast']),
+  ),
+  command(
+    'pexpiretime',
+    2,
+    'keyspace',
+    'Expiry as a Unix time in ms.',
+    ttlFamily(true, true),
+    keyspace(['readonly', 'fast']),
+  ),
   command('persist', 2, 'keyspace', 'Removes the expiry.', persist, keyspace(['write', 'fast'])),
-  command('touch', -2, 'keyspace', 'Counts existing keys (and marks them used).', touch, keyspace(['readonly', 'fast'], allKeys)),
+  command(
+    'touch',
+    -2,
+    'keyspace',
+    'Counts existing keys (and marks them used).',
+    touch,
+    keyspace(['readonly', 'fast'], allKeys),
+  ),
   command('object', -2, 'keyspace', 'Inspects the internals of values.', undefined, {
     subcommands: objectSubcommands,
     categories: ['keyspace'],

@@ -89,7 +89,10 @@ const configHelp = [
   '    Print this help.',
 ];
 
-const admin = { flags: ['admin', 'noscript', 'loading', 'stale'], categories: ['admin', 'dangerous'] } as const;
+const admin = {
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  categories: ['admin', 'dangerous'],
+} as const;
 
 const configSubcommands: CommandDefinition[] = [
   command('get', -3, 'server', 'Reads settings.', configGet, admin),
@@ -213,7 +216,8 @@ export function commandKeys(entry: Command, argv: string[]): string[] | undefine
 function commandGetKeys(ctx: CommandContext, argv: string[]): void {
   const words = argv.slice(2);
   let entry = findCommand(ctx, words[0] ?? '');
-  if (entry?.subcommandTable !== undefined) entry = entry.subcommandTable.get((words[1] ?? '').toLowerCase());
+  if (entry?.subcommandTable !== undefined)
+    entry = entry.subcommandTable.get((words[1] ?? '').toLowerCase());
   if (entry === undefined) fail('ERR Invalid command specified');
   const arity = entry.arity;
   if ((arity > 0 && words.length !== arity) || words.length < -arity) {
@@ -282,12 +286,26 @@ const commandHelp = [
 const introspection = { flags: ['loading', 'stale'], categories: ['connection'] } as const;
 
 const commandSubcommands: CommandDefinition[] = [
-  command('count', 2, 'server', 'Number of commands.', (ctx) => ctx.reply.int(ctx.executor.table.size), introspection),
+  command(
+    'count',
+    2,
+    'server',
+    'Number of commands.',
+    (ctx) => ctx.reply.int(ctx.executor.table.size),
+    introspection,
+  ),
   command('info', -2, 'server', 'Details of commands.', commandInfo, introspection),
   command('list', -2, 'server', 'Names of commands.', commandList, introspection),
-  command('getkeys', -3, 'server', 'Keys of a command line.', commandGetKeys, introspection),
+  command('getkeys', -4, 'server', 'Keys of a command line.', commandGetKeys, introspection),
   command('docs', -2, 'server', 'Documentation of commands.', commandDocs, introspection),
-  command('help', 2, 'server', 'Help for COMMAND.', (ctx) => replyHelp(ctx, commandHelp), introspection),
+  command(
+    'help',
+    2,
+    'server',
+    'Help for COMMAND.',
+    (ctx) => replyHelp(ctx, commandHelp),
+    introspection,
+  ),
 ];
 
 /** COMMAND alone lists everything; with a word it is a subcommand. */
@@ -328,7 +346,9 @@ function debug(ctx: CommandContext, argv: string[]): void {
       '    Run the garbage collector now (Shoal; needs node --expose-gc).',
     ]);
   }
-  fail(`ERR unknown subcommand or wrong number of arguments for '${argv[1] as string}'. Try DEBUG HELP.`);
+  fail(
+    `ERR unknown subcommand or wrong number of arguments for '${argv[1] as string}'. Try DEBUG HELP.`,
+  );
 }
 
 function shutdown(ctx: CommandContext, argv: string[]): void {

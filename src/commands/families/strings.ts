@@ -3,7 +3,7 @@
 import { ExpireKeep, ExpireNone, Op } from '../../engine/effects.js';
 import { stringText, type StringValue } from '../../engine/values.js';
 import { addFloatTexts, isInt64, normalizeInteger, parseInt64 } from '../../util/numbers.js';
-import { floatArg, int64Arg, intArg, isWord } from '../args.js';
+import { floatArg, int64Arg, intArg } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { command, type CommandDefinition, keyValuePairs, oneKey } from '../spec.js';
@@ -12,8 +12,9 @@ const MAX_EXPIRE_MS = 8_640_000_000_000_000; // Date's range; Redis's own limit 
 
 /** Absolute expiry for EX/PX/EXAT/PXAT values, with Redis's validation. */
 function absoluteExpiry(ctx: CommandContext, unit: string, arg: string, name: string): number {
-  const amount = intArg(arg);
-  if (amount <= 0) fail(Errors.invalidExpire(name));
+  const parsed = int64Arg(arg);
+  if (parsed <= 0 || typeof parsed === 'bigint') fail(Errors.invalidExpire(name));
+  const amount = parsed;
   const upper = unit.toUpperCase();
   const ms = upper === 'EX' || upper === 'EXAT' ? amount * 1000 : amount;
   const absolute = upper === 'EX' || upper === 'PX' ? ctx.nowMs + ms : ms;
@@ -36,6 +37,63 @@ function get(ctx: CommandContext, argv: string[]): void {
   replyString(ctx, ctx.lookupString(argv[1] as string));
 }
 
+const enum SetFlag {
+  NX = 1,
+  XX = 2,
+  GET = 4,
+  KEEPTTL = 8,
+  EX = 16,
+  PX = 32,
+  EXAT = 64,
+  PXAT = 128,
+  PERSIST = 256,
+}
+
+const EXPIRY_FLAGS =
+  SetFlag.KEEPTTL | SetFlag.EX | SetFlag.PX | SetFlag.EXAT | SetFlag.PXAT | SetFlag.PERSIST;
+const TIMED: Record<string, SetFlag> = {
+  EX: SetFlag.EX,
+  PX: SetFlag.PX,
+  EXAT: SetFlag.EXAT,
+  PXAT: SetFlag.PXAT,
+};
+
+interface ExtendedOptions {
+  flags: number;
+  expiryUnit: string | undefined;
+  expiryArg: string | undefined;
+}
+
+/**
+ * SET / GETEX options as Redis's parseExtendedStringArgumentsOrReply reads them: a word may
+ * repeat (the last expiry wins) but two different expiry kinds, or NX with XX, conflict.
+ */
+function parseExtended(argv: string[], start: number, forSet: boolean): ExtendedOptions {
+  const options: ExtendedOptions = { flags: 0, expiryUnit: undefined, expiryArg: undefined };
+  for (let i = start; i < argv.length; i++) {
+    const word = (argv[i] as string).toUpperCase();
+    const flags = options.flags;
+    const timed = TIMED[word];
+    if (forSet && word === 'NX' && (flags & SetFlag.XX) === 0) options.flags |= SetFlag.NX;
+    else if (forSet && word === 'XX' && (flags & SetFlag.NX) === 0) options.flags |= SetFlag.XX;
+    else if (forSet && word === 'GET') options.flags |= SetFlag.GET;
+    else if (forSet && word === 'KEEPTTL' && (flags & EXPIRY_FLAGS & ~SetFlag.KEEPTTL) === 0) {
+      options.flags |= SetFlag.KEEPTTL;
+    } else if (!forSet && word === 'PERSIST' && (flags & EXPIRY_FLAGS & ~SetFlag.PERSIST) === 0) {
+      options.flags |= SetFlag.PERSIST;
+    } else if (
+      timed !== undefined &&
+      (flags & EXPIRY_FLAGS & ~timed) === 0 &&
+      i + 1 < argv.length
+    ) {
+      options.flags |= timed;
+      options.expiryUnit = word;
+      options.expiryArg = argv[++i];
+    } else fail(Errors.syntax);
+  }
+  return options;
+}
+
 function set(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const value = argv[2] as string;
@@ -44,29 +102,18 @@ function set(ctx: CommandContext, argv: string[]): void {
     ctx.reply.ok();
     return;
   }
-  let condition: 'NX' | 'XX' | undefined;
-  let returnOld = false;
-  let expireAtMs = ExpireNone;
-  let expirySeen = false;
-  for (let i = 3; i < argv.length; i++) {
-    const word = (argv[i] as string).toUpperCase();
-    if ((word === 'NX' || word === 'XX') && condition === undefined) condition = word;
-    else if (word === 'GET' && !returnOld) returnOld = true;
-    else if (word === 'KEEPTTL' && !expirySeen) {
-      expirySeen = true;
-      expireAtMs = ExpireKeep;
-    } else if (
-      (word === 'EX' || word === 'PX' || word === 'EXAT' || word === 'PXAT') &&
-      !expirySeen &&
-      i + 1 < argv.length
-    ) {
-      expirySeen = true;
-      expireAtMs = absoluteExpiry(ctx, word, argv[++i] as string, 'set');
-    } else fail(Errors.syntax);
+  const options = parseExtended(argv, 3, true);
+  let expireAtMs = (options.flags & SetFlag.KEEPTTL) !== 0 ? ExpireKeep : ExpireNone;
+  if (options.expiryUnit !== undefined) {
+    expireAtMs = absoluteExpiry(ctx, options.expiryUnit, options.expiryArg as string, 'set');
   }
+  const returnOld = (options.flags & SetFlag.GET) !== 0;
   const old = returnOld ? ctx.lookupString(key) : undefined;
   const exists = returnOld ? old !== undefined : ctx.exists(key);
-  if ((condition === 'NX' && exists) || (condition === 'XX' && !exists)) {
+  if (
+    ((options.flags & SetFlag.NX) !== 0 && exists) ||
+    ((options.flags & SetFlag.XX) !== 0 && !exists)
+  ) {
     if (returnOld) replyString(ctx, old);
     else ctx.reply.nil();
     return;
@@ -112,25 +159,20 @@ function getdel(ctx: CommandContext, argv: string[]): void {
 
 function getex(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
-  let change: number | 'persist' | undefined;
-  for (let i = 2; i < argv.length; i++) {
-    const word = (argv[i] as string).toUpperCase();
-    if (word === 'PERSIST' && change === undefined) change = 'persist';
-    else if (
-      (word === 'EX' || word === 'PX' || word === 'EXAT' || word === 'PXAT') &&
-      change === undefined &&
-      i + 1 < argv.length
-    ) {
-      change = absoluteExpiry(ctx, word, argv[++i] as string, 'getex');
-    } else fail(Errors.syntax);
-  }
+  const options = parseExtended(argv, 2, false);
+  const expireAtMs =
+    options.expiryUnit === undefined
+      ? undefined
+      : absoluteExpiry(ctx, options.expiryUnit, options.expiryArg as string, 'getex');
   const value = ctx.lookupString(key);
-  if (value !== undefined && change !== undefined) {
+  if (value !== undefined) {
     const db = ctx.client.db;
-    if (change === 'persist') {
+    if ((options.flags & SetFlag.PERSIST) !== 0) {
       if (ctx.db.expireAt(key) !== undefined) ctx.emit([Op.Persist, db, key]);
-    } else if (change < ctx.nowMs) ctx.emit([Op.Delete, db, key]);
-    else ctx.emit([Op.ExpireAt, db, key, change]);
+    } else if (expireAtMs !== undefined) {
+      if (expireAtMs < ctx.nowMs) ctx.emit([Op.Delete, db, key]);
+      else ctx.emit([Op.ExpireAt, db, key, expireAtMs]);
+    }
   }
   replyString(ctx, value);
 }
@@ -365,8 +407,22 @@ export const stringCommands: CommandDefinition[] = [
   command('get', 2, 'string', 'Returns the string value of a key.', get, roFast),
   command('set', -3, 'string', 'Sets the string value of a key.', set, rw),
   command('setnx', 3, 'string', 'Sets a key only when it does not exist.', setnx, rwFast),
-  command('setex', 4, 'string', 'Sets a key with an expiry in seconds.', setexFamily('EX', 'setex'), rw),
-  command('psetex', 4, 'string', 'Sets a key with an expiry in ms.', setexFamily('PX', 'psetex'), rw),
+  command(
+    'setex',
+    4,
+    'string',
+    'Sets a key with an expiry in seconds.',
+    setexFamily('EX', 'setex'),
+    rw,
+  ),
+  command(
+    'psetex',
+    4,
+    'string',
+    'Sets a key with an expiry in ms.',
+    setexFamily('PX', 'psetex'),
+    rw,
+  ),
   command('getset', 3, 'string', 'Sets a key and returns its old value.', getset, rwFast),
   command('getdel', 2, 'string', 'Returns a key and deletes it.', getdel, {
     flags: ['write', 'fast'],
@@ -393,17 +449,42 @@ export const stringCommands: CommandDefinition[] = [
   command('getrange', 4, 'string', 'Returns a substring.', getrange, ro),
   command('substr', 4, 'string', 'Returns a substring (old name).', getrange, ro),
   command('setrange', 4, 'string', 'Overwrites part of a string.', setrange, rw),
-  command('incr', 2, 'string', 'Increments an integer by one.', (ctx, argv) =>
-    incrementBy(ctx, argv[1] as string, 1), rwFast),
-  command('decr', 2, 'string', 'Decrements an integer by one.', (ctx, argv) =>
-    incrementBy(ctx, argv[1] as string, -1), rwFast),
-  command('incrby', 3, 'string', 'Increments an integer.', (ctx, argv) =>
-    incrementBy(ctx, argv[1] as string, int64Arg(argv[2])), rwFast),
-  command('decrby', 3, 'string', 'Decrements an integer.', (ctx, argv) => {
-    const decrement = int64Arg(argv[2]);
-    if (decrement === -9223372036854775808n) fail('ERR decrement would overflow');
-    incrementBy(ctx, argv[1] as string, typeof decrement === 'number' ? -decrement : -decrement);
-  }, rwFast),
+  command(
+    'incr',
+    2,
+    'string',
+    'Increments an integer by one.',
+    (ctx, argv) => incrementBy(ctx, argv[1] as string, 1),
+    rwFast,
+  ),
+  command(
+    'decr',
+    2,
+    'string',
+    'Decrements an integer by one.',
+    (ctx, argv) => incrementBy(ctx, argv[1] as string, -1),
+    rwFast,
+  ),
+  command(
+    'incrby',
+    3,
+    'string',
+    'Increments an integer.',
+    (ctx, argv) => incrementBy(ctx, argv[1] as string, int64Arg(argv[2])),
+    rwFast,
+  ),
+  command(
+    'decrby',
+    3,
+    'string',
+    'Decrements an integer.',
+    (ctx, argv) => {
+      const decrement = int64Arg(argv[2]);
+      if (decrement === -9223372036854775808n) fail('ERR decrement would overflow');
+      incrementBy(ctx, argv[1] as string, typeof decrement === 'number' ? -decrement : -decrement);
+    },
+    rwFast,
+  ),
   command('incrbyfloat', 3, 'string', 'Increments a floating point number.', incrbyfloat, rwFast),
   command('lcs', -3, 'string', 'Longest common subsequence of two strings.', lcs, {
     flags: ['readonly'],

@@ -1,0 +1,5 @@
+// hashes commands. Not written yet.
+
+import type { CommandDefinition } from '../spec.js';
+
+export const hashCommands: CommandDefinition[] = [];

@@ -1,0 +1,5 @@
+// sets commands. Not written yet.
+
+import type { CommandDefinition } from '../spec.js';
+
+export const setCommands: CommandDefinition[] = [];
