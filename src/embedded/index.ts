@@ -7,8 +7,10 @@ import { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
-import { type Argument, decodeToBuffer, decodeToString, encodeArgument } from './codec.js';
-import { ReplyError, type ReplyValue, ValueReply } from './value-reply.js';
+import { type Argument, encodeArgument } from './codec.js';
+import { ReplyError, type ReplyValue } from './value-reply.js';
+import type { StoreLike } from './handle-base.js';
+import { SortedSetMethods } from './methods/zsets.js';
 
 export { ReplyError, type ReplyValue, type Argument };
 
@@ -49,7 +51,7 @@ export interface ScanOptions {
 }
 
 /** The shared store behind one or more handles: engine, dispatcher, background expiry. */
-class Store implements Host {
+class Store implements Host, StoreLike {
   readonly mode = 'embedded';
   readonly startedAtMs = Date.now();
   readonly config = new Config();
@@ -112,51 +114,10 @@ function setArguments(options: SetOptions): string[] {
 type Value = string | Buffer;
 
 /** A handle on an open store: one client (its own selected database), typed commands. */
-export class Shoal<V extends Value = string> {
-  private readonly reply: ValueReply;
-  private closed = false;
-
-  /** @internal use open() */
-  constructor(
-    private readonly store: Store,
-    private readonly client: ClientState,
-    returnBuffers: boolean,
-  ) {
-    this.reply = new ValueReply(returnBuffers ? decodeToBuffer : decodeToString);
-  }
-
-  /**
-   * Runs any command; resolves to what a RESP2 client receives, rejects with ReplyError. The
-   * command runs at once, in call order; the promise settles when its effects are durable.
-   */
-  async command(name: string, ...args: Argument[]): Promise<ReplyValue> {
-    return this.run(name, ...args);
-  }
-
-  private run(name: string, ...args: Argument[]): ReplyValue {
-    if (this.closed) throw new ReplyError('ERR the store is closed');
-    const argv = [name, ...args.map(encodeArgument)];
-    this.store.executor.execute(this.client, argv, this.reply, Date.now());
-    const [value] = this.reply.takeAll();
-    if (value instanceof ReplyError) throw value;
-    return value ?? null;
-  }
-
+export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
   /** A handle on the same store whose values come back as Buffers. */
   withBuffers(): Shoal<Buffer> {
     return new Shoal<Buffer>(this.store, this.store.newClient(), true);
-  }
-
-  private value(name: string, ...args: Argument[]): V | null {
-    return this.run(name, ...args) as V | null;
-  }
-
-  private int(name: string, ...args: Argument[]): number {
-    return Number(this.run(name, ...args));
-  }
-
-  private values(name: string, ...args: Argument[]): (V | null)[] {
-    return this.run(name, ...args) as (V | null)[];
   }
 
   // Strings.
