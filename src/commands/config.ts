@@ -142,7 +142,10 @@ export const settingSpecs: readonly SettingSpec[] = [
     'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
     'active',
     'Output buffer limits per client class: <class> <hard> <soft> <soft seconds>.',
-    { canonical: (raw, current) => formatOutputLimits(parseOutputLimits(raw, parseOutputLimits(current))) },
+    {
+      canonical: (raw, current) =>
+        formatOutputLimits(parseOutputLimits(raw, parseOutputLimits(current))),
+    },
   ),
   // Security.
   setting('requirepass', 'string', '', 'active', 'Password for the default user.'),

@@ -23,16 +23,20 @@ const CLASS_NAMES: Record<string, ClientClass> = {
 
 export function parseOutputLimits(text: string, base?: OutputLimits): OutputLimits {
   const words = text.split(/\s+/).filter((word) => word !== '');
-  if (words.length % 4 !== 0) throw new ConfigError('Wrong number of arguments in buffer limit configuration.');
+  if (words.length % 4 !== 0)
+    throw new ConfigError('Wrong number of arguments in buffer limit configuration.');
   const limits: OutputLimits = base === undefined ? defaults() : structuredClone(base);
   for (let i = 0; i < words.length; i += 4) {
     const kind = CLASS_NAMES[(words[i] as string).toLowerCase()];
-    if (kind === undefined) throw new ConfigError('Invalid client class specified in buffer limit configuration.');
+    if (kind === undefined)
+      throw new ConfigError('Invalid client class specified in buffer limit configuration.');
     const hard = parseMemory(words[i + 1] as string);
     const soft = parseMemory(words[i + 2] as string);
     const seconds = Number(words[i + 3]);
     if (hard === undefined || soft === undefined || !Number.isInteger(seconds) || seconds < 0) {
-      throw new ConfigError('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+      throw new ConfigError(
+        'Error in hard, soft or soft_seconds setting in buffer limit configuration.',
+      );
     }
     limits[kind] = { hardBytes: hard, softBytes: soft, softSeconds: seconds };
   }
@@ -50,7 +54,11 @@ function defaults(): OutputLimits {
 export function formatOutputLimits(limits: OutputLimits): string {
   const part = (name: string, limit: OutputLimit) =>
     `${name} ${limit.hardBytes} ${limit.softBytes} ${limit.softSeconds}`;
-  return [part('normal', limits.normal), part('slave', limits.replica), part('pubsub', limits.pubsub)].join(' ');
+  return [
+    part('normal', limits.normal),
+    part('slave', limits.replica),
+    part('pubsub', limits.pubsub),
+  ].join(' ');
 }
 
 /**
@@ -63,7 +71,8 @@ export function checkOutputLimit(
   nowMs: number,
   overSoftSinceMs: number | undefined,
 ): { close: boolean; overSoftSinceMs: number | undefined } {
-  if (limit.hardBytes > 0 && pendingBytes >= limit.hardBytes) return { close: true, overSoftSinceMs };
+  if (limit.hardBytes > 0 && pendingBytes >= limit.hardBytes)
+    return { close: true, overSoftSinceMs };
   if (limit.softBytes > 0 && pendingBytes >= limit.softBytes) {
     const since = overSoftSinceMs ?? nowMs;
     // As Redis: closed once over the soft limit for longer than softSeconds (0: at the next check).

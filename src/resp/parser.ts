@@ -15,13 +15,22 @@ export interface RequestLimits {
   maxMultibulkCount: number;
   /** client-query-buffer-limit: bytes held for one incomplete command. */
   maxQueryBufferBytes: number;
+  /**
+   * Before a client authenticates, Redis allows only small requests (10 arguments, 16 KiB
+   * bulks), so an unknown peer cannot make the server allocate much.
+   */
+  unauthenticated: boolean;
 }
 
 export const defaultRequestLimits: RequestLimits = Object.freeze({
   maxBulkBytes: 512 * 1024 * 1024,
   maxMultibulkCount: 1024 * 1024,
   maxQueryBufferBytes: 1024 * 1024 * 1024,
+  unauthenticated: false,
 });
+
+const UNAUTHENTICATED_MAX_MULTIBULK_COUNT = 10;
+const UNAUTHENTICATED_MAX_BULK_BYTES = 16384;
 
 /** A malformed request. `message` is the text Redis sends after "-ERR ". */
 export class ProtocolError extends Error {
@@ -45,6 +54,8 @@ export const protocolErrors = Object.freeze({
   unbalancedQuotes: 'Protocol error: unbalanced quotes in request',
   tooBigInline: 'Protocol error: too big inline request',
   queryBufferLimit: 'Protocol error: client query buffer limit exceeded',
+  unauthenticatedMultibulkLength: 'Protocol error: unauthenticated multibulk length',
+  unauthenticatedBulkLength: 'Protocol error: unauthenticated bulk length',
 });
 
 const CR = 13;
@@ -223,6 +234,13 @@ export class RequestParser {
       // The first byte is '*' (that is how this state was chosen).
       count = parseLongLong(this.lineBuffer, this.lineStart + 1, this.lineEnd);
     }
+    if (
+      this.limits.unauthenticated &&
+      count !== null &&
+      count > UNAUTHENTICATED_MAX_MULTIBULK_COUNT
+    ) {
+      this.fail(protocolErrors.unauthenticatedMultibulkLength);
+    }
     if (count === null || count > this.limits.maxMultibulkCount) {
       this.fail(protocolErrors.invalidMultibulkLength);
     }
@@ -252,6 +270,9 @@ export class RequestParser {
         if (length < 0) {
           if (this.readLine(CR, protocolErrors.tooBigBulkCount) === LINE_MISSING) return null;
           length = this.parseBulkHeaderLine();
+        }
+        if (this.limits.unauthenticated && length > UNAUTHENTICATED_MAX_BULK_BYTES) {
+          this.fail(protocolErrors.unauthenticatedBulkLength);
         }
         if (length > this.limits.maxBulkBytes || length > STRING_MAX_LENGTH) {
           this.fail(protocolErrors.invalidBulkLength);

@@ -34,7 +34,7 @@ export class Session {
     private readonly logger: Logger,
     private readonly events: SessionEvents,
   ) {
-    this.parser = new RequestParser(requestLimits(executor));
+    this.parser = new RequestParser(requestLimits(executor, client));
     client.reply = this.encoder;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -62,8 +62,12 @@ export class Session {
         const argv = this.parser.next();
         if (argv === null) break;
         const mark = encoder.mark();
+        const wasAuthenticated = client.authenticated;
         try {
           this.executor.execute(client, argv, encoder, nowMs);
+          if (client.authenticated !== wasAuthenticated) {
+            this.parser.setLimits({ unauthenticated: !client.authenticated });
+          }
         } catch (error) {
           if (error instanceof InvariantError) throw error;
           // A bug in one handler: answer that command with an error and keep serving.
@@ -123,7 +127,12 @@ export class Session {
   private outputOverLimit(): boolean {
     const limits = this.events.outputLimits();
     const limit = this.client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
-    const check = checkOutputLimit(limit, this.socket.writableLength, Date.now(), this.overSoftLimitSinceMs);
+    const check = checkOutputLimit(
+      limit,
+      this.socket.writableLength,
+      Date.now(),
+      this.overSoftLimitSinceMs,
+    );
     this.overSoftLimitSinceMs = check.overSoftSinceMs;
     if (!check.close) return false;
     this.logger.warning(
@@ -148,8 +157,9 @@ export class Session {
   }
 }
 
-function requestLimits(executor: Executor) {
+function requestLimits(executor: Executor, client: ClientState) {
   return {
+    unauthenticated: !client.authenticated,
     maxBulkBytes: executor.config.getNumber('proto-max-bulk-len'),
     maxQueryBufferBytes: executor.config.getNumber('client-query-buffer-limit'),
   };

@@ -40,7 +40,13 @@ describe('client-output-buffer-limit', () => {
       const info = (await publisher.call('INFO', 'stats')) as unknown as { toString(): string };
       if (/client_output_buffer_limit_disconnections:1/.test(String(info))) break;
     }
-    await waitFor(async () => /client_output_buffer_limit_disconnections:1/.test(String(await publisher.call('INFO', 'stats'))), 'the subscriber to be cut off');
+    await waitFor(
+      async () =>
+        /client_output_buffer_limit_disconnections:1/.test(
+          String(await publisher.call('INFO', 'stats')),
+        ),
+      'the subscriber to be cut off',
+    );
     assert.equal(await publisher.call('PUBLISH', 'firehose', 'anyone?'), 0);
     assert.equal(await publisher.call('PING'), 'PONG');
     publisher.close();

@@ -123,6 +123,19 @@ describe('protocol', () => {
       assert.equal(await other.call('GET', 'k'), 'v');
       client.close();
       other.close();
+      // Before authentication only small requests are read, as in Redis.
+      const stranger = await RawClient.connect(secured.port);
+      stranger.write('*100\r\n');
+      const [tooMany] = await stranger.read(1);
+      assert.ok(tooMany instanceof ReplyError);
+      assert.equal(tooMany.message, 'ERR Protocol error: unauthenticated multibulk length');
+      await stranger.waitClosed();
+      const big = await RawClient.connect(secured.port);
+      big.write('*2\r\n$3\r\nGET\r\n$100000\r\n');
+      const [tooBig] = await big.read(1);
+      assert.ok(tooBig instanceof ReplyError);
+      assert.equal(tooBig.message, 'ERR Protocol error: unauthenticated bulk length');
+      await big.waitClosed();
     } finally {
       await secured.stop();
     }
