@@ -340,7 +340,26 @@ describe('RequestParser: state and limits', () => {
       maxBulkBytes: 512 * 1024 * 1024,
       maxMultibulkCount: 1024 * 1024,
       maxQueryBufferBytes: 1024 * 1024 * 1024,
+      unauthenticated: false,
     });
+  });
+
+  it('reads only small requests before authentication', () => {
+    const tooMany = new RequestParser({ unauthenticated: true });
+    tooMany.feed(Buffer.from('*11\r\n'));
+    assert.throws(
+      () => tooMany.next(),
+      /^ProtocolError: Protocol error: unauthenticated multibulk length$/,
+    );
+    const tooBig = new RequestParser({ unauthenticated: true });
+    tooBig.feed(Buffer.from('*1\r\n$16385\r\n'));
+    assert.throws(
+      () => tooBig.next(),
+      /^ProtocolError: Protocol error: unauthenticated bulk length$/,
+    );
+    const fine = new RequestParser({ unauthenticated: true });
+    fine.feed(Buffer.from('*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n'));
+    assert.deepEqual(fine.next(), ['AUTH', 'pw']);
   });
 
   it('is dead after a protocol error', () => {
