@@ -5,6 +5,7 @@
 import { globMatch } from '../util/glob.js';
 import { formatEventClasses, parseEventClasses } from './notify.js';
 import { formatOutputLimits, parseOutputLimits } from './output-limits.js';
+import { compatibilitySettings } from './settings-compat.js';
 
 export type SettingType = 'bool' | 'int' | 'memory' | 'enum' | 'string';
 
@@ -57,7 +58,7 @@ const policies = [
   'volatile-ttl',
 ] as const;
 
-export const settingSpecs: readonly SettingSpec[] = [
+const shoalSettings: readonly SettingSpec[] = [
   // Network and process.
   setting('port', 'int', '6379', 'active', 'TCP port to listen on (0 picks a free one).', {
     ...fixed,
@@ -323,6 +324,8 @@ export const settingSpecs: readonly SettingSpec[] = [
     values: ['yes', 'no', 'optional'],
   }),
 ];
+
+export const settingSpecs: readonly SettingSpec[] = [...shoalSettings, ...compatibilitySettings];
 
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
