@@ -4,6 +4,8 @@ import type { CommandDefinition } from './spec.js';
 import { connectionCommands } from './families/connection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
+import { pubsubCommands } from './families/pubsub.js';
+import { transactionCommands } from './families/transactions.js';
 import { listCommands } from './families/lists.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
@@ -18,5 +20,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
   ...serverCommands,
 ];

@@ -1,5 +1,32 @@
 // The per-connection state a command can see and change: selected database, protocol, name,
-// authentication. The server keeps one per socket; the embedded API keeps one per handle.
+// authentication, transaction, watched keys, blocking and subscriptions. The server keeps one
+// per socket; the embedded API keeps one per handle.
+
+import type { Reply } from './reply.js';
+
+/** A MULTI in progress: queued command lines, and whether one was refused (EXEC aborts). */
+export interface Transaction {
+  queue: string[][];
+  failed: boolean;
+}
+
+/** A watched key: its database, and whether it existed (unexpired) when WATCH ran. */
+export interface WatchedKey {
+  db: number;
+  key: string;
+  existed: boolean;
+}
+
+/** A client waiting in a blocking command until one of its keys has data or time runs out. */
+export interface BlockedState {
+  db: number;
+  keys: string[];
+  argv: string[];
+  /** Absolute time at which the command times out; Infinity for "block forever". */
+  deadlineMs: number;
+  /** What the command answers on timeout (null array for BLPOP, null for BLMOVE …). */
+  timeoutReply: 'nil' | 'nilArray';
+}
 
 export class ClientState {
   name = '';
@@ -15,6 +42,23 @@ export class ClientState {
   closeAfterReply = false;
   /** Incremented when a new command arrives (for CLIENT LIST / INFO). */
   commandsProcessed = 0;
+  transaction: Transaction | undefined;
+  watched: WatchedKey[] = [];
+  /** Set when a watched key changed: the next EXEC fails. */
+  watchDirty = false;
+  blocked: BlockedState | undefined;
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /**
+   * Where this client's replies go. Besides the command being run, others write here too:
+   * pub/sub messages, and the reply of a blocked command served when its key got data.
+   */
+  reply: Reply | undefined;
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
+  }
 
   constructor(
     readonly id: number,

@@ -3,6 +3,7 @@
 // the config file, the command-line flags and `shoal serve --help`.
 
 import { globMatch } from '../util/glob.js';
+import { formatEventClasses, parseEventClasses } from './notify.js';
 
 export type SettingType = 'bool' | 'int' | 'memory' | 'enum' | 'string';
 
@@ -26,6 +27,8 @@ export interface SettingSpec {
   values?: readonly string[];
   min?: number;
   max?: number;
+  /** Validates a string setting and returns its canonical text; throws ConfigError. */
+  canonical?: (raw: string) => string;
 }
 
 const MB = 1024 * 1024;
@@ -272,7 +275,15 @@ export const settingSpecs: readonly SettingSpec[] = [
   setting('stream-node-max-bytes', 'memory', '4096', 'inert', 'Accepted for compatibility.'),
   setting('stream-node-max-entries', 'int', '100', 'inert', 'Accepted for compatibility.'),
   // Events and introspection.
-  setting('notify-keyspace-events', 'string', '', 'planned', 'Keyspace notification classes.'),
+  setting('notify-keyspace-events', 'string', '', 'active', 'Keyspace notification classes.', {
+    canonical: (raw) => {
+      const flags = parseEventClasses(raw);
+      if (flags === undefined) {
+        throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+      }
+      return formatEventClasses(flags);
+    },
+  }),
   setting(
     'slowlog-log-slower-than',
     'int',
@@ -399,7 +410,7 @@ export class Config {
         return lowered;
       }
       case 'string':
-        return raw;
+        return spec.canonical === undefined ? raw : spec.canonical(raw);
     }
   }
 

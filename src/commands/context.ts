@@ -11,6 +11,7 @@ import { Errors, ReplyError } from './errors.js';
 import type { Host } from './hooks.js';
 import type { Reply } from './reply.js';
 import type { Executor } from './executor.js';
+import { EventClass, notifyKeyspaceEvent } from './notify.js';
 
 export class CommandContext {
   client!: ClientState;
@@ -23,6 +24,12 @@ export class CommandContext {
   mayExpire = true;
   /** The dispatcher running this command (INFO and COMMAND read its table and counters). */
   executor!: Executor;
+  /** True while EXEC runs its queue: blocking commands answer at once instead of blocking. */
+  inTransaction = false;
+  /** True while a blocked client's command runs again because one of its keys changed. */
+  retryingBlocked = false;
+  /** Set by block() during such a retry: the client stays blocked, in its place in line. */
+  stillBlocked = false;
 
   constructor(
     readonly engine: Engine,
@@ -52,8 +59,16 @@ export class CommandContext {
     const db = this.engine.database(dbIndex);
     const value = db.keys.get(key);
     if (value === undefined || !db.isExpired(key, this.nowMs)) return value;
-    if (this.mayExpire) this.emit([Op.Delete, dbIndex, key]);
+    if (this.mayExpire) {
+      this.emit([Op.Delete, dbIndex, key]);
+      notifyKeyspaceEvent(this, EventClass.expired, 'expired', key, dbIndex);
+    }
     return undefined;
+  }
+
+  /** Publishes a keyspace notification for `key` (notify-keyspace-events). */
+  notify(eventClass: number, event: string, key: string, db: number = this.client.db): void {
+    if (this.executor.notifyFlags !== 0) notifyKeyspaceEvent(this, eventClass, event, key, db);
   }
 
   /** A string value, undefined for a missing key, or a WRONGTYPE error. */
@@ -62,6 +77,33 @@ export class CommandContext {
     if (value === undefined || isStringValue(value)) return value;
     throw new ReplyError(Errors.wrongType);
   }
+
+  /**
+   * Blocks the client until one of `keys` changes or `timeoutMs` passes (0 = forever). The
+   * handler calls this when it found no data, and writes no reply: the reply comes when the
+   * command runs again with data, or the timeout reply. Inside MULTI it answers at once.
+   */
+  block(keys: string[], timeoutMs: number, timeoutReply: 'nil' | 'nilArray'): void {
+    if (this.retryingBlocked) {
+      this.stillBlocked = true;
+      return;
+    }
+    if (this.inTransaction) {
+      if (timeoutReply === 'nil') this.reply.nil();
+      else this.reply.nilArray();
+      return;
+    }
+    this.executor.blocking.block(this.client, {
+      db: this.client.db,
+      keys,
+      argv: this.currentArgv,
+      deadlineMs: timeoutMs === 0 ? Infinity : this.nowMs + timeoutMs,
+      timeoutReply,
+    });
+  }
+
+  /** The command line being run (set by the executor). */
+  currentArgv: string[] = [];
 
   exists(key: string): boolean {
     return this.lookup(key) !== undefined;

@@ -13,6 +13,25 @@ import type { Reply } from './reply.js';
 import { type Command, FlagBit } from './spec.js';
 import { CommandTable } from './table.js';
 import { allCommands } from './all.js';
+import { BlockingRegistry } from './blocking.js';
+import { PubSubRegistry } from './pubsub.js';
+import { WatchRegistry } from './watch.js';
+import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
+
+/** Commands a transaction runs at once instead of queueing. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** What a RESP2 client may run while subscribed. */
+const SUBSCRIBED_CONTEXT = new Set([
+  'subscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'ping',
+  'quit',
+  'reset',
+]);
 
 export interface ExecutorOptions {
   engine: Engine;
@@ -20,6 +39,14 @@ export interface ExecutorOptions {
   host: Host;
   sink?: EffectSink;
   random?: () => number;
+  /** Runs `task` after `ms` (blocking-command timeouts); returns a cancel function. */
+  schedule?: (task: () => void, ms: number) => () => void;
+}
+
+function scheduleWithTimer(task: () => void, ms: number): () => void {
+  const timer = setTimeout(task, Math.min(ms, 2 ** 31 - 1));
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 export class Executor {
@@ -34,11 +61,28 @@ export class Executor {
   expiredKeys = 0;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns the background expiry cycle off (tests use it). */
   activeExpire = true;
+  readonly watches: WatchRegistry;
+  readonly blocking: BlockingRegistry;
+  readonly pubsub: PubSubRegistry;
+  readonly host: Host;
+  private readonly schedule: NonNullable<ExecutorOptions['schedule']>;
+  private readonly blockTimers = new Map<ClientState, () => void>();
+  /** notify-keyspace-events, parsed (0 = off, the default). */
+  notifyFlags = 0;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
     this.config = options.config;
     this.sink = options.sink ?? { writeRefusal: () => undefined, append: () => undefined };
+    this.host = options.host;
+    this.schedule = options.schedule ?? scheduleWithTimer;
+    this.watches = new WatchRegistry(options.engine);
+    this.blocking = new BlockingRegistry(options.engine);
+    this.pubsub = new PubSubRegistry(options.host);
+    this.notifyFlags = parseEventClasses(this.config.get('notify-keyspace-events')) ?? 0;
+    this.config.onChange((name, value) => {
+      if (name === 'notify-keyspace-events') this.notifyFlags = parseEventClasses(value) ?? 0;
+    });
     this.table = new CommandTable(allCommands);
     this.ctx = new CommandContext(
       options.engine,
@@ -63,6 +107,84 @@ export class Executor {
     } finally {
       this.flushEffects(nowMs);
     }
+    if (client.blocked !== undefined && !this.blockTimers.has(client)) this.armTimeout(client);
+    if (this.blocking.size > 0) this.serveBlocked(nowMs);
+  }
+
+  /**
+   * Serves blocked clients whose keys changed, oldest first, by running their command again;
+   * each served command is its own log entry. Serving one may feed another (BLMOVE), so repeat.
+   */
+  private serveBlocked(nowMs: number): void {
+    const ctx = this.ctx;
+    const saved = [ctx.client, ctx.reply] as const;
+    for (
+      let ready = this.blocking.takeReady();
+      ready.length > 0;
+      ready = this.blocking.takeReady()
+    ) {
+      for (const client of ready) {
+        const state = client.blocked;
+        if (state === undefined || client.reply === undefined) continue;
+        ctx.client = client;
+        ctx.reply = client.reply;
+        ctx.nowMs = nowMs;
+        ctx.retryingBlocked = true;
+        ctx.stillBlocked = false;
+        try {
+          this.run(state.argv);
+        } finally {
+          ctx.retryingBlocked = false;
+          this.flushEffects(nowMs);
+        }
+        if (!ctx.stillBlocked) this.release(client);
+      }
+    }
+    [ctx.client, ctx.reply] = saved;
+  }
+
+  private armTimeout(client: ClientState): void {
+    const deadline = client.blocked?.deadlineMs ?? Infinity;
+    if (deadline === Infinity) return;
+    const cancel = this.schedule(() => this.timeOut(client), Math.max(0, deadline - Date.now()));
+    this.blockTimers.set(client, cancel);
+  }
+
+  private timeOut(client: ClientState): void {
+    const state = client.blocked;
+    if (state === undefined || client.reply === undefined) return;
+    if (state.timeoutReply === 'nil') client.reply.nil();
+    else client.reply.nilArray();
+    this.release(client);
+  }
+
+  /** Ends a client's blocking (served, timed out, or CLIENT UNBLOCK) and hands over its output. */
+  private release(client: ClientState): void {
+    this.blocking.unblock(client);
+    this.blockTimers.get(client)?.();
+    this.blockTimers.delete(client);
+    this.host.clientHasOutput(client);
+  }
+
+  /** CLIENT UNBLOCK: answers the blocked client with its timeout reply, or an error. */
+  unblockClient(id: number, withError: boolean): boolean {
+    const client = this.blocking.find(id);
+    if (client === undefined || client.reply === undefined) return false;
+    if (withError) client.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    else if (client.blocked?.timeoutReply === 'nil') client.reply.nil();
+    else client.reply.nilArray();
+    this.release(client);
+    return true;
+  }
+
+  /** Forgets everything about a client that went away. */
+  disconnect(client: ClientState): void {
+    this.blocking.unblock(client);
+    this.blockTimers.get(client)?.();
+    this.blockTimers.delete(client);
+    this.watches.unwatchAll(client);
+    this.pubsub.unsubscribeAll(client);
+    client.transaction = undefined;
   }
 
   private flushEffects(nowMs: number): void {
@@ -76,19 +198,36 @@ export class Executor {
   private run(argv: string[]): void {
     const ctx = this.ctx;
     const reply = ctx.reply;
+    const client = ctx.client;
     const command = this.resolve(argv);
     if (typeof command === 'string') return this.refuse(command, undefined);
-    if (!ctx.client.authenticated && (command.flagBits & FlagBit.no_auth) === 0) {
+    if (!client.authenticated && (command.flagBits & FlagBit.no_auth) === 0) {
       return this.refuse(Errors.noAuth, command);
     }
     if ((command.flagBits & FlagBit.write) !== 0) {
       const refusal = this.sink.writeRefusal();
       if (refusal !== undefined) return this.refuse(refusal, command);
     }
-    ctx.client.lastCommand = command.fullName;
+    const name = command.parent?.name ?? command.name;
+    if (client.protocol === 2 && client.subscriptionCount > 0 && !SUBSCRIBED_CONTEXT.has(name)) {
+      return this.refuse(
+        `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+        command,
+      );
+    }
+    if (client.transaction !== undefined && !TRANSACTION_CONTROL.has(name)) {
+      if ((command.flagBits & FlagBit.no_multi) !== 0) {
+        return this.refuse('ERR Command not allowed inside a transaction', command);
+      }
+      client.transaction.queue.push(argv);
+      reply.simple('QUEUED');
+      return;
+    }
+    client.lastCommand = command.fullName;
     command.calls++;
     this.commandsProcessed++;
     try {
+      ctx.currentArgv = argv;
       (command.handler as NonNullable<Command['handler']>)(ctx, argv);
     } catch (error) {
       if (!(error instanceof ReplyError)) throw error;
@@ -117,6 +256,9 @@ export class Executor {
 
   private refuse(message: string, command: Command | undefined): void {
     if (command !== undefined) command.rejectedCalls++;
+    // A command refused while queueing a transaction makes its EXEC fail (EXECABORT).
+    const transaction = this.ctx.client.transaction;
+    if (transaction !== undefined) transaction.failed = true;
     this.countError(message.slice(0, Math.max(0, message.indexOf(' '))) || message);
     this.ctx.reply.error(message);
   }
@@ -143,6 +285,11 @@ export class Executor {
     }
     for (const effect of ctx.effects) this.engine.applyEffect(effect);
     expired = ctx.effects.length;
+    if (this.notifyFlags !== 0) {
+      for (const effect of ctx.effects) {
+        notifyKeyspaceEvent(ctx, EventClass.expired, 'expired', effect[2] as string, effect[1]);
+      }
+    }
     this.expiredKeys += expired;
     this.flushEffects(nowMs);
     return { sampled, expired };

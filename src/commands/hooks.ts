@@ -17,6 +17,12 @@ export interface Host {
   shutdown(save: boolean | undefined): void;
   /** Host-specific INFO fields (ports, connections, bytes), merged into INFO's sections. */
   info(): InfoFields;
+  /**
+   * Something was written to `client.reply` outside its own command (a pub/sub message, or the
+   * reply of a blocked command that was served): send it. When the client was blocked and no
+   * longer is, the host also resumes reading its pipelined commands.
+   */
+  clientHasOutput(client: ClientState): void;
 }
 
 /** Where effects go after they are applied: the write-ahead log, or Raft, or nowhere. */

@@ -11,6 +11,8 @@ import { ReplyError, type ReplyValue, ValueReply } from './value-reply.js';
 export interface StoreLike {
   readonly executor: Executor;
   readonly handles: Set<ClientState>;
+  /** Called when a client's blocked command has been answered (or a message arrived). */
+  readonly outputWaiters: Map<ClientState, () => void>;
   newClient(): ClientState;
   close(): void;
 }
@@ -28,6 +30,7 @@ export class HandleBase<V extends Value = string> {
     returnBuffers: boolean,
   ) {
     this.reply = new ValueReply(returnBuffers ? decodeToBuffer : decodeToString);
+    client.reply = this.reply;
   }
 
   /**
@@ -35,7 +38,24 @@ export class HandleBase<V extends Value = string> {
    * command runs at once, in call order; the promise settles when its effects are durable.
    */
   async command(name: string, ...args: Argument[]): Promise<ReplyValue> {
-    return this.run(name, ...args);
+    return this.runBlocking(name, ...args);
+  }
+
+  /** Like run(), for commands that may block (BLPOP …): settles when the reply exists. */
+  protected async runBlocking(name: string, ...args: Argument[]): Promise<ReplyValue> {
+    if (this.closed) throw new ReplyError('ERR the store is closed');
+    this.store.executor.execute(
+      this.client,
+      [name, ...args.map(encodeArgument)],
+      this.reply,
+      Date.now(),
+    );
+    if (this.client.blocked !== undefined) {
+      await new Promise<void>((resolve) => this.store.outputWaiters.set(this.client, resolve));
+    }
+    const [value] = this.reply.takeAll();
+    if (value instanceof ReplyError) throw value;
+    return value ?? null;
   }
 
   protected run(name: string, ...args: Argument[]): ReplyValue {

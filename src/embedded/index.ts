@@ -58,6 +58,7 @@ class Store implements Host, StoreLike {
   readonly engine: Engine;
   readonly executor: Executor;
   readonly handles = new Set<ClientState>();
+  readonly outputWaiters = new Map<ClientState, () => void>();
   private nextClientId = 1;
   private readonly expiryTimer: NodeJS.Timeout;
 
@@ -87,6 +88,12 @@ class Store implements Host, StoreLike {
     return this.handles;
   }
   closeClient(): void {}
+  clientHasOutput(client: ClientState): void {
+    const waiter = this.outputWaiters.get(client);
+    if (waiter === undefined || client.blocked !== undefined) return;
+    this.outputWaiters.delete(client);
+    waiter();
+  }
   shutdown(): void {
     throw new ReplyError('ERR SHUTDOWN is not available in embedded mode: call close()');
   }
@@ -327,6 +334,7 @@ export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
     if (this.closed) return;
     this.closed = true;
     this.store.handles.delete(this.client);
+    this.store.executor.disconnect(this.client);
     if (this.store.handles.size === 0) this.store.close();
   }
 }

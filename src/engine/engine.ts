@@ -32,7 +32,8 @@ export class Engine {
   readonly databases: Database[];
   /** Count of key changes since start (Redis's `dirty`), for save rules and INFO. */
   changes = 0;
-  observer: KeyspaceObserver | undefined;
+  /** Told before every change (WATCH, blocked clients, copy-on-write snapshots). */
+  readonly observers: KeyspaceObserver[] = [];
   /** Live SCAN cursors over this engine's keyspaces (read-side state, never logged). */
   readonly scanCursors = new ScanCursors();
 
@@ -124,7 +125,7 @@ export class Engine {
 
   private willChange(db: number, key: string): void {
     this.changes++;
-    this.observer?.keyWillChange(db, key);
+    for (const observer of this.observers) observer.keyWillChange(db, key);
   }
 
   private set(dbIndex: number, key: string, value: string | number, expireAtMs: number): void {
@@ -207,8 +208,10 @@ export class Engine {
   private swapDatabases(a: number, b: number): void {
     const first = this.database(a);
     const second = this.database(b);
-    this.observer?.databaseWillChange(a);
-    this.observer?.databaseWillChange(b);
+    for (const observer of this.observers) {
+      observer.databaseWillChange(a);
+      observer.databaseWillChange(b);
+    }
     this.changes++;
     this.databases[a] = second;
     this.databases[b] = first;
@@ -218,7 +221,7 @@ export class Engine {
 
   private flush(dbIndex: number): void {
     const db = this.database(dbIndex);
-    this.observer?.databaseWillChange(dbIndex);
+    for (const observer of this.observers) observer.databaseWillChange(dbIndex);
     this.changes += db.size;
     db.clear();
   }

@@ -93,7 +93,10 @@ export class ShoalServer implements Host {
       `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`,
     );
     const session = new Session(socket, client, this.executor, this.logger, {
-      closed: (closed) => this.sessions.delete(closed.client.id),
+      closed: (closed) => {
+        this.sessions.delete(closed.client.id);
+        this.executor.disconnect(closed.client);
+      },
     });
     this.sessions.set(client.id, session);
   }
@@ -142,6 +145,10 @@ export class ShoalServer implements Host {
 
   *clients(): Iterable<ClientState> {
     for (const session of this.sessions.values()) yield session.client;
+  }
+
+  clientHasOutput(client: ClientState): void {
+    this.sessions.get(client.id)?.outputReady();
   }
 
   closeClient(client: ClientState): void {

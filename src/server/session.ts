@@ -17,7 +17,7 @@ export interface SessionEvents {
 export class Session {
   readonly parser: RequestParser;
   readonly encoder = new ReplyEncoder();
-  private executing = false;
+  executing = false;
   private closed = false;
 
   constructor(
@@ -28,6 +28,7 @@ export class Session {
     private readonly events: SessionEvents,
   ) {
     this.parser = new RequestParser(requestLimits(executor));
+    client.reply = this.encoder;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => socket.resume());
@@ -37,13 +38,22 @@ export class Session {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.parser.feed(chunk);
+    // A blocked client's further commands wait in the parser until it is served.
+    if (this.client.blocked === undefined) this.processPending();
+  }
+
+  /** Runs every complete command buffered, unless the client blocks or is closing. */
+  processPending(): void {
+    if (this.closed || this.executing) return;
     const client = this.client;
     const encoder = this.encoder;
     const nowMs = Date.now();
     this.executing = true;
     try {
-      this.parser.feed(chunk);
-      for (let argv = this.parser.next(); argv !== null; argv = this.parser.next()) {
+      while (client.blocked === undefined && !client.closeAfterReply) {
+        const argv = this.parser.next();
+        if (argv === null) break;
         const mark = encoder.mark();
         try {
           this.executor.execute(client, argv, encoder, nowMs);
@@ -56,17 +66,33 @@ export class Session {
             `internal error in '${argv[0] ?? ''}': ${(error as Error).stack ?? ''}`,
           );
         }
-        if (client.closeAfterReply) break;
       }
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      encoder.error(`ERR ${error.message}`);
-      client.closeAfterReply = true;
-      this.logger.verbose(`protocol error from client id=${client.id}: ${error.message}`);
+      this.protocolError(error);
     } finally {
       this.executing = false;
     }
     this.flush();
+  }
+
+  private protocolError(error: unknown): void {
+    if (!(error instanceof ProtocolError)) throw error;
+    this.encoder.error(`ERR ${error.message}`);
+    this.client.closeAfterReply = true;
+    this.logger.verbose(`protocol error from client id=${this.client.id}: ${error.message}`);
+  }
+
+  /**
+   * Output written outside this session's own commands (a message, or the reply of its blocked
+   * command): send it, and if the client is no longer blocked, carry on with its pipeline, on
+   * a later turn so the command that caused this finishes first.
+   */
+  outputReady(): void {
+    if (this.executing || this.closed) return;
+    this.flush();
+    if (this.client.blocked === undefined && this.parser.bufferedBytes > 0) {
+      setImmediate(() => this.processPending());
+    }
   }
 
   /** Writes pending replies; closes the connection if the client is marked to close. */

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Reply, ReplyError } from '../../src/resp/reply-reader.js';
+import { plain } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
 import {
   type ChildServer,
@@ -295,17 +295,6 @@ export const scenarios: Record<string, Script> = {
     ['OBJECT', 'FREQ', 'i'],
   ],
 };
-
-/** Replies as comparable plain data (errors by message). */
-export function plain(reply: Reply): unknown {
-  if (reply instanceof ReplyError) return { error: reply.message };
-  if (Array.isArray(reply)) return reply.map(plain);
-  if (reply instanceof Map) return [...reply].map(([k, v]) => [plain(k), plain(v)]);
-  if (reply instanceof Set) return [...reply].map(plain);
-  if (typeof reply === 'bigint') return `${reply}n`;
-  if (reply !== null && typeof reply === 'object') return String(reply);
-  return reply;
-}
 
 describe('replies match redis-server', { timeout: 60_000 }, () => {
   let redis: ChildServer | undefined;

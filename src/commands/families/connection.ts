@@ -28,7 +28,12 @@ export function passwordMatches(ctx: CommandContext, user: string, password: str
 
 function ping(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 2) fail(Errors.wrongArity('ping'));
-  if (argv.length === 2) ctx.reply.bulk(argv[1] as string);
+  // A RESP2 subscriber gets PING's answer in the shape of a message, as Redis sends it.
+  if (ctx.client.protocol === 2 && ctx.client.subscriptionCount > 0) {
+    ctx.reply.array(2);
+    ctx.reply.bulk('pong');
+    ctx.reply.bulk(argv[1] ?? '');
+  } else if (argv.length === 2) ctx.reply.bulk(argv[1] as string);
   else ctx.reply.simple('PONG');
 }
 
@@ -114,6 +119,9 @@ function quit(ctx: CommandContext): void {
 
 function reset(ctx: CommandContext): void {
   const client = ctx.client;
+  client.transaction = undefined;
+  ctx.executor.watches.unwatchAll(client);
+  ctx.executor.pubsub.unsubscribeAll(client);
   client.db = 0;
   client.name = '';
   client.protocol = 2;
@@ -260,6 +268,17 @@ function clientSetInfo(ctx: CommandContext, argv: string[]): void {
   ctx.reply.ok();
 }
 
+function clientUnblock(ctx: CommandContext, argv: string[]): void {
+  const id = intArg(argv[2]);
+  let withError = false;
+  if (argv.length === 4) {
+    if (isWord(argv[3], 'ERROR')) withError = true;
+    else if (!isWord(argv[3], 'TIMEOUT'))
+      fail('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+  } else if (argv.length > 4) fail(Errors.syntax);
+  ctx.reply.int(ctx.executor.unblockClient(id, withError) ? 1 : 0);
+}
+
 const clientHelp = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'GETNAME',
@@ -274,6 +293,8 @@ const clientHelp = [
   '    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE, SKIPME, MAXAGE.',
   'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> [<id> ...]]',
   '    Return information about client connections.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
   'SETINFO <option> <value>',
   '    Set client meta attr. Options are: LIB-NAME, LIB-VER.',
   'SETNAME <name>',

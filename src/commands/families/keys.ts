@@ -6,6 +6,7 @@ import { encodingOf, typeOf } from '../../engine/values.js';
 import { globMatch } from '../../util/glob.js';
 import { cursorArg, int64Arg, intArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { EventClass } from '../notify.js';
 import { Errors, fail } from '../errors.js';
 import { allKeys, command, type CommandDefinition, oneKey } from '../spec.js';
 
@@ -15,6 +16,7 @@ function del(ctx: CommandContext, argv: string[]): void {
     const key = argv[i] as string;
     if (ctx.lookup(key) !== undefined) {
       ctx.emit([Op.Delete, ctx.client.db, key]);
+      ctx.notify(EventClass.generic, 'del', key);
       deleted++;
     }
   }
@@ -83,6 +85,8 @@ function renameFamily(onlyIfAbsent: boolean) {
     if (onlyIfAbsent && ctx.exists(destination)) return ctx.reply.int(0);
     ctx.lookup(destination); // an expired destination is deleted as its own effect first
     ctx.emit([Op.Rename, ctx.client.db, source, destination]);
+    ctx.notify(EventClass.generic, 'rename_from', source);
+    ctx.notify(EventClass.generic, 'rename_to', destination);
     if (onlyIfAbsent) ctx.reply.int(1);
     else ctx.reply.ok();
   };
@@ -111,6 +115,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
   if (ctx.lookup(source) === undefined) return ctx.reply.int(0);
   if (ctx.lookupIn(destinationDb, destination) !== undefined && !replace) return ctx.reply.int(0);
   ctx.emit([Op.Copy, ctx.client.db, source, destinationDb, destination]);
+  ctx.notify(EventClass.generic, 'copy_to', destination, destinationDb);
   ctx.reply.int(1);
 }
 
@@ -121,6 +126,8 @@ function move(ctx: CommandContext, argv: string[]): void {
   if (ctx.lookup(key) === undefined) return ctx.reply.int(0);
   if (ctx.lookupIn(destinationDb, key) !== undefined) return ctx.reply.int(0);
   ctx.emit([Op.Move, ctx.client.db, key, destinationDb]);
+  ctx.notify(EventClass.generic, 'move_from', key);
+  ctx.notify(EventClass.generic, 'move_to', key, destinationDb);
   ctx.reply.int(1);
 }
 
@@ -192,8 +199,13 @@ function expireFamily(name: string, unitMs: number, relative: boolean) {
     if (xx && current === undefined) return ctx.reply.int(0);
     if (gt && (current === undefined || at <= current)) return ctx.reply.int(0);
     if (lt && current !== undefined && at >= current) return ctx.reply.int(0);
-    if (at <= ctx.nowMs) ctx.emit([Op.Delete, ctx.client.db, key]);
-    else ctx.emit([Op.ExpireAt, ctx.client.db, key, at]);
+    if (at <= ctx.nowMs) {
+      ctx.emit([Op.Delete, ctx.client.db, key]);
+      ctx.notify(EventClass.generic, 'del', key);
+    } else {
+      ctx.emit([Op.ExpireAt, ctx.client.db, key, at]);
+      ctx.notify(EventClass.generic, 'expire', key);
+    }
     ctx.reply.int(1);
   };
 }
@@ -213,6 +225,7 @@ function persist(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   if (ctx.lookup(key) === undefined || ctx.db.expireAt(key) === undefined) return ctx.reply.int(0);
   ctx.emit([Op.Persist, ctx.client.db, key]);
+  ctx.notify(EventClass.generic, 'persist', key);
   ctx.reply.int(1);
 }
 

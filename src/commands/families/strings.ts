@@ -5,6 +5,7 @@ import { stringText, type StringValue } from '../../engine/values.js';
 import { addFloatTexts, isInt64, normalizeInteger, parseInt64 } from '../../util/numbers.js';
 import { floatArg, int64Arg, intArg } from '../args.js';
 import type { CommandContext } from '../context.js';
+import { EventClass } from '../notify.js';
 import { Errors, fail } from '../errors.js';
 import { command, type CommandDefinition, keyValuePairs, oneKey } from '../spec.js';
 
@@ -99,6 +100,7 @@ function set(ctx: CommandContext, argv: string[]): void {
   const value = argv[2] as string;
   if (argv.length === 3) {
     ctx.emit([Op.Set, ctx.client.db, key, value, ExpireNone]);
+    ctx.notify(EventClass.string, 'set', key);
     ctx.reply.ok();
     return;
   }
@@ -121,8 +123,12 @@ function set(ctx: CommandContext, argv: string[]): void {
   if (expireAtMs >= 0 && expireAtMs < ctx.nowMs) {
     // Already past its time: the key ends up absent, as Redis does for SET … EXAT <past>.
     if (exists) ctx.emit([Op.Delete, ctx.client.db, key]);
+    ctx.notify(EventClass.string, 'set', key);
+    ctx.notify(EventClass.generic, 'del', key);
   } else {
     ctx.emit([Op.Set, ctx.client.db, key, value, expireAtMs]);
+    ctx.notify(EventClass.string, 'set', key);
+    if (expireAtMs >= 0) ctx.notify(EventClass.generic, 'expire', key);
   }
   if (returnOld) replyString(ctx, old);
   else ctx.reply.ok();
@@ -132,6 +138,7 @@ function setnx(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   if (ctx.exists(key)) return ctx.reply.int(0);
   ctx.emit([Op.Set, ctx.client.db, key, argv[2] as string, ExpireNone]);
+  ctx.notify(EventClass.string, 'set', key);
   ctx.reply.int(1);
 }
 
@@ -139,6 +146,8 @@ function setexFamily(unit: 'EX' | 'PX', name: string) {
   return (ctx: CommandContext, argv: string[]): void => {
     const expireAtMs = absoluteExpiry(ctx, unit, argv[2] as string, name);
     ctx.emit([Op.Set, ctx.client.db, argv[1] as string, argv[3] as string, expireAtMs]);
+    ctx.notify(EventClass.string, 'set', argv[1] as string);
+    ctx.notify(EventClass.generic, 'expire', argv[1] as string);
     ctx.reply.ok();
   };
 }
@@ -147,13 +156,17 @@ function getset(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const old = ctx.lookupString(key);
   ctx.emit([Op.Set, ctx.client.db, key, argv[2] as string, ExpireNone]);
+  ctx.notify(EventClass.string, 'set', key);
   replyString(ctx, old);
 }
 
 function getdel(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const old = ctx.lookupString(key);
-  if (old !== undefined) ctx.emit([Op.Delete, ctx.client.db, key]);
+  if (old !== undefined) {
+    ctx.emit([Op.Delete, ctx.client.db, key]);
+    ctx.notify(EventClass.generic, 'del', key);
+  }
   replyString(ctx, old);
 }
 
@@ -168,10 +181,18 @@ function getex(ctx: CommandContext, argv: string[]): void {
   if (value !== undefined) {
     const db = ctx.client.db;
     if ((options.flags & SetFlag.PERSIST) !== 0) {
-      if (ctx.db.expireAt(key) !== undefined) ctx.emit([Op.Persist, db, key]);
+      if (ctx.db.expireAt(key) !== undefined) {
+        ctx.emit([Op.Persist, db, key]);
+        ctx.notify(EventClass.generic, 'persist', key);
+      }
     } else if (expireAtMs !== undefined) {
-      if (expireAtMs < ctx.nowMs) ctx.emit([Op.Delete, db, key]);
-      else ctx.emit([Op.ExpireAt, db, key, expireAtMs]);
+      if (expireAtMs < ctx.nowMs) {
+        ctx.emit([Op.Delete, db, key]);
+        ctx.notify(EventClass.generic, 'del', key);
+      } else {
+        ctx.emit([Op.ExpireAt, db, key, expireAtMs]);
+        ctx.notify(EventClass.generic, 'expire', key);
+      }
     }
   }
   replyString(ctx, value);
@@ -194,6 +215,7 @@ function mset(ctx: CommandContext, argv: string[]): void {
   checkPairs(argv, 'mset');
   for (let i = 1; i < argv.length; i += 2) {
     ctx.emit([Op.Set, ctx.client.db, argv[i] as string, argv[i + 1] as string, ExpireNone]);
+    ctx.notify(EventClass.string, 'set', argv[i] as string);
   }
   ctx.reply.ok();
 }
@@ -205,6 +227,7 @@ function msetnx(ctx: CommandContext, argv: string[]): void {
   }
   for (let i = 1; i < argv.length; i += 2) {
     ctx.emit([Op.Set, ctx.client.db, argv[i] as string, argv[i + 1] as string, ExpireNone]);
+    ctx.notify(EventClass.string, 'set', argv[i] as string);
   }
   ctx.reply.int(1);
 }
@@ -216,6 +239,7 @@ function append(ctx: CommandContext, argv: string[]): void {
   const length = (current === undefined ? 0 : stringText(current).length) + suffix.length;
   if (length > maxBulk(ctx)) fail(Errors.stringTooLong);
   ctx.emit([Op.Append, ctx.client.db, key, suffix]);
+  ctx.notify(EventClass.string, 'append', key);
   ctx.reply.int(length);
 }
 
@@ -251,6 +275,7 @@ function setrange(ctx: CommandContext, argv: string[]): void {
   if (value.length === 0) return ctx.reply.int(currentLength);
   if (offset + value.length > maxBulk(ctx)) fail(Errors.stringTooLong);
   ctx.emit([Op.SetRange, ctx.client.db, key, offset, value]);
+  ctx.notify(EventClass.string, 'setrange', key);
   ctx.reply.int(Math.max(currentLength, offset + value.length));
 }
 
@@ -275,6 +300,7 @@ function incrementBy(ctx: CommandContext, key: string, increment: number | bigin
   }
   const stored = typeof result === 'number' ? result : String(result);
   ctx.emit([Op.Set, ctx.client.db, key, stored, ExpireKeep]);
+  ctx.notify(EventClass.string, 'incrby', key);
   ctx.reply.int(result);
 }
 
@@ -288,6 +314,7 @@ function incrbyfloat(ctx: CommandContext, argv: string[]): void {
   const result = addFloatTexts(base, increment);
   if (result === undefined) fail('ERR increment would produce NaN or Infinity');
   ctx.emit([Op.Set, ctx.client.db, key, result, ExpireKeep]);
+  ctx.notify(EventClass.string, 'incrbyfloat', key);
   ctx.reply.bulk(result);
 }
 

@@ -1,0 +1,263 @@
+// `npm run bench`: Shoal side by side with Redis on this machine, in the same run. Starts Shoal
+// (--appendonly no) and, where redis-server is installed, a Redis with persistence off; runs
+// redis-benchmark against both, alternating, several rounds; prints ops/s, the median
+// Shoal/Redis ratio per test, and bytes per key after loading 1,000,000 keys of 32-byte values.
+//
+//   npm run bench                    the full run (3 rounds, 200,000 requests per test)
+//   npm run bench -- --rounds 1 --requests 50000 --keys 100000    a quick look
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Server {
+  name: 'shoal' | 'redis';
+  port: number;
+  process: ChildProcess;
+  dir: string;
+}
+
+interface Test {
+  name: string;
+  command: string;
+  pipeline: number;
+}
+
+const { values: options } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    requests: { type: 'string', default: '200000' },
+    keys: { type: 'string', default: '1000000' },
+    tests: { type: 'string', default: 'set,get' },
+    'skip-memory': { type: 'boolean', default: false },
+  },
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      );
+    });
+  });
+}
+
+function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForPing(port: number, deadlineMs = 20_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`server on port ${port} did not answer PING`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startServer(name: 'shoal' | 'redis'): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const args =
+    name === 'shoal'
+      ? [
+          '--expose-gc',
+          join(repoRoot, 'bin', 'shoal'),
+          'serve',
+          '--port',
+          String(port),
+          '--dir',
+          dir,
+          '--appendonly',
+          'no',
+          '--save',
+          '',
+          '--loglevel',
+          'warning',
+        ]
+      : [
+          '--port',
+          String(port),
+          '--dir',
+          dir,
+          '--appendonly',
+          'no',
+          '--save',
+          '',
+          '--loglevel',
+          'warning',
+        ];
+  const child = spawn(name === 'shoal' ? process.execPath : 'redis-server', args, {
+    stdio: 'ignore',
+  });
+  await waitForPing(port);
+  return { name, port, process: child, dir };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (server.process.exitCode !== null) return resolve();
+    server.process.once('exit', () => resolve());
+    server.process.kill('SIGTERM');
+  });
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+function cli(server: Server, ...args: string[]): string {
+  return execFileSync('redis-cli', ['-p', String(server.port), ...args], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+function benchmark(server: Server, test: Test): number {
+  const output = execFileSync(
+    'redis-benchmark',
+    [
+      '-p',
+      String(server.port),
+      '-c',
+      '50',
+      '-n',
+      options.requests as string,
+      '-d',
+      '32',
+      '-r',
+      '100000',
+      '-t',
+      test.command,
+      '-P',
+      String(test.pipeline),
+      '--csv',
+    ],
+    { encoding: 'utf8' },
+  );
+  const line = output.split('\n').find((row) => row.startsWith(`"${test.command.toUpperCase()}`));
+  if (line === undefined) throw new Error(`no result for ${test.name}: ${output}`);
+  return Number(JSON.parse(`[${line}]`)[1]);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function usedMemory(server: Server): number {
+  if (server.name === 'shoal') cli(server, 'DEBUG', 'GC');
+  const match = /used_memory:(\d+)/.exec(cli(server, 'INFO', 'memory'));
+  return Number(match?.[1]);
+}
+
+/** Loads `count` keys of 32-byte values with redis-cli --pipe; returns bytes per key. */
+function bytesPerKey(server: Server, count: number): number {
+  cli(server, 'FLUSHALL');
+  const before = usedMemory(server);
+  const value = 'v'.repeat(32);
+  const chunk = 100_000;
+  for (let start = 0; start < count; start += chunk) {
+    let input = '';
+    for (let i = start; i < Math.min(count, start + chunk); i++) {
+      const key = `key:${String(i).padStart(12, '0')}`;
+      input += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$32\r\n${value}\r\n`;
+    }
+    execFileSync('redis-cli', ['-p', String(server.port), '--pipe'], {
+      input,
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+  }
+  const keys = Number(cli(server, 'DBSIZE'));
+  if (keys !== count) throw new Error(`${server.name}: expected ${count} keys, found ${keys}`);
+  const after = usedMemory(server);
+  cli(server, 'FLUSHALL');
+  return (after - before) / count;
+}
+
+async function main(): Promise<void> {
+  if (!hasCommand('redis-benchmark') || !hasCommand('redis-cli')) {
+    throw new Error(
+      'npm run bench needs redis-benchmark and redis-cli (apt-get install redis-tools)',
+    );
+  }
+  const servers = [await startServer('shoal')];
+  if (hasCommand('redis-server')) servers.push(await startServer('redis'));
+  else console.log('redis-server is not installed: Shoal figures only, no ratios');
+  const tests: Test[] = [];
+  for (const command of (options.tests as string).split(',')) {
+    for (const pipeline of [1, 16])
+      tests.push({ name: `${command.toUpperCase()} -P ${pipeline}`, command, pipeline });
+  }
+  const results = new Map<string, number[]>();
+  try {
+    const rounds = Number(options.rounds);
+    for (let round = 1; round <= rounds; round++) {
+      for (const test of tests) {
+        for (const server of round % 2 === 1 ? servers : [...servers].reverse()) {
+          const ops = benchmark(server, test);
+          const key = `${server.name} ${test.name}`;
+          results.set(key, [...(results.get(key) ?? []), ops]);
+          console.log(`round ${round}: ${key.padEnd(20)} ${ops.toFixed(0).padStart(10)} ops/s`);
+        }
+      }
+    }
+    console.log(
+      `\nredis-benchmark -c 50 -n ${options.requests} -d 32 -r 100000, median of ${rounds} rounds`,
+    );
+    console.log('| test | Shoal ops/s | Redis ops/s | Shoal/Redis |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const test of tests) {
+      const shoal = median(results.get(`shoal ${test.name}`) ?? []);
+      const redisRuns = results.get(`redis ${test.name}`);
+      const redis = redisRuns === undefined ? NaN : median(redisRuns);
+      console.log(
+        `| ${test.name} | ${shoal.toFixed(0)} | ${Number.isNaN(redis) ? '-' : redis.toFixed(0)} | ${Number.isNaN(redis) ? '-' : (shoal / redis).toFixed(2)} |`,
+      );
+    }
+    if (options['skip-memory'] !== true) {
+      const count = Number(options.keys);
+      console.log(
+        `\nbytes per key after ${count} SETs of 32-byte values (INFO used_memory delta / keys)`,
+      );
+      console.log('| server | bytes/key |');
+      console.log('| --- | ---: |');
+      const perKey = new Map<string, number>();
+      for (const server of servers) {
+        perKey.set(server.name, bytesPerKey(server, count));
+        console.log(`| ${server.name} | ${(perKey.get(server.name) as number).toFixed(1)} |`);
+      }
+      const redisBytes = perKey.get('redis');
+      if (redisBytes !== undefined)
+        console.log(
+          `Shoal/Redis memory per key: ${((perKey.get('shoal') as number) / redisBytes).toFixed(2)}`,
+        );
+    }
+  } finally {
+    for (const server of servers) await stopServer(server);
+  }
+}
+
+await main();
