@@ -22,6 +22,7 @@ const host: Host = {
   closeClient: () => undefined,
   shutdown: () => undefined,
   info: () => ({}),
+  clientHasOutput: () => undefined,
 };
 
 const KEYS = ['a', 'b', 'c', 's'];

@@ -1,6 +1,7 @@
 // List commands side by side with a real redis-server: every command, option and error path,
 // replies compared as data (plain) and, where nil and nil-array differ only on the wire, as raw
-// bytes in RESP2 and RESP3. Skipped only where redis-server is absent.
+// bytes in RESP2 and RESP3; WATCH and keyspace notifications with two clients. Skipped only
+// where redis-server is absent.
 //
 // Left out of the comparison on purpose: OBJECT ENCODING of lists. Redis 7.0 (the installed
 // server) reports "quicklist" for every list; Shoal follows Redis 7.2 ("listpack" for small
@@ -15,7 +16,7 @@ import {
   spawnRedis,
   startShoal,
 } from '../helpers/servers.js';
-import { plain } from './redis-conformance.test.js';
+import { plain } from '../helpers/conformance.js';
 
 type Script = string[][];
 
@@ -376,7 +377,82 @@ export const listScenarios: Record<string, Script> = {
     ['DEL', 'l'],
     ['LLEN', 'l'],
   ],
+  transactions: [
+    ['MULTI'],
+    ['RPUSH', 'l', 'a', 'b', 'c'],
+    ['LPOP', 'l'],
+    ['LPOP', 'l', 'x'],
+    ['LMOVE', 'l', 'm', 'LEFT', 'RIGHT'],
+    ['LRANGE', 'l', '0', '-1'],
+    ['EXEC'],
+    ['MULTI'],
+    ['LPUSH', 'l'],
+    ['RPUSH', 'l', 'never'],
+    ['EXEC'],
+    ['LRANGE', 'l', '0', '-1'],
+  ],
 };
+
+/** Two clients: [client index, command line]. Client 1 watches, client 0 changes lists. */
+type Step = [number, string[]];
+
+const watchExchanges: Record<string, Step[]> = {
+  'a change to a watched list aborts EXEC': [
+    [0, ['RPUSH', 'l', 'a', 'b']],
+    [1, ['WATCH', 'l']],
+    [0, ['LSET', 'l', '0', 'x']],
+    [1, ['MULTI']],
+    [1, ['LLEN', 'l']],
+    [1, ['EXEC']],
+    [1, ['WATCH', 'l']],
+    [0, ['LTRIM', 'l', '0', '-1']], // trims nothing, yet Redis signals the key
+    [1, ['MULTI']],
+    [1, ['EXEC']],
+    [1, ['WATCH', 'dst']],
+    [0, ['LMOVE', 'l', 'dst', 'LEFT', 'LEFT']],
+    [1, ['MULTI']],
+    [1, ['EXEC']],
+  ],
+  'a command that changes nothing leaves EXEC alone': [
+    [0, ['RPUSH', 'l', 'a', 'b']],
+    [1, ['WATCH', 'l', 'missing']],
+    [0, ['LREM', 'l', '0', 'nope']],
+    [0, ['LINSERT', 'l', 'BEFORE', 'nope', 'x']],
+    [0, ['LPUSHX', 'missing', 'x']],
+    [0, ['LPOP', 'l', '0']],
+    [0, ['LSET', 'l', '5', 'x']],
+    [0, ['LMPOP', '1', 'missing', 'LEFT']],
+    [1, ['MULTI']],
+    [1, ['LRANGE', 'l', '0', '-1']],
+    [1, ['EXEC']],
+  ],
+};
+
+/** Commands whose keyspace notifications (notify-keyspace-events KEA) must match Redis's. */
+const notifiedScript: Script = [
+  ['RPUSH', 'l', 'a', 'b', 'c', 'd'],
+  ['LPUSH', 'l', 'z'],
+  ['LPUSHX', 'l', 'y'],
+  ['RPUSHX', 'l', 'e'],
+  ['LPUSHX', 'missing', 'x'],
+  ['LPOP', 'l'],
+  ['RPOP', 'l', '2'],
+  ['LPOP', 'l', '0'],
+  ['LSET', 'l', '0', 'A'],
+  ['LINSERT', 'l', 'AFTER', 'A', 'B'],
+  ['LINSERT', 'l', 'AFTER', 'nope', 'B'],
+  ['LREM', 'l', '0', 'B'],
+  ['LREM', 'l', '0', 'nope'],
+  ['LTRIM', 'l', '0', '-1'],
+  ['LMOVE', 'l', 'm', 'LEFT', 'RIGHT'],
+  ['LMOVE', 'm', 'm', 'LEFT', 'RIGHT'],
+  ['RPOPLPUSH', 'm', 'n'],
+  ['LMPOP', '2', 'missing', 'l', 'RIGHT', 'COUNT', '10'],
+  ['RPUSH', 't', '1', '2'],
+  ['LTRIM', 't', '5', '10'],
+  ['RPUSH', 'r', 'x'],
+  ['LREM', 'r', '0', 'x'],
+];
 
 /** Commands whose RESP2/RESP3 bytes must match exactly (nil bulk vs nil array vs empty array). */
 const wireScript: Script = [
@@ -444,6 +520,58 @@ describe('list replies match redis-server', { timeout: 60_000 }, () => {
     await client.call(...argv);
     return Buffer.concat(client.chunks).toString('latin1');
   }
+
+  for (const [name, steps] of Object.entries(watchExchanges)) {
+    it(name, async (t) => {
+      if (redis === undefined) return t.skip('redis-server is not installed');
+      await reset();
+      const transcripts: unknown[][] = [];
+      for (const port of [redis.port, shoal.port]) {
+        const clients = [await RawClient.connect(port), await RawClient.connect(port)];
+        const transcript: unknown[] = [];
+        for (const [index, argv] of steps) {
+          transcript.push([
+            index,
+            argv.join(' '),
+            plain(await (clients[index] as RawClient).call(...argv)),
+          ]);
+        }
+        for (const client of clients) client.close();
+        transcripts.push(transcript);
+      }
+      assert.deepEqual(transcripts[1], transcripts[0]);
+    });
+  }
+
+  it('publishes the same keyspace notifications', async (t) => {
+    if (redis === undefined) return t.skip('redis-server is not installed');
+    await reset();
+    const transcripts: unknown[][] = [];
+    for (const port of [redis.port, shoal.port]) {
+      const [writer, listener] = [await RawClient.connect(port), await RawClient.connect(port)];
+      try {
+        await writer.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+        await listener.call('PSUBSCRIBE', '__key*__:*');
+        await listener.call('SUBSCRIBE', 'end');
+        for (const argv of notifiedScript) await writer.call(...argv);
+        await writer.call('PUBLISH', 'end', 'x');
+        const messages: unknown[] = [];
+        for (;;) {
+          const [message] = await listener.read(1);
+          const data = plain(message as never) as unknown[];
+          if (data[0] === 'message') break;
+          messages.push(data);
+        }
+        transcripts.push(messages);
+      } finally {
+        await writer.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+        writer.close();
+        listener.close();
+      }
+    }
+    assert.ok((transcripts[0] as unknown[]).length > 40);
+    assert.deepEqual(transcripts[1], transcripts[0]);
+  });
 
   for (const protocol of ['2', '3']) {
     it(`replies byte for byte in RESP${protocol}`, async (t) => {

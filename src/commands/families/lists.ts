@@ -10,6 +10,7 @@ import { isWord } from '../args.js';
 import type { Config } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail, ReplyError } from '../errors.js';
+import { EventClass } from '../notify.js';
 import { command, type CommandDefinition, oneKey } from '../spec.js';
 
 const LONG_MIN = -9223372036854775808n;
@@ -50,7 +51,14 @@ function popElements(
   const last = list.length - 1;
   for (let i = 0; i < popped; i++) out[i] = list.at(fromLeft ? i : last - i);
   ctx.emit([fromLeft ? ListOp.PopLeft : ListOp.PopRight, ctx.client.db, key, popped]);
+  notifyRemoved(ctx, key, list, fromLeft ? 'lpop' : 'rpop');
   return out;
+}
+
+/** Redis's listElementsRemoved notifications: the event, then "del" if the list went. */
+function notifyRemoved(ctx: CommandContext, key: string, list: ListValue, event: string): void {
+  ctx.notify(EventClass.list, event, key);
+  if (list.length === 0) ctx.notify(EventClass.generic, 'del', key);
 }
 
 /**
@@ -93,6 +101,9 @@ export function moveBetweenLists(
     ctx.emit([fromLeft ? ListOp.PopLeft : ListOp.PopRight, db, source, 1]);
     ctx.emit([toLeft ? ListOp.PushLeft : ListOp.PushRight, db, destination, element]);
   }
+  // Redis announces the push onto the destination before the pop from the source.
+  ctx.notify(EventClass.list, toLeft ? 'lpush' : 'rpush', destination);
+  notifyRemoved(ctx, source, list, fromLeft ? 'lpop' : 'rpop');
   return element;
 }
 
@@ -156,6 +167,7 @@ function pushFamily(toLeft: boolean, onlyIfExists: boolean) {
     ];
     for (let i = 2; i < argv.length; i++) effect.push(argv[i] as string);
     ctx.emit(effect);
+    ctx.notify(EventClass.list, toLeft ? 'lpush' : 'rpush', key);
     // An existing list is the object the effect changed; a new one holds just these elements.
     ctx.reply.int(list === undefined ? argv.length - 2 : list.length);
   };
@@ -201,6 +213,7 @@ function lset(ctx: CommandContext, argv: string[]): void {
   const index = absoluteIndex(longArg(argv[2]), list.length);
   if (index < 0) fail('ERR index out of range');
   ctx.emit([ListOp.SetAt, ctx.client.db, key, index, argv[3] as string]);
+  ctx.notify(EventClass.list, 'lset', key);
   ctx.reply.ok();
 }
 
@@ -236,6 +249,7 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
   const right = range === undefined ? 0 : length - range[1] - 1;
   // Redis signals the key as modified even when nothing is trimmed; the effect does the same.
   ctx.emit([ListOp.Trim, ctx.client.db, key, left, right]);
+  notifyRemoved(ctx, key, list, 'ltrim');
   ctx.reply.ok();
 }
 
@@ -258,6 +272,7 @@ function linsert(ctx: CommandContext, argv: string[]): void {
   }
   if (index < 0) return ctx.reply.int(-1);
   ctx.emit([ListOp.InsertAt, ctx.client.db, key, after ? index + 1 : index, argv[4] as string]);
+  ctx.notify(EventClass.list, 'linsert', key);
   ctx.reply.int(list.length);
 }
 
@@ -274,7 +289,10 @@ function lrem(ctx: CommandContext, argv: string[]): void {
   for (let i = 0; i < list.length && (limit === 0 || matches < limit); i++) {
     if (list.at(i) === element) matches++;
   }
-  if (matches > 0) ctx.emit([ListOp.Remove, ctx.client.db, key, count, element]);
+  if (matches > 0) {
+    ctx.emit([ListOp.Remove, ctx.client.db, key, count, element]);
+    notifyRemoved(ctx, key, list, 'lrem');
+  }
   ctx.reply.int(matches);
 }
 
@@ -292,7 +310,9 @@ function lposOptions(argv: string[]): LposOptions {
     if (isWord(argv[i], 'RANK') && hasValue) {
       const text = argv[++i] as string;
       if (parseInt64(text) === LONG_MIN) {
-        fail('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+        fail(
+          'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+        );
       }
       options.rank = longArg(text);
       if (options.rank === 0) {
