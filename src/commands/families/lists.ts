@@ -113,11 +113,14 @@ export function moveBetweenLists(
  * ran a list write and updated when that configuration changes.
  */
 let followedConfig: Config | undefined;
+const hookedConfigs = new WeakSet<Config>();
 function followListpackSetting(ctx: CommandContext): void {
   const config = ctx.config;
   if (config === followedConfig) return;
   followedConfig = config;
   setListMaxListpackSize(config.getNumber('list-max-listpack-size'));
+  if (hookedConfigs.has(config)) return;
+  hookedConfigs.add(config);
   config.onChange((name, value) => {
     if (name === 'list-max-listpack-size' && followedConfig === config) {
       setListMaxListpackSize(Number(value));
