@@ -4,6 +4,7 @@
 
 import { globMatch } from '../util/glob.js';
 import { formatEventClasses, parseEventClasses } from './notify.js';
+import { formatOutputLimits, parseOutputLimits } from './output-limits.js';
 
 export type SettingType = 'bool' | 'int' | 'memory' | 'enum' | 'string';
 
@@ -28,7 +29,7 @@ export interface SettingSpec {
   min?: number;
   max?: number;
   /** Validates a string setting and returns its canonical text; throws ConfigError. */
-  canonical?: (raw: string) => string;
+  canonical?: (raw: string, current: string) => string;
 }
 
 const MB = 1024 * 1024;
@@ -139,8 +140,9 @@ export const settingSpecs: readonly SettingSpec[] = [
     'client-output-buffer-limit',
     'string',
     'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
-    'planned',
-    'Output buffer limits per client class.',
+    'active',
+    'Output buffer limits per client class: <class> <hard> <soft> <soft seconds>.',
+    { canonical: (raw, current) => formatOutputLimits(parseOutputLimits(raw, parseOutputLimits(current))) },
   ),
   // Security.
   setting('requirepass', 'string', '', 'active', 'Password for the default user.'),
@@ -410,7 +412,7 @@ export class Config {
         return lowered;
       }
       case 'string':
-        return spec.canonical === undefined ? raw : spec.canonical(raw);
+        return spec.canonical === undefined ? raw : spec.canonical(raw, this.get(spec.name));
     }
   }
 

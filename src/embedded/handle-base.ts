@@ -22,6 +22,7 @@ export type Value = string | Buffer;
 export class HandleBase<V extends Value = string> {
   protected readonly reply: ValueReply;
   protected closed = false;
+  protected readonly returnsBuffers: boolean;
 
   /** @internal use open() */
   constructor(
@@ -29,6 +30,7 @@ export class HandleBase<V extends Value = string> {
     protected readonly client: ClientState,
     returnBuffers: boolean,
   ) {
+    this.returnsBuffers = returnBuffers;
     this.reply = new ValueReply(returnBuffers ? decodeToBuffer : decodeToString);
     client.reply = this.reply;
   }

@@ -11,6 +11,11 @@ import { type Argument, encodeArgument } from './codec.js';
 import { ReplyError, type ReplyValue } from './value-reply.js';
 import type { StoreLike } from './handle-base.js';
 import { SortedSetMethods } from './methods/zsets.js';
+import { Subscription } from './subscription.js';
+import { decodeToBuffer, decodeToString } from './codec.js';
+import { ValueReply } from './value-reply.js';
+
+export { Subscription, type Message } from './subscription.js';
 
 export { ReplyError, type ReplyValue, type Argument };
 
@@ -59,6 +64,7 @@ class Store implements Host, StoreLike {
   readonly executor: Executor;
   readonly handles = new Set<ClientState>();
   readonly outputWaiters = new Map<ClientState, () => void>();
+  readonly subscriptions = new Map<ClientState, { deliver(): void }>();
   private nextClientId = 1;
   private readonly expiryTimer: NodeJS.Timeout;
 
@@ -89,6 +95,7 @@ class Store implements Host, StoreLike {
   }
   closeClient(): void {}
   clientHasOutput(client: ClientState): void {
+    this.subscriptions.get(client)?.deliver();
     const waiter = this.outputWaiters.get(client);
     if (waiter === undefined || client.blocked !== undefined) return;
     this.outputWaiters.delete(client);
@@ -125,6 +132,62 @@ export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
   /** A handle on the same store whose values come back as Buffers. */
   withBuffers(): Shoal<Buffer> {
     return new Shoal<Buffer>(this.store, this.store.newClient(), true);
+  }
+
+  /** Another handle on the same store: its own client (database, transaction, watches). */
+  duplicate(): Shoal<V> {
+    return new Shoal<V>(this.store, this.store.newClient(), this.returnsBuffers) as Shoal<V>;
+  }
+
+  /** Subscribes a new client to channels; messages come as events and by async iteration. */
+  subscribe(...channels: Argument[]): Subscription<V> {
+    const subscription = this.newSubscription();
+    if (channels.length > 0) subscription.subscribe(...channels);
+    return subscription;
+  }
+
+  /** Subscribes a new client to channel patterns. */
+  psubscribe(...patterns: Argument[]): Subscription<V> {
+    const subscription = this.newSubscription();
+    if (patterns.length > 0) subscription.psubscribe(...patterns);
+    return subscription;
+  }
+
+  private newSubscription(): Subscription<V> {
+    const client = this.store.newClient();
+    const reply = new ValueReply(this.returnsBuffers ? decodeToBuffer : decodeToString);
+    client.reply = reply;
+    const subscription = new Subscription<V>(this.store, client, reply);
+    (this.store as Store).subscriptions.set(client, subscription);
+    return subscription;
+  }
+
+  async publish(channel: Argument, message: Argument): Promise<number> {
+    return this.int('PUBLISH', channel, message);
+  }
+
+  /** Queues commands and runs them as one MULTI/EXEC transaction on this handle's client. */
+  multi(): TransactionBuilder {
+    return new TransactionBuilder((commands) => this.runTransaction(commands));
+  }
+
+  private async runTransaction(commands: [string, Argument[]][]): Promise<ReplyValue[] | null> {
+    this.run('MULTI');
+    try {
+      for (const [name, args] of commands) this.run(name, ...args);
+    } catch (error) {
+      this.run('DISCARD');
+      throw error;
+    }
+    return this.run('EXEC') as ReplyValue[] | null;
+  }
+
+  async watch(...keys: Argument[]): Promise<'OK'> {
+    return this.run('WATCH', ...keys) as 'OK';
+  }
+
+  async unwatch(): Promise<'OK'> {
+    return this.run('UNWATCH') as 'OK';
   }
 
   // Strings.
@@ -336,6 +399,37 @@ export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
     this.store.handles.delete(this.client);
     this.store.executor.disconnect(this.client);
     if (this.store.handles.size === 0) this.store.close();
+  }
+}
+
+/** Commands queued for one transaction: `await db.multi().set('a', '1').incr('n').exec()`. */
+export class TransactionBuilder {
+  private readonly commands: [string, Argument[]][] = [];
+
+  constructor(
+    private readonly runner: (commands: [string, Argument[]][]) => Promise<ReplyValue[] | null>,
+  ) {}
+
+  command(name: string, ...args: Argument[]): this {
+    this.commands.push([name, args]);
+    return this;
+  }
+  set(key: Argument, value: Argument): this {
+    return this.command('SET', key, value);
+  }
+  get(key: Argument): this {
+    return this.command('GET', key);
+  }
+  incr(key: Argument): this {
+    return this.command('INCR', key);
+  }
+  del(...keys: Argument[]): this {
+    return this.command('DEL', ...keys);
+  }
+
+  /** Runs the transaction: the replies in order (errors as ReplyError values), or null when a watched key changed. */
+  exec(): Promise<ReplyValue[] | null> {
+    return this.runner(this.commands);
   }
 }
 

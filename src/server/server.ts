@@ -9,6 +9,7 @@ import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
 import { Logger, type LogLevel } from './logger.js';
 import { Session } from './session.js';
+import { type OutputLimits, parseOutputLimits } from '../commands/output-limits.js';
 
 export interface ServerOptions {
   config: Config;
@@ -29,6 +30,8 @@ export class ShoalServer implements Host {
   private nextClientId = 1;
   private totalConnections = 0;
   private rejectedConnections = 0;
+  private outputLimitDisconnections = 0;
+  private outputLimits: OutputLimits;
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
   /** Called when a client asks the server to stop (SHUTDOWN). */
@@ -44,6 +47,7 @@ export class ShoalServer implements Host {
       host: this,
       sink: options.sink,
     });
+    this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.settingChanged(name, value));
   }
 
@@ -97,6 +101,8 @@ export class ShoalServer implements Host {
         this.sessions.delete(closed.client.id);
         this.executor.disconnect(closed.client);
       },
+      outputLimits: () => this.outputLimits,
+      outputLimitExceeded: () => this.outputLimitDisconnections++,
     });
     this.sessions.set(client.id, session);
   }
@@ -131,6 +137,7 @@ export class ShoalServer implements Host {
   private settingChanged(name: string, value: string): void {
     if (name === 'hz' && this.timers.length > 0) this.restartTimers();
     if (name === 'loglevel') this.logger.level = value as LogLevel;
+    if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value);
     if (name === 'proto-max-bulk-len' || name === 'client-query-buffer-limit') {
       for (const session of this.sessions.values()) {
         session.parser.setLimits({
@@ -167,6 +174,7 @@ export class ShoalServer implements Host {
       stats: {
         total_connections_received: this.totalConnections,
         rejected_connections: this.rejectedConnections,
+        client_output_buffer_limit_disconnections: this.outputLimitDisconnections,
       },
     };
   }

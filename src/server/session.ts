@@ -9,9 +9,14 @@ import { InvariantError } from '../engine/assert.js';
 import { ReplyEncoder } from '../resp/encoder.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
 import type { Logger } from './logger.js';
+import { checkOutputLimit, type OutputLimits } from '../commands/output-limits.js';
 
 export interface SessionEvents {
   closed(session: Session): void;
+  /** Current client-output-buffer-limit, parsed. */
+  outputLimits(): OutputLimits;
+  /** A client was closed for going over its output buffer limit (INFO stats). */
+  outputLimitExceeded(session: Session): void;
 }
 
 export class Session {
@@ -19,6 +24,8 @@ export class Session {
   readonly encoder = new ReplyEncoder();
   executing = false;
   private closed = false;
+  /** When unsent output first went over the soft limit (undefined while under it). */
+  private overSoftLimitSinceMs: number | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -100,13 +107,31 @@ export class Session {
     if (this.closed) return;
     if (this.encoder.length > 0) {
       const accepted = this.socket.write(this.encoder.take());
-      if (!accepted) this.socket.pause();
+      if (!accepted) {
+        this.socket.pause();
+        if (this.outputOverLimit()) return;
+      }
     }
     if (this.client.closeAfterReply) {
       this.closed = true;
       this.socket.end();
       this.events.closed(this);
     }
+  }
+
+  /** Closes the client if its unsent output is over its class's limit; true if it did. */
+  private outputOverLimit(): boolean {
+    const limits = this.events.outputLimits();
+    const limit = this.client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
+    const check = checkOutputLimit(limit, this.socket.writableLength, Date.now(), this.overSoftLimitSinceMs);
+    this.overSoftLimitSinceMs = check.overSoftSinceMs;
+    if (!check.close) return false;
+    this.logger.warning(
+      `Client id=${this.client.id} addr=${this.client.address} closed for overcoming of output buffer limits.`,
+    );
+    this.events.outputLimitExceeded(this);
+    this.destroy();
+    return true;
   }
 
   /** Closes after pending replies (CLIENT KILL, SHUTDOWN); immediate when not mid-command. */

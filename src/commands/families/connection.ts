@@ -363,6 +363,14 @@ const clientSubcommands: CommandDefinition[] = [
     connection(['admin', 'noscript']),
   ),
   command(
+    'unblock',
+    -3,
+    'connection',
+    'Unblocks a client blocked in a command.',
+    clientUnblock,
+    connection(['admin', 'noscript']),
+  ),
+  command(
     'setinfo',
     4,
     'connection',
