@@ -40,8 +40,16 @@ const deterministic = {
     'no-restricted-properties': [
       'error',
       { object: 'Date', property: 'now', message: 'The deterministic core takes time as input.' },
-      { object: 'Math', property: 'random', message: 'The deterministic core takes randomness as input.' },
-      { object: 'performance', property: 'now', message: 'The deterministic core takes time as input.' },
+      {
+        object: 'Math',
+        property: 'random',
+        message: 'The deterministic core takes randomness as input.',
+      },
+      {
+        object: 'performance',
+        property: 'now',
+        message: 'The deterministic core takes time as input.',
+      },
     ],
     'no-restricted-globals': [
       'error',
@@ -52,7 +60,10 @@ const deterministic = {
     ],
     'no-restricted-syntax': [
       'error',
-      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'No clock reads in the deterministic core.' },
+      {
+        selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+        message: 'No clock reads in the deterministic core.',
+      },
     ],
   },
 };
@@ -62,7 +73,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },

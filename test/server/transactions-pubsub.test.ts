@@ -81,7 +81,7 @@ const exchanges: Record<string, Step[]> = {
     [0, [], 2],
     [1, ['PUBSUB', 'NUMSUB', 'news', 'none'], 1],
     [1, ['PUBSUB', 'NUMPAT'], 1],
-    [1, ['PUBSUB', 'CHANNELS'], 1],
+    [1, ['PUBSUB', 'CHANNELS', 'n*'], 1],
     [0, ['UNSUBSCRIBE', 'news'], 1],
     [1, ['PUBLISH', 'sport', 'goal'], 1],
     [0, [], 1],
