@@ -1,6 +1,7 @@
 // Every command family, in one list: the command table is built from this.
 
 import type { CommandDefinition } from './spec.js';
+import { blockingListCommands } from './families/blocking-lists.js';
 import { connectionCommands } from './families/connection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
@@ -17,6 +18,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...stringCommands,
   ...keyCommands,
   ...listCommands,
+  ...blockingListCommands,
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,

@@ -81,7 +81,7 @@ function sections(ctx: CommandContext, executor: Executor): Section[] {
       [
         ['connected_clients', clients],
         ['maxclients', ctx.config.getNumber('maxclients')],
-        ['blocked_clients', 0],
+        ['blocked_clients', executor.blocking.size],
         ...extra('clients'),
       ],
     ],

@@ -1,0 +1,185 @@
+// Blocking list commands with several clients, compared with redis-server step by step, plus
+// timeouts, arrival order, MULTI, disconnects, CLIENT UNBLOCK, pipelines and the embedded API.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { open, ReplyError as EmbeddedReplyError } from '../../src/embedded/index.js';
+import { ReplyError } from '../../src/resp/reply-reader.js';
+import { plain } from '../helpers/conformance.js';
+import { encodeCommand, RawClient } from '../helpers/raw-client.js';
+import { type ChildServer, type RunningServer, spawnRedis, startShoal, waitFor } from '../helpers/servers.js';
+
+/** [client, command line (empty: only read), replies to read]. */
+type Step = [number, string[], number];
+
+const exchanges: Record<string, Step[]> = {
+  'served in arrival order': [
+    [0, ['BLPOP', 'q', '0'], 0],
+    [1, ['BLPOP', 'q', '0'], 0],
+    [2, ['RPUSH', 'q', 'a', 'b', 'c'], 1],
+    [0, [], 1],
+    [1, [], 1],
+    [2, ['LRANGE', 'q', '0', '-1'], 1],
+  ],
+  'several keys, first non-empty wins': [
+    [2, ['RPUSH', 'second', 'x'], 1],
+    [0, ['BRPOP', 'first', 'second', '0'], 1],
+    [0, ['BRPOP', 'first', 'second', '0'], 0],
+    [2, ['LPUSH', 'second', 'y'], 1],
+    [0, [], 1],
+  ],
+  'blmove and brpoplpush': [
+    [0, ['BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', '0'], 0],
+    [1, ['BRPOPLPUSH', 'dst', 'final', '0'], 0],
+    [2, ['RPUSH', 'src', 'hop'], 1],
+    [0, [], 1],
+    [1, [], 1],
+    [2, ['LRANGE', 'final', '0', '-1'], 1],
+    [2, ['EXISTS', 'src', 'dst'], 1],
+  ],
+  'blmpop with count': [
+    [0, ['BLMPOP', '0', '2', 'a', 'b', 'RIGHT', 'COUNT', '2'], 0],
+    [2, ['RPUSH', 'b', '1', '2', '3'], 1],
+    [0, [], 1],
+    [0, ['BLMPOP', '0', '1', 'b', 'LEFT'], 1],
+    [0, ['BLMPOP', '0', '0', 'b', 'LEFT'], 1],
+    [0, ['BLMPOP', '0', '1', 'b', 'UP'], 1],
+  ],
+  'timeouts and errors': [
+    [0, ['BLPOP', 'none', '0.05'], 1],
+    [0, ['BLMOVE', 'none', 'x', 'LEFT', 'LEFT', '0.05'], 1],
+    [0, ['BLPOP', 'none', '-1'], 1],
+    [0, ['BLPOP', 'none', 'abc'], 1],
+    [2, ['SET', 'str', 'v'], 1],
+    [0, ['BLPOP', 'str', '0'], 1],
+  ],
+  'inside MULTI they do not block': [
+    [0, ['MULTI'], 1],
+    [0, ['BLPOP', 'empty', '0'], 1],
+    [0, ['BLMOVE', 'empty', 'x', 'LEFT', 'LEFT', '0'], 1],
+    [0, ['EXEC'], 1],
+  ],
+  'a push inside MULTI wakes them after EXEC': [
+    [0, ['BLPOP', 'tx', '0'], 0],
+    [2, ['MULTI'], 1],
+    [2, ['RPUSH', 'tx', 'one'], 1],
+    [2, ['RPUSH', 'tx', 'two'], 1],
+    [2, ['EXEC'], 1],
+    [0, [], 1],
+    [2, ['LRANGE', 'tx', '0', '-1'], 1],
+  ],
+  'client unblock': [
+    [0, ['CLIENT', 'ID'], 1],
+    [0, ['BLPOP', 'never', '0'], 0],
+  ],
+};
+
+describe('blocking commands match redis-server', { timeout: 60_000 }, () => {
+  let redis: ChildServer | undefined;
+  let shoal: RunningServer;
+  before(async () => {
+    redis = await spawnRedis();
+    shoal = await startShoal();
+  });
+  after(async () => {
+    await redis?.stop();
+    await shoal?.stop();
+  });
+
+  for (const [name, steps] of Object.entries(exchanges)) {
+    it(name, async (t) => {
+      if (redis === undefined) return t.skip('redis-server is not installed');
+      const transcripts: unknown[][] = [];
+      for (const port of [redis.port, shoal.port]) {
+        const clients = [await RawClient.connect(port), await RawClient.connect(port), await RawClient.connect(port)];
+        await clients[2]?.call('FLUSHALL');
+        const transcript: unknown[] = [];
+        let clientId: unknown;
+        for (const [index, argv, count] of steps) {
+          const client = clients[index] as RawClient;
+          if (argv.length > 0) client.send(...argv);
+          if (count === 0) {
+            // Wait until the server has the client blocked before going on.
+            await waitFor(async () => /blocked_clients:[1-9]/.test(String(await clients[2]?.call('INFO', 'clients'))), 'the client to block');
+            continue;
+          }
+          const replies = await client.read(count);
+          if (argv[0] === 'CLIENT' && argv[1] === 'ID') clientId = replies[0];
+          transcript.push([index, argv.join(' '), replies.map(plain)]);
+        }
+        if (name === 'client unblock') {
+          transcript.push(plain(await (clients[1] as RawClient).call('CLIENT', 'UNBLOCK', String(clientId), 'ERROR')));
+          transcript.push((await (clients[0] as RawClient).read(1)).map(plain));
+          transcript.push(plain(await (clients[1] as RawClient).call('CLIENT', 'UNBLOCK', String(clientId))));
+        }
+        for (const client of clients) client.close();
+        transcripts.push(transcript.map((entry) => JSON.stringify(entry).replace(/"CLIENT ID",\[\d+\]/, '"CLIENT ID",[id]')));
+      }
+      assert.deepEqual(transcripts[1], transcripts[0]);
+    });
+  }
+});
+
+describe('blocking commands in Shoal', () => {
+  let shoal: RunningServer;
+  before(async () => {
+    shoal = await startShoal();
+  });
+  after(async () => {
+    await shoal.stop();
+  });
+
+  it('forgets a blocked client that disconnects', async () => {
+    const gone = await RawClient.connect(shoal.port);
+    gone.send('BLPOP', 'leftover', '0');
+    const other = await RawClient.connect(shoal.port);
+    await waitFor(async () => /blocked_clients:1/.test(String(await other.call('INFO', 'clients'))), 'a blocked client');
+    gone.close();
+    await waitFor(async () => /blocked_clients:0/.test(String(await other.call('INFO', 'clients'))), 'no blocked client');
+    assert.equal(await other.call('RPUSH', 'leftover', 'kept'), 1);
+    assert.deepEqual(await other.call('LRANGE', 'leftover', '0', '-1'), ['kept']);
+    other.close();
+  });
+
+  it('runs commands pipelined after a blocking one once it is served', async () => {
+    const client = await RawClient.connect(shoal.port);
+    client.write(Buffer.concat([encodeCommand(['BLPOP', 'pipe', '0']), encodeCommand(['SET', 'after', '1']), encodeCommand(['GET', 'after'])]));
+    const pusher = await RawClient.connect(shoal.port);
+    await waitFor(async () => /blocked_clients:1/.test(String(await pusher.call('INFO', 'clients'))), 'a blocked client');
+    assert.equal(await pusher.call('GET', 'after'), null, 'the SET after BLPOP waits');
+    await pusher.call('RPUSH', 'pipe', 'x');
+    assert.deepEqual(await client.read(3), [['pipe', 'x'], 'OK', '1']);
+    client.close();
+    pusher.close();
+  });
+
+  it('ioredis: many blocked consumers each get one element', async () => {
+    const consumers = Array.from({ length: 10 }, () => new Redis({ port: shoal.port }));
+    const producer = new Redis({ port: shoal.port });
+    try {
+      const results = consumers.map((consumer) => consumer.blpop('jobs', 5));
+      await waitFor(async () => /blocked_clients:10/.test(await producer.info('clients')), 'ten blocked consumers');
+      for (let i = 0; i < 10; i++) await producer.rpush('jobs', `job${i}`);
+      const got = (await Promise.all(results)).map((result) => result?.[1]);
+      assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `job${i}`));
+    } finally {
+      for (const client of [...consumers, producer]) client.disconnect();
+    }
+  });
+
+  it('embedded: blocking methods return promises that settle when data arrives', async () => {
+    const db = await open();
+    const other = db.duplicate();
+    try {
+      const waiting = db.command('BLPOP', 'inbox', '0');
+      await other.command('RPUSH', 'inbox', 'hello');
+      assert.deepEqual(await waiting, ['inbox', 'hello']);
+      assert.equal(await db.command('BLPOP', 'inbox', '0.02'), null);
+      await assert.rejects(db.command('BLPOP', 'inbox', '-1'), EmbeddedReplyError);
+    } finally {
+      await other.close();
+      await db.close();
+    }
+  });
+});
