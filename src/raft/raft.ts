@@ -899,16 +899,21 @@ export class RaftNode {
       return;
     }
     const wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(message.index)) return;
-    if (pr.state === ProgressState.Probe) {
-      pr.becomeReplicate();
-    } else if (
-      pr.state === ProgressState.Snapshot &&
-      pr.match + 1 >= this.raftLog.firstIndex()
-    ) {
+    const updated = pr.maybeUpdate(message.index);
+    if (pr.state === ProgressState.Snapshot) {
+      const connected = pr.match + 1 >= this.raftLog.firstIndex();
+      // The follower holds the snapshot's state (even if match did not move: it may have had it
+      // already) or can continue from the log. If the log was compacted past the snapshot in
+      // the meantime, the append below starts a transfer of a newer one.
+      if (!connected && pr.match < pr.pendingSnapshot) return;
       pr.becomeProbe();
+      if (connected) pr.becomeReplicate();
+      this.sendAppend(message.from, pr, true);
+    } else if (!updated) {
+      return;
+    } else if (pr.state === ProgressState.Probe) {
       pr.becomeReplicate();
-    } else if (pr.state === ProgressState.Replicate) {
+    } else {
       pr.inflights.freeLE(message.index);
     }
     if (this.maybeCommit()) {

@@ -74,6 +74,15 @@ export const TraceKind = {
   Fault: 18,
 } as const;
 
+/**
+ * Fault triggers called at critical points of a leader's Ready, after it is persisted and before
+ * its messages are sent (a fault injected here hits the window the messages would close).
+ */
+export interface ClusterHooks {
+  leaderPersistedEntries?(nodeId: number): void;
+  leaderCommitted?(nodeId: number): void;
+}
+
 export class SimNode {
   raft: RaftNode | null = null;
   machine = new KvStateMachine();
@@ -123,6 +132,7 @@ export class Cluster {
   snapshotEveryEntries: number;
   snapshotRetainEntries: number;
   listener: ClusterListener = {};
+  hooks: ClusterHooks = {};
   deliveries = 0;
   messagesSent = 0;
   messagesDropped = 0;
@@ -419,6 +429,10 @@ export class Cluster {
       checker.onLeader(node.id, ready.softState.term, raft.raftLog, raft.raftLog.committed);
     }
     if (this.log !== null) this.logReady(node, ready);
+    if (raft.role === StateRole.Leader) {
+      if (ready.entries.length > 0) this.hooks.leaderPersistedEntries?.(node.id);
+      if (ready.hardState !== null && ready.hardState.commit > 0) this.hooks.leaderCommitted?.(node.id);
+    }
     // 2. Send, now that what the messages promise is durable.
     for (const message of ready.messages) this.send(message);
     // 3. Apply.

@@ -4,6 +4,7 @@
 import { RaftAssertionError } from '../raft/assert.js';
 import { ConfChangeType } from '../raft/confchange.js';
 import { type InjectedBugs } from '../raft/raft.js';
+import { progressStateNames } from '../raft/progress.js';
 import { SafetyViolation } from './checkers.js';
 import { Cluster, TraceKind, type ClusterOptions } from './cluster.js';
 import { checkLinearizable } from './linearizability.js';
@@ -41,6 +42,10 @@ interface Scenario {
   readonly workload: WorkloadOptions;
   readonly faultEveryTicks: number;
   readonly membershipChanges: boolean;
+  /** Probability that a fault is the Figure 8 pattern. */
+  readonly figure8Weight: number;
+  /** Frequent leader crashes and isolations (see FaultInjector.chaos). */
+  readonly leaderChaos: boolean;
   readonly description: string;
 }
 
@@ -60,7 +65,10 @@ function scenarioFor(seed: number, random: Prng, bugs: InjectedBugs): Scenario {
   const heartbeatTimeoutTicks = random.between(1, 3);
   const preVote = random.chance(0.75);
   const checkQuorum = random.chance(0.75) || !preVote;
-  const maxMessageBytes = random.pick([1, 1, 64, 256, 4096]);
+  const leaderChaos = random.chance(0.5);
+  // One entry per message and a short pipeline make acknowledgements arrive entry by entry,
+  // which is when counting replicas of old-term entries can go wrong (Figure 8).
+  const maxMessageBytes = leaderChaos && random.chance(0.7) ? 1 : random.pick([1, 64, 256, 4096]);
   const maxInflightMessages = random.pick([1, 2, 4, 16, 256]);
   const snapshotChunkBytes = random.pick([8, 32, 128, 1024]);
   const snapshotEveryEntries = random.pick([0, 4, 8, 16, 32]);
@@ -97,14 +105,23 @@ function scenarioFor(seed: number, random: Prng, bugs: InjectedBugs): Scenario {
   };
   const faultEveryTicks = random.pick([20, 50, 100, 200]);
   const membershipChanges = random.chance(0.5) || spare > 0;
+  const figure8Weight = random.pick([0, 0.1, 0.3]);
   const description =
     `nodes=${nodeCount} voters=${voters.length} election=${electionTimeoutTicks} ` +
     `heartbeat=${heartbeatTimeoutTicks} prevote=${preVote} checkquorum=${checkQuorum} ` +
     `msgbytes=${maxMessageBytes} inflight=${maxInflightMessages} chunk=${snapshotChunkBytes} ` +
     `snapevery=${snapshotEveryEntries} drop=${dropRate} dup=${duplicateRate} delay<=${maxDelayTicks} ` +
     `clients=${workload.clients} keys=${workload.keys} faults/${faultEveryTicks} ` +
-    `membership=${membershipChanges}`;
-  return { cluster, workload, faultEveryTicks, membershipChanges, description };
+    `membership=${membershipChanges} figure8=${figure8Weight} chaos=${leaderChaos}`;
+  return {
+    cluster,
+    workload,
+    faultEveryTicks,
+    membershipChanges,
+    figure8Weight,
+    leaderChaos,
+    description,
+  };
 }
 
 const FaultKind = {
@@ -120,13 +137,20 @@ const FaultKind = {
   SlowDisk: 10,
   Membership: 11,
   Transfer: 12,
+  Figure8: 13,
 } as const;
 
 const faultNames: Record<number, string> = {};
 for (const [name, code] of Object.entries(FaultKind)) faultNames[code] = name;
 
+interface ScheduledFault {
+  readonly at: number;
+  readonly run: () => void;
+}
+
 class FaultInjector {
   private groups: [number[], number[]] | null = null;
+  private scheduled: ScheduledFault[] = [];
 
   constructor(
     private readonly cluster: Cluster,
@@ -134,8 +158,62 @@ class FaultInjector {
     private readonly membershipChanges: boolean,
   ) {}
 
-  inject(): void {
+  /** Runs follow-up actions that are due. */
+  tick(): void {
+    if (this.scheduled.length === 0) return;
+    const now = this.cluster.now;
+    const due = this.scheduled.filter((fault) => fault.at <= now);
+    if (due.length === 0) return;
+    this.scheduled = this.scheduled.filter((fault) => fault.at > now);
+    for (const fault of due) fault.run();
+  }
+
+  /**
+   * Leader chaos (as in the Figure 8 tests of MIT 6.824): every so often cut off or crash the
+   * current leader, so successive leaders leave partly replicated tails of different terms,
+   * while bringing nodes back so that a majority stays up.
+   */
+  chaos(): void {
+    const cluster = this.cluster;
     const random = this.random;
+    const ids = cluster.nodeIds;
+    const leader = cluster.leader();
+    if (leader !== 0 && random.chance(0.6)) {
+      if (random.chance(0.5)) {
+        cluster.crash(leader);
+        this.note(FaultKind.CrashLeader, leader);
+      } else {
+        cluster.links.heal();
+        cluster.links.isolate(leader, ids);
+        this.note(FaultKind.IsolateLeader, leader);
+      }
+    } else if (random.chance(0.5)) {
+      cluster.links.heal();
+      this.note(FaultKind.Heal);
+    }
+    const down = ids.filter((id) => !cluster.isUp(id));
+    if (down.length > 0 && (ids.length - down.length <= ids.length / 2 + 1 || random.chance(0.3))) {
+      const target = random.pick(down);
+      cluster.restart(target);
+      this.note(FaultKind.Restart, target);
+    }
+  }
+
+  /** Cuts `leader` off from everyone (a leader "dying" at a critical moment). */
+  cutOffLeader(leader: number): void {
+    this.cluster.links.heal();
+    this.cluster.links.isolate(leader, this.cluster.nodeIds);
+    this.note(FaultKind.IsolateLeader, leader, 1);
+  }
+
+  /** Drops follow-ups (the liveness phase heals everything itself). */
+  clear(): void {
+    this.scheduled = [];
+  }
+
+  inject(figure8Weight: number): void {
+    const random = this.random;
+    if (random.chance(figure8Weight)) return this.figure8();
     const roll = random.nextInt(100);
     if (roll < 12) this.partitionRandom();
     else if (roll < 20) this.isolateLeader();
@@ -154,6 +232,34 @@ class FaultInjector {
   private note(kind: number, a = 0, b = 0): void {
     this.cluster.trace.event(TraceKind.Fault, kind, a, b, this.cluster.now);
     this.cluster.log?.(`${this.cluster.now} fault ${faultNames[kind] ?? kind} ${a} ${b}`);
+  }
+
+  /**
+   * The Figure 8 pattern: cut the leader off so it appends entries nobody else has, crash it a
+   * little later, heal, and bring it back after a while. Repeated, this leaves logs whose tails
+   * hold entries of different terms at the same indexes, the situation in which counting
+   * replicas of an old-term entry goes wrong.
+   */
+  private figure8(): void {
+    const leader = this.cluster.leader();
+    if (leader === 0) return;
+    const cluster = this.cluster;
+    const random = this.random;
+    const ids = cluster.nodeIds;
+    cluster.links.heal();
+    cluster.links.isolate(leader, ids);
+    this.groups = null;
+    const crashAt = cluster.now + random.between(1, cluster.tuning.electionTimeoutTicks);
+    const restartAt = crashAt + random.between(1, cluster.tuning.electionTimeoutTicks * 4);
+    this.scheduled.push({
+      at: crashAt,
+      run: () => {
+        cluster.crash(leader);
+        cluster.links.heal();
+      },
+    });
+    this.scheduled.push({ at: restartAt, run: () => cluster.restart(leader) });
+    this.note(FaultKind.Figure8, leader, crashAt);
   }
 
   private partitionRandom(): void {
@@ -277,19 +383,33 @@ class FaultInjector {
   }
 }
 
-/** True when there is a leader and every member has applied everything it committed. */
-function settled(cluster: Cluster): boolean {
+/** Why the cluster has not settled (a leader, everything committed and applied), or null. */
+function unsettledReason(cluster: Cluster): string | null {
   const leader = cluster.leader();
-  if (leader === 0) return false;
-  const raft = cluster.raft(leader);
-  const status = raft.status();
-  if (status.commit !== status.lastIndex) return false;
+  if (leader === 0) return 'no leader';
+  const status = cluster.raft(leader).status();
+  if (status.commit !== status.lastIndex) {
+    return `leader ${leader} commit ${status.commit} < last ${status.lastIndex}`;
+  }
   for (const id of [...status.confState.voters, ...status.confState.learners]) {
     const node = cluster.node(id);
-    if (node.raft === null) return false;
-    if (node.machine.appliedIndex < status.commit) return false;
+    if (node.raft === null) return `member ${id} down`;
+    if (node.machine.appliedIndex < status.commit) {
+      const own = node.raft.status();
+      const progress = status.progress.get(id);
+      return (
+        `member ${id} applied ${node.machine.appliedIndex} < ${status.commit} ` +
+        `(its term ${own.term} leader ${own.leader} commit ${own.commit} last ${own.lastIndex}; ` +
+        `leader ${leader} term ${status.term} sees ` +
+        (progress === undefined
+          ? 'no progress'
+          : `match ${progress.match} next ${progress.next} state ${progressStateNames[progress.state]} ` +
+            `active ${progress.recentActive}`) +
+        `; leader first index ${status.firstIndex})`
+      );
+    }
   }
-  return true;
+  return null;
 }
 
 export function runSeed(seed: number, options: RunOptions = {}): RunResult {
@@ -301,18 +421,39 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
   if (options.log !== undefined) cluster.log = options.log;
   const workload = new Workload(cluster, random.fork(), scenario.workload);
   const faults = new FaultInjector(cluster, random.fork(), scenario.membershipChanges);
+  let disarm = (): void => {};
+  if (scenario.leaderChaos) {
+    const triggers = random.fork();
+    let armed = true;
+    const trigger = (leader: number): void => {
+      if (armed && triggers.chance(0.1)) faults.cutOffLeader(leader);
+    };
+    cluster.hooks = { leaderPersistedEntries: trigger, leaderCommitted: trigger };
+    disarm = () => {
+      armed = false;
+    };
+  }
   let failure: string | null = null;
   let failureKind: string | null = null;
   try {
     let nextFault = scenario.faultEveryTicks;
+    let nextChaos = 0;
+    const chaosEvery = scenario.cluster.raft?.electionTimeoutTicks ?? 10;
     while (cluster.now < safetyTicks) {
       if (cluster.now >= nextFault) {
-        faults.inject();
+        faults.inject(scenario.figure8Weight);
         nextFault = cluster.now + 1 + random.nextInt(scenario.faultEveryTicks * 2);
       }
+      if (scenario.leaderChaos && cluster.now >= nextChaos) {
+        faults.chaos();
+        nextChaos = cluster.now + 1 + random.nextInt(chaosEvery * 2);
+      }
+      faults.tick();
       workload.tick();
       cluster.tick();
     }
+    faults.clear();
+    disarm();
     // Liveness: heal everything; the cluster must elect a leader, finish every pending
     // operation and bring every member up to date within the bound.
     cluster.healAll();
@@ -322,18 +463,14 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     while (cluster.now < deadline) {
       workload.tick();
       cluster.tick();
-      if (workload.outstanding() === 0 && settled(cluster)) break;
+      if (workload.outstanding() === 0 && unsettledReason(cluster) === null) break;
     }
-    if (workload.outstanding() > 0 || !settled(cluster)) {
-      const leader = cluster.leader();
+    const reason = unsettledReason(cluster);
+    if (workload.outstanding() > 0 || reason !== null) {
       failureKind = 'liveness';
       failure =
-        `liveness: not settled ${livenessTicksMax} ticks after healing ` +
-        `(leader ${leader}, ${workload.outstanding()} operations pending` +
-        (leader !== 0
-          ? `, commit ${cluster.raft(leader).status().commit}/${cluster.raft(leader).status().lastIndex}`
-          : '') +
-        ')';
+        `liveness: not settled ${livenessTicksMax} ticks after healing: ` +
+        `${workload.outstanding()} operations pending; ${reason ?? 'members settled'}`;
     } else {
       const verdict = checkLinearizable(workload.finalHistory());
       if (!verdict.ok) {
