@@ -216,9 +216,12 @@ export class RaftNode {
     this.setConf(initial.confState);
     const hard = initial.hardState;
     if (hard.term !== 0 || hard.vote !== NONE || hard.commit !== 0) {
-      assert(hard.commit >= this.raftLog.committed && hard.commit <= this.raftLog.lastIndex(), () => {
-        return `stored commit ${hard.commit} outside [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`;
-      });
+      assert(
+        hard.commit >= this.raftLog.committed && hard.commit <= this.raftLog.lastIndex(),
+        () => {
+          return `stored commit ${hard.commit} outside [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`;
+        },
+      );
       this.raftLog.committed = hard.commit;
       this.currentTerm = hard.term;
       this.votedFor = hard.vote;
@@ -330,7 +333,11 @@ export class RaftNode {
   }
 
   transferLeader(transferee: number): ProposeResult {
-    const request = makeMessage({ type: MessageType.TransferLeader, to: this.id, from: transferee });
+    const request = makeMessage({
+      type: MessageType.TransferLeader,
+      to: this.id,
+      from: transferee,
+    });
     if (this.currentRole === StateRole.Leader) {
       this.leaderTransfer(transferee);
       return { outcome: 'accepted', leader: this.id, index: 0 };
@@ -443,7 +450,12 @@ export class RaftNode {
     const lastIndex = this.raftLog.lastIndex();
     for (const id of this.peerIds) {
       const old = this.progress.get(id) as Progress;
-      const fresh = new Progress(lastIndex + 1, old.isLearner, this.maxInflight, this.maxInflightBytes);
+      const fresh = new Progress(
+        lastIndex + 1,
+        old.isLearner,
+        this.maxInflight,
+        this.maxInflightBytes,
+      );
       if (id === this.id) {
         fresh.match = lastIndex;
         fresh.recentActive = true;
@@ -605,9 +617,7 @@ export class RaftNode {
     if (type === MessageType.Vote || type === MessageType.PreVote) {
       const forced = isTransferContext(message.context);
       const inLease =
-        this.checkQuorum &&
-        this.leaderId !== NONE &&
-        this.electionElapsed < this.electionTimeout;
+        this.checkQuorum && this.leaderId !== NONE && this.electionElapsed < this.electionTimeout;
       // Leader stickiness: while we hear from a leader, disruptive candidates are ignored.
       if (!forced && inLease) return false;
     }
@@ -621,7 +631,10 @@ export class RaftNode {
 
   private stepLowerTerm(message: Message): void {
     const type = message.type;
-    if ((this.checkQuorum || this.preVote) && (type === MessageType.App || type === MessageType.Heartbeat)) {
+    if (
+      (this.checkQuorum || this.preVote) &&
+      (type === MessageType.App || type === MessageType.Heartbeat)
+    ) {
       // A stale leader learns our term and steps down (otherwise, with check-quorum or pre-vote,
       // it could keep a partitioned node from ever hearing about the new term).
       this.send({ type: MessageType.AppResp, to: message.from });
@@ -638,13 +651,19 @@ export class RaftNode {
       (this.votedFor === NONE && this.leaderId === NONE) ||
       (isPreVote && message.term > this.currentTerm);
     const injectedDoubleVote = this.bugs.doubleVote === true && !isPreVote;
-    if ((canVote || injectedDoubleVote) && this.raftLog.isUpToDate(message.index, message.logTerm)) {
+    if (
+      (canVote || injectedDoubleVote) &&
+      this.raftLog.isUpToDate(message.index, message.logTerm)
+    ) {
       // A granted pre-vote carries the future term so the pre-candidate does not drop it.
       this.send({ type: responseType, to: message.from, term: message.term });
       if (!isPreVote) {
-        assert(injectedDoubleVote || this.votedFor === NONE || this.votedFor === message.from, () => {
-          return `node ${this.id} would vote twice in term ${this.currentTerm}`;
-        });
+        assert(
+          injectedDoubleVote || this.votedFor === NONE || this.votedFor === message.from,
+          () => {
+            return `node ${this.id} would vote twice in term ${this.currentTerm}`;
+          },
+        );
         this.electionElapsed = 0;
         this.votedFor = message.from;
       }
@@ -768,7 +787,12 @@ export class RaftNode {
       if (index === 0) return { outcome: 'dropped', leader: this.id, index: 0 };
       return { outcome: 'accepted', leader: this.id, index };
     }
-    const proposal = entries.map((entry) => ({ term: 0, index: 0, type: entry.type, data: entry.data }));
+    const proposal = entries.map((entry) => ({
+      term: 0,
+      index: 0,
+      type: entry.type,
+      data: entry.data,
+    }));
     return this.forwardToLeader(
       makeMessage({ type: MessageType.Prop, to: this.id, from: this.id, entries: proposal }),
     );
@@ -821,7 +845,10 @@ export class RaftNode {
   }
 
   private maybeCommit(): boolean {
-    const index = majorityCommittedIndex(this.conf.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const index = majorityCommittedIndex(
+      this.conf.voters,
+      (id) => this.progress.get(id)?.match ?? 0,
+    );
     if (index === COMMITTED_INDEX_UNBOUNDED || index <= this.raftLog.committed) return false;
     // Raft §5.4.2: only entries of the current term are committed by counting replicas.
     if (this.bugs.commitOldTerm !== true && this.raftLog.term(index) !== this.currentTerm) {
@@ -1058,7 +1085,12 @@ export class RaftNode {
       this.send({ type: MessageType.AppResp, to: message.from, index: log.committed });
       return;
     }
-    const lastNew = log.maybeAppend(message.index, message.logTerm, message.commit, message.entries);
+    const lastNew = log.maybeAppend(
+      message.index,
+      message.logTerm,
+      message.commit,
+      message.entries,
+    );
     if (lastNew !== undefined) {
       this.send({ type: MessageType.AppResp, to: message.from, index: lastNew });
       return;
@@ -1193,7 +1225,10 @@ export class RaftNode {
 
   private checkInvariants(): void {
     const log = this.raftLog;
-    assert(log.applied <= log.committed, () => `applied ${log.applied} > committed ${log.committed}`);
+    assert(
+      log.applied <= log.committed,
+      () => `applied ${log.applied} > committed ${log.committed}`,
+    );
     assert(log.committed <= log.lastIndex(), () => {
       return `committed ${log.committed} > last index ${log.lastIndex()}`;
     });

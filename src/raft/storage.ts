@@ -149,7 +149,10 @@ export class MemoryStorage implements Storage {
     );
     const dummy = this.log[compactIndex - offset] as Entry;
     const rest = this.log.slice(compactIndex - offset + 1);
-    this.log = [{ term: dummy.term, index: dummy.index, type: 0, data: new Uint8Array(0) }, ...rest];
+    this.log = [
+      { term: dummy.term, index: dummy.index, type: 0, data: new Uint8Array(0) },
+      ...rest,
+    ];
   }
 
   private offset(): number {
@@ -176,4 +179,3 @@ export function bootstrapStorage(storage: MemoryStorage, confState: ConfState): 
   storage.append(entries);
   storage.setHardState({ term: 1, vote: 0, commit: entries.length });
 }
-

@@ -72,7 +72,8 @@ function parse(argv: readonly string[]): Arguments {
         usage(`unknown argument ${String(arg)}`);
     }
   }
-  if ((args.seeds === null) === (args.seed === null)) usage('give exactly one of --seeds or --seed');
+  if ((args.seeds === null) === (args.seed === null))
+    usage('give exactly one of --seeds or --seed');
   return args;
 }
 

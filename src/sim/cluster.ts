@@ -2,8 +2,21 @@
 // network with delays, drops, duplicates and cut links, crashes that lose everything not
 // fsynced, pauses and slow disks. Time is ticks. The safety checkers watch every Ready.
 import { confChangeTypeNames, decodeConfChange, type ConfChange } from '../raft/confchange.js';
-import { EntryType, StateRole, stateRoleNames, type Entry, type Message, type Ready, type ReadState } from '../raft/messages.js';
-import { RaftNode, type InjectedBugs, type ProposeResult, type ReadOnlyMode } from '../raft/raft.js';
+import {
+  EntryType,
+  StateRole,
+  stateRoleNames,
+  type Entry,
+  type Message,
+  type Ready,
+  type ReadState,
+} from '../raft/messages.js';
+import {
+  RaftNode,
+  type InjectedBugs,
+  type ProposeResult,
+  type ReadOnlyMode,
+} from '../raft/raft.js';
 import { MemoryStorage, bootstrapStorage } from '../raft/storage.js';
 import { SafetyChecker } from './checkers.js';
 import { KvStateMachine, type KvResult } from './kv.js';
@@ -431,7 +444,8 @@ export class Cluster {
     if (this.log !== null) this.logReady(node, ready);
     if (raft.role === StateRole.Leader) {
       if (ready.entries.length > 0) this.hooks.leaderPersistedEntries?.(node.id);
-      if (ready.hardState !== null && ready.hardState.commit > 0) this.hooks.leaderCommitted?.(node.id);
+      if (ready.hardState !== null && ready.hardState.commit > 0)
+        this.hooks.leaderCommitted?.(node.id);
     }
     // 2. Send, now that what the messages promise is durable.
     for (const message of ready.messages) this.send(message);

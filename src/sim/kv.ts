@@ -100,7 +100,9 @@ export class KvStateMachine implements KvMachineView {
     const sessions = [...this.sessions.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([id, s]) => [id, s.seq, s.ok ? 1 : 0]);
-    return new TextEncoder().encode(JSON.stringify({ a: this.appliedIndex, v: values, s: sessions }));
+    return new TextEncoder().encode(
+      JSON.stringify({ a: this.appliedIndex, v: values, s: sessions }),
+    );
   }
 
   static restore(data: Uint8Array, appliedIndex: number): KvStateMachine {

@@ -128,7 +128,8 @@ function checkKey(ops: readonly KvOperation[], maxSteps: number): 'ok' | 'fail' 
       if (top === undefined) return 'fail';
       state = top.state;
       const operation = top.call.operation;
-      linearized[operation >>> 5] = (linearized[operation >>> 5] as number) & ~(1 << (operation & 31));
+      linearized[operation >>> 5] =
+        (linearized[operation >>> 5] as number) & ~(1 << (operation & 31));
       unlift(top.call);
       entry = top.call.next;
     }

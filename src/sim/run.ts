@@ -373,7 +373,10 @@ class FaultInjector {
   private transfer(): void {
     const leader = this.cluster.leader();
     if (leader === 0) return;
-    const voters = this.cluster.raft(leader).confState().voters.filter((id) => id !== leader);
+    const voters = this.cluster
+      .raft(leader)
+      .confState()
+      .voters.filter((id) => id !== leader);
     if (voters.length === 0) return;
     const target = this.random.pick(voters);
     // Sometimes ask a follower, which forwards the request to the leader.
@@ -505,4 +508,3 @@ export function runSeed(seed: number, options: RunOptions = {}): RunResult {
     description: scenario.description,
   };
 }
-

@@ -5,7 +5,13 @@
 import { type Entry } from '../raft/messages.js';
 import { NONE } from '../raft/messages.js';
 import { TraceKind, type Cluster } from './cluster.js';
-import { CommandKind, decodeCommand, encodeCommand, type KvMachineView, type KvResult } from './kv.js';
+import {
+  CommandKind,
+  decodeCommand,
+  encodeCommand,
+  type KvMachineView,
+  type KvResult,
+} from './kv.js';
 import { type KvOperation, type KvOperationKind } from './linearizability.js';
 import { type Prng } from './prng.js';
 
