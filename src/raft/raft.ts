@@ -931,11 +931,11 @@ export class RaftNode {
       const connected = pr.match + 1 >= this.raftLog.firstIndex();
       // The follower holds the snapshot's state (even if match did not move: it may have had it
       // already) or can continue from the log. If the log was compacted past the snapshot in
-      // the meantime, the append below starts a transfer of a newer one.
+      // the meantime, the next append starts a transfer of a newer one.
       if (!connected && pr.match < pr.pendingSnapshot) return;
       pr.becomeProbe();
       if (connected) pr.becomeReplicate();
-      this.sendAppend(message.from, pr, true);
+      // (wasPaused is true in Snapshot state, so the next append goes out below.)
     } else if (!updated) {
       return;
     } else if (pr.state === ProgressState.Probe) {
@@ -1184,6 +1184,7 @@ export class RaftNode {
     for (const id of this.progress.keys()) {
       if (!ids.includes(id)) this.progress.delete(id);
     }
+    const added: number[] = [];
     for (const id of ids) {
       const isLearner = conf.learners.includes(id);
       const existing = this.progress.get(id);
@@ -1191,6 +1192,7 @@ export class RaftNode {
         existing.isLearner = isLearner;
         continue;
       }
+      added.push(id);
       const pr = new Progress(lastIndex + 1, isLearner, this.maxInflight, this.maxInflightBytes);
       pr.recentActive = true; // a new member gets a grace period before check-quorum counts it
       if (id === this.id) pr.match = lastIndex;
@@ -1206,12 +1208,10 @@ export class RaftNode {
     if (this.leadTransferee !== NONE && !conf.voters.includes(this.leadTransferee)) {
       this.leadTransferee = NONE;
     }
+    // The quorum may have changed; new members start probing right away.
     if (this.maybeCommit()) this.broadcastAppend();
-    else {
-      for (const id of ids) {
-        if (id === this.id) continue;
-        this.sendAppend(id, this.progress.get(id) as Progress, true);
-      }
+    for (const id of added) {
+      if (id !== this.id) this.sendAppend(id, this.progress.get(id) as Progress, true);
     }
   }
 
