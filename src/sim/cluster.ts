@@ -147,6 +147,8 @@ export class Cluster {
   listener: ClusterListener = {};
   hooks: ClusterHooks = {};
   deliveries = 0;
+  /** Deliveries per message type code. */
+  readonly deliveriesByType: number[] = new Array<number>(32).fill(0);
   messagesSent = 0;
   messagesDropped = 0;
   /** When false, messages are delivered but the network adds no drops or duplicates. */
@@ -375,6 +377,7 @@ export class Cluster {
       return;
     }
     this.deliveries++;
+    this.deliveriesByType[message.type] = (this.deliveriesByType[message.type] ?? 0) + 1;
     this.trace.event(
       TraceKind.Deliver,
       message.from * 64 + message.to,
