@@ -30,7 +30,8 @@ const encoder = new TextEncoder();
 export function formatEntry(entry: Entry): string {
   if (entry.type === EntryType.ConfChange) {
     const change = decodeConfChange(entry.data);
-    const what = change === undefined ? '?' : `${confChangeTypeNames[change.type]} ${change.nodeId}`;
+    const what =
+      change === undefined ? '?' : `${confChangeTypeNames[change.type]} ${change.nodeId}`;
     return `${entry.term}/${entry.index} EntryConfChange ${what}`;
   }
   return `${entry.term}/${entry.index} EntryNormal ${JSON.stringify(text.decode(entry.data))}`;
@@ -81,7 +82,11 @@ export function formatMessage(message: Message): string {
       line += ` Index:${message.index}`;
       break;
   }
-  if (message.context !== null && message.type !== MessageType.Vote && message.type !== MessageType.PreVote) {
+  if (
+    message.context !== null &&
+    message.type !== MessageType.Vote &&
+    message.type !== MessageType.PreVote
+  ) {
     const context = text.decode(message.context);
     if (context.length > 0) line += ` Context:${context}`;
   }
@@ -190,7 +195,9 @@ export class InteractionEnv {
       }
       case 'restart': {
         const node = this.node(positional[0]);
-        node.applied = node.applied.filter((e) => e.index <= node.storage.snapshot().metadata.index);
+        node.applied = node.applied.filter(
+          (e) => e.index <= node.storage.snapshot().metadata.index,
+        );
         this.start(node);
         break;
       }
@@ -238,7 +245,10 @@ export class InteractionEnv {
 
   private addNodes(count: number, args: Arguments): void {
     const list = (key: string): number[] =>
-      (args.get(key) ?? '').split(',').filter((s) => s.length > 0).map(Number);
+      (args.get(key) ?? '')
+        .split(',')
+        .filter((s) => s.length > 0)
+        .map(Number);
     const voters = list('voters');
     const learners = list('learners');
     const flag = (key: string, fallback: boolean): boolean =>
@@ -469,5 +479,8 @@ export function renderScript(source: string, actual: readonly string[]): string 
     i += 2;
     while (i < lines.length && lines[i] !== '') i++;
   }
-  return result.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n');
+  return result
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/\n*$/, '\n');
 }

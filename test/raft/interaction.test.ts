@@ -10,7 +10,9 @@ import { InteractionEnv, parseScript, renderScript, runLine } from './interactio
 const directory = fileURLToPath(new URL('../../../test/raft/testdata/', import.meta.url));
 const rewrite = process.env['REWRITE'] === '1';
 
-for (const file of readdirSync(directory).filter((name) => name.endsWith('.txt')).sort()) {
+for (const file of readdirSync(directory)
+  .filter((name) => name.endsWith('.txt'))
+  .sort()) {
   test(`interaction: ${file}`, () => {
     const path = directory + file;
     const source = readFileSync(path, 'utf8');

@@ -100,7 +100,10 @@ test('concurrent proposals', () => {
     'all concurrent proposals applied everywhere',
   );
   const applied = indexes.map((index) => h.nCommitted(index).data).sort();
-  assert.deepEqual(applied, [0, 1, 2, 3, 4].map((i) => `concurrent-${i}`));
+  assert.deepEqual(
+    applied,
+    [0, 1, 2, 3, 4].map((i) => `concurrent-${i}`),
+  );
 });
 
 test('a partitioned old leader rejoins', () => {
