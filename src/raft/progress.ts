@@ -18,15 +18,21 @@ export class Inflights {
     readonly maxBytes: number,
   ) {
     assert(capacity > 0, 'inflights capacity must be positive');
-    this.indexes = new Array<number>(capacity).fill(0);
-    this.sizes = new Array<number>(capacity).fill(0);
+    // Grown on demand up to `capacity` (most followers never fill a large window).
+    this.indexes = [];
+    this.sizes = [];
   }
 
   add(lastIndex: number, bytes: number): void {
     assert(!this.full(), 'inflights: add while full');
     const slot = (this.start + this.count) % this.capacity;
-    this.indexes[slot] = lastIndex;
-    this.sizes[slot] = bytes;
+    if (slot === this.indexes.length) {
+      this.indexes.push(lastIndex);
+      this.sizes.push(bytes);
+    } else {
+      this.indexes[slot] = lastIndex;
+      this.sizes[slot] = bytes;
+    }
     this.count++;
     this.bytes += bytes;
   }

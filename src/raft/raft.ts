@@ -375,8 +375,11 @@ export class RaftNode {
       this.raftLog.unstable.entries.length > 0 ||
       this.raftLog.unstable.snapshot !== null ||
       this.raftLog.hasNextCommittedEntries() ||
-      !sameSoftState(this.softState(), this.previousSoftState) ||
-      !sameHardState(this.hardState(), this.previousHardState)
+      this.leaderId !== this.previousSoftState.leader ||
+      this.currentRole !== this.previousSoftState.role ||
+      this.currentTerm !== this.previousHardState.term ||
+      this.votedFor !== this.previousHardState.vote ||
+      this.raftLog.committed !== this.previousHardState.commit
     );
   }
 
