@@ -82,6 +82,11 @@ function describeFailure(result: RunResult): string {
 }
 
 function main(): void {
+  // `sim ... | head` closes the pipe early: stop quietly instead of crashing.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const args = parse(process.argv.slice(2));
   const log = args.trace ? (line: string) => void process.stdout.write(line + '\n') : undefined;
   const options = { safetyTicks: args.ticks, injectBug: args.bug, log };
