@@ -95,10 +95,17 @@ export const blockingListCommands: CommandDefinition[] = [
     ...blocking([1, -2, 1]),
     since: '2.0.0',
   }),
-  command('brpop', -3, 'list', 'Pops from the end of the first non-empty list, or blocks.', bpopFamily(false), {
-    ...blocking([1, -2, 1]),
-    since: '2.0.0',
-  }),
+  command(
+    'brpop',
+    -3,
+    'list',
+    'Pops from the end of the first non-empty list, or blocks.',
+    bpopFamily(false),
+    {
+      ...blocking([1, -2, 1]),
+      since: '2.0.0',
+    },
+  ),
   command('blmove', 6, 'list', 'Moves an element between lists, or blocks.', blmove, {
     ...blocking([1, 2, 1], true),
     since: '6.2.0',
