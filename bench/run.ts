@@ -34,7 +34,9 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '3' },
     requests: { type: 'string', default: '200000' },
     keys: { type: 'string', default: '1000000' },
-    tests: { type: 'string', default: 'set,get' },
+    tests: { type: 'string', default: 'set,get,lpush,lpop,sadd,hset,zadd,lrange_100' },
+    pipelines: { type: 'string', default: '1,16' },
+    memory: { type: 'string', default: 'strings,hash,set,zset' },
     'skip-memory': { type: 'boolean', default: false },
   },
 });
@@ -173,25 +175,51 @@ function usedMemory(server: Server): number {
   return Number(match?.[1]);
 }
 
-/** Loads `count` keys of 32-byte values with redis-cli --pipe; returns bytes per key. */
-function bytesPerKey(server: Server, count: number): number {
+type MemoryKind = 'strings' | 'hash' | 'set' | 'zset';
+
+/** The i-th command of a memory load: 32-byte string values, or elements of one big collection. */
+function loadCommand(kind: MemoryKind, i: number): string[] {
+  const name = String(i).padStart(12, '0');
+  const value = 'v'.repeat(32);
+  switch (kind) {
+    case 'strings':
+      return ['SET', `key:${name}`, value];
+    case 'hash':
+      return ['HSET', 'bighash', `field:${name}`, value];
+    case 'set':
+      return ['SADD', 'bigset', `member:${name}`];
+    case 'zset':
+      return ['ZADD', 'bigzset', String(i), `member:${name}`];
+  }
+}
+
+function resp(argv: string[]): string {
+  return `*${argv.length}\r\n${argv.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+}
+
+/** Loads `count` keys or elements with redis-cli --pipe; returns bytes per key or element. */
+function bytesPerItem(server: Server, kind: MemoryKind, count: number): number {
   cli(server, 'FLUSHALL');
   const before = usedMemory(server);
-  const value = 'v'.repeat(32);
   const chunk = 100_000;
   for (let start = 0; start < count; start += chunk) {
     let input = '';
-    for (let i = start; i < Math.min(count, start + chunk); i++) {
-      const key = `key:${String(i).padStart(12, '0')}`;
-      input += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$32\r\n${value}\r\n`;
-    }
+    for (let i = start; i < Math.min(count, start + chunk); i++)
+      input += resp(loadCommand(kind, i));
     execFileSync('redis-cli', ['-p', String(server.port), '--pipe'], {
       input,
       stdio: ['pipe', 'ignore', 'inherit'],
     });
   }
-  const keys = Number(cli(server, 'DBSIZE'));
-  if (keys !== count) throw new Error(`${server.name}: expected ${count} keys, found ${keys}`);
+  const sizeCommand = {
+    strings: ['DBSIZE'],
+    hash: ['HLEN', 'bighash'],
+    set: ['SCARD', 'bigset'],
+    zset: ['ZCARD', 'bigzset'],
+  }[kind];
+  const items = Number(cli(server, ...sizeCommand));
+  if (items !== count)
+    throw new Error(`${server.name} ${kind}: expected ${count} items, found ${items}`);
   const after = usedMemory(server);
   cli(server, 'FLUSHALL');
   return (after - before) / count;
@@ -208,7 +236,7 @@ async function main(): Promise<void> {
   else console.log('redis-server is not installed: Shoal figures only, no ratios');
   const tests: Test[] = [];
   for (const command of (options.tests as string).split(',')) {
-    for (const pipeline of [1, 16])
+    for (const pipeline of (options.pipelines as string).split(',').map(Number))
       tests.push({ name: `${command.toUpperCase()} -P ${pipeline}`, command, pipeline });
   }
   const results = new Map<string, number[]>();
@@ -240,20 +268,22 @@ async function main(): Promise<void> {
     if (options['skip-memory'] !== true) {
       const count = Number(options.keys);
       console.log(
-        `\nbytes per key after ${count} SETs of 32-byte values (INFO used_memory delta / keys)`,
+        `\nbytes per item after loading ${count} items (INFO used_memory delta / items; Shoal after a full GC)`,
       );
-      console.log('| server | bytes/key |');
-      console.log('| --- | ---: |');
-      const perKey = new Map<string, number>();
-      for (const server of servers) {
-        perKey.set(server.name, bytesPerKey(server, count));
-        console.log(`| ${server.name} | ${(perKey.get(server.name) as number).toFixed(1)} |`);
-      }
-      const redisBytes = perKey.get('redis');
-      if (redisBytes !== undefined)
+      console.log(
+        'strings: SET key:%012d <32 bytes>; hash: HSET bighash field:%012d <32 bytes>; set: SADD bigset member:%012d; zset: ZADD bigzset i member:%012d',
+      );
+      console.log('| kind | Shoal bytes/item | Redis bytes/item | Shoal/Redis |');
+      console.log('| --- | ---: | ---: | ---: |');
+      for (const kind of (options.memory as string).split(',') as MemoryKind[]) {
+        const perItem = new Map<string, number>();
+        for (const server of servers) perItem.set(server.name, bytesPerItem(server, kind, count));
+        const shoal = perItem.get('shoal') as number;
+        const redis = perItem.get('redis');
         console.log(
-          `Shoal/Redis memory per key: ${((perKey.get('shoal') as number) / redisBytes).toFixed(2)}`,
+          `| ${kind} | ${shoal.toFixed(1)} | ${redis === undefined ? '-' : redis.toFixed(1)} | ${redis === undefined ? '-' : (shoal / redis).toFixed(2)} |`,
         );
+      }
     }
   } finally {
     for (const server of servers) await stopServer(server);
