@@ -20,7 +20,8 @@ import {
   type SetLimits,
 } from '../../engine/types/set-encoding.js';
 import { globMatch } from '../../util/glob.js';
-import { cursorArg, int64Arg, intArg, isWord, scanOptions } from '../args.js';
+import { parseInt64 } from '../../util/numbers.js';
+import { cursorArg, intArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { allKeys, command, type CommandDefinition, oneKey } from '../spec.js';
@@ -154,8 +155,9 @@ function spop(ctx: CommandContext, argv: string[]): void {
     ctx.emit([SetOp.Remove, db, key, set.encodingCode, member]);
     return ctx.reply.bulk(member);
   }
-  const count = int64Arg(argv[2]);
-  if (count < 0) fail('ERR value is out of range, must be positive');
+  // getPositiveLongFromObjectOrReply: one message for anything but a non-negative integer.
+  const count = parseInt64(argv[2] as string);
+  if (count === undefined || count < 0) fail('ERR value is out of range, must be positive');
   const set = lookupSet(ctx, key);
   if (set === undefined || count === 0) return ctx.reply.set(0);
   if (count >= set.size) {
