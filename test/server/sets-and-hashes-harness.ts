@@ -98,3 +98,86 @@ export function describeConformance(title: string, scenarios: Record<string, Scr
     }
   });
 }
+
+/** A random reply's shape: RESP3 aggregate types and lengths kept, every string replaced. */
+export function shape(reply: Reply): unknown {
+  if (reply instanceof Set) return { set: [...reply].map(shape) };
+  if (reply instanceof Map) return { map: [...reply].map(([k, v]) => [shape(k), shape(v)]) };
+  if (Array.isArray(reply)) return reply.map(shape);
+  if (typeof reply === 'string') return 'string';
+  return plain(reply);
+}
+
+function strings(reply: Reply): string[] {
+  if (typeof reply === 'string') return [reply];
+  if (reply instanceof Set || Array.isArray(reply)) return [...reply].flatMap(strings);
+  if (reply instanceof Map) return [...reply].flatMap(([k, v]) => [...strings(k), ...strings(v)]);
+  return [];
+}
+
+/** Random commands after a setup: replies must have Redis's shape, and name only known strings. */
+export interface RandomScenario {
+  setup: string[][];
+  /** A command whose reply lists every string a random reply may contain (e.g. HGETALL). */
+  reference: string[];
+  random: string[][];
+}
+
+export function describeRandomShapes(
+  title: string,
+  scenarios: Record<string, RandomScenario>,
+): void {
+  describe(title, { timeout: 60_000 }, () => {
+    let redis: ChildServer | undefined;
+    let shoal: RunningServer;
+    let redisClient: RawClient;
+    let shoalClient: RawClient;
+
+    before(async () => {
+      redis = await spawnRedis();
+      shoal = await startShoal();
+      if (redis !== undefined) redisClient = await RawClient.connect(redis.port);
+      shoalClient = await RawClient.connect(shoal.port);
+    });
+
+    after(async () => {
+      redisClient?.close();
+      shoalClient?.close();
+      await redis?.stop();
+      await shoal?.stop();
+    });
+
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      it(name, async (t) => {
+        if (redis === undefined) return t.skip('redis-server is not installed');
+        const differences: string[] = [];
+        for (const client of [redisClient, shoalClient]) {
+          await client.call('HELLO', '2');
+          await client.call('FLUSHALL');
+          for (const argv of scenario.setup) await client.call(...argv);
+        }
+        for (const argv of scenario.random) {
+          // Each random line starts from the setup again (SPOP changes the data).
+          const known = new Set(strings(await shoalClient.call(...scenario.reference)));
+          const expected = await redisClient.call(...argv);
+          const actual = await shoalClient.call(...argv);
+          const line = argv.join(' ');
+          if (JSON.stringify(shape(actual)) !== JSON.stringify(shape(expected))) {
+            differences.push(
+              `${line}: shape ${JSON.stringify(shape(actual))}, redis ${JSON.stringify(shape(expected))}`,
+            );
+          }
+          for (const text of strings(actual)) {
+            if (!known.has(text) && text !== '0')
+              differences.push(`${line}: unknown string ${text}`);
+          }
+          for (const client of [redisClient, shoalClient]) {
+            await client.call('FLUSHALL');
+            for (const setupLine of scenario.setup) await client.call(...setupLine);
+          }
+        }
+        assert.deepEqual(differences, [], differences.join('\n'));
+      });
+    }
+  });
+}
