@@ -57,8 +57,8 @@ describe('HashValue', () => {
             }
             assert.equal(hash.size, model.size);
           }
-          assert.deepEqual([...hash.entries], [...model]);
-          assert.deepEqual([...hash.clone().entries], [...model]);
+          assert.deepEqual([...hash.entries()], [...model]);
+          assert.deepEqual([...hash.clone().entries()], [...model]);
           for (const [f, v] of model) assert.equal(hash.get(f), v);
         },
       ),

@@ -88,7 +88,7 @@ function snapshot(engine: Engine): unknown {
 
 function contents(value: Value): unknown {
   if (value instanceof SetValue) return [...value.values()];
-  if (value instanceof HashValue) return [...value.entries];
+  if (value instanceof HashValue) return [...value.entries()];
   if (typeof value === 'object') return value.type;
   return stringText(value);
 }

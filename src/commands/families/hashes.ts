@@ -126,20 +126,20 @@ function hstrlen(ctx: CommandContext, argv: string[]): void {
 function hkeys(ctx: CommandContext, argv: string[]): void {
   const hash = lookupHash(ctx, argv[1] as string);
   ctx.reply.array(hash?.size ?? 0);
-  if (hash !== undefined) for (const field of hash.entries.keys()) ctx.reply.bulk(field);
+  if (hash !== undefined) for (const field of hash.fields()) ctx.reply.bulk(field);
 }
 
 function hvals(ctx: CommandContext, argv: string[]): void {
   const hash = lookupHash(ctx, argv[1] as string);
   ctx.reply.array(hash?.size ?? 0);
-  if (hash !== undefined) for (const value of hash.entries.values()) ctx.reply.bulk(value);
+  if (hash !== undefined) for (const value of hash.values()) ctx.reply.bulk(value);
 }
 
 function hgetall(ctx: CommandContext, argv: string[]): void {
   const hash = lookupHash(ctx, argv[1] as string);
   ctx.reply.map(hash?.size ?? 0);
   if (hash === undefined) return;
-  for (const [field, value] of hash.entries) {
+  for (const [field, value] of hash.entries()) {
     ctx.reply.bulk(field);
     ctx.reply.bulk(value);
   }
@@ -239,7 +239,7 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
   }
   if (count >= hash.size) {
     replyPairs(hash.size);
-    for (const field of hash.entries.keys()) replyField(field);
+    for (const field of hash.fields()) replyField(field);
     return;
   }
   const fields = hash.randomFields(Number(count), ctx.random);
@@ -262,11 +262,12 @@ function hscan(ctx: CommandContext, argv: string[]): void {
   const visit = (field: string): void => {
     if (pattern === undefined || globMatch(pattern, field)) found.push(field);
   };
+  // A listpack (or any hash small enough to be stored flat) is returned whole in one call,
+  // whatever the cursor and COUNT, as Redis does for a listpack.
+  const source = hash.encodingCode === HashEncoding.Listpack ? undefined : hash.scanSource();
   let next = '0';
-  // A listpack is returned whole in one call, whatever the cursor and COUNT (as Redis does).
-  if (hash.encodingCode === HashEncoding.Listpack)
-    for (const field of hash.entries.keys()) visit(field);
-  else next = ctx.engine.scanCursors.scan(hash.entries, cursor, options.count, visit);
+  if (source === undefined) for (const field of hash.fields()) visit(field);
+  else next = ctx.engine.scanCursors.scan(source, cursor, options.count, visit);
   reply.array(2);
   reply.bulk(next);
   reply.array(found.length * 2);

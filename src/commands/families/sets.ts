@@ -306,11 +306,12 @@ function sscan(ctx: CommandContext, argv: string[]): void {
   const visit = (member: string): void => {
     if (pattern === undefined || globMatch(pattern, member)) found.push(member);
   };
+  // An intset or listpack (or any set small enough to be stored flat) is returned whole in one
+  // call, whatever the cursor and COUNT, as Redis does for its compact encodings.
+  const source = set.encodingCode === SetEncoding.Hashtable ? set.scanSource() : undefined;
   let next = '0';
-  // An intset or listpack is returned whole in one call, whatever the cursor and COUNT.
-  if (set.encodingCode !== SetEncoding.Hashtable)
-    for (const member of iterationOrder(set)) visit(member);
-  else next = ctx.engine.scanCursors.scan(set.scanSource(), cursor, options.count, visit);
+  if (source === undefined) for (const member of iterationOrder(set)) visit(member);
+  else next = ctx.engine.scanCursors.scan(source, cursor, options.count, visit);
   reply.array(2);
   reply.bulk(next);
   reply.array(found.length);
