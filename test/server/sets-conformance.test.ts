@@ -204,6 +204,8 @@ export const setScenarios: Record<string, Script> = {
     ['SINTERCARD', '-1', 'a'],
     ['SINTERCARD', 'x', 'a'],
     ['SINTERCARD', '3', 'a', 'b'],
+    ['SINTERCARD', '9223372036854775807', 'a'],
+    ['SINTERCARD', '9223372036854775808', 'a'],
     ['SINTERCARD', '1', 'nokey'],
     ['SINTERCARD', '2', 'a', 'nokey'],
     ['SINTERCARD', '1'],

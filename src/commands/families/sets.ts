@@ -268,9 +268,10 @@ function sinterstore(ctx: CommandContext, argv: string[]): void {
 
 function sintercard(ctx: CommandContext, argv: string[]): void {
   const numkeysMessage = 'ERR numkeys should be greater than 0';
-  const numkeys = intArg(argv[1], numkeysMessage);
-  if (numkeys < 1) fail(numkeysMessage);
-  if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
+  const parsed = parseInt64(argv[1] as string);
+  if (parsed === undefined || parsed < 1) fail(numkeysMessage);
+  if (parsed > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
+  const numkeys = Number(parsed);
   let limit = 0;
   for (let i = 2 + numkeys; i < argv.length; i++) {
     if (isWord(argv[i], 'LIMIT') && i + 1 < argv.length) {
