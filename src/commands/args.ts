@@ -53,10 +53,17 @@ export function scanOptions(argv: string[], start: number, allowType: boolean): 
   return options;
 }
 
-/** A SCAN cursor: an unsigned 64-bit decimal, as Redis parses it. */
+/**
+ * A SCAN cursor, read as Redis reads it (strtoul): decimal digits with an optional sign, a
+ * negative value wrapping around 2^64, the empty string meaning 0; returned as the canonical
+ * decimal of the unsigned 64-bit value.
+ */
 export function cursorArg(arg: string | undefined): string {
-  if (arg === undefined || !/^\d{1,20}$/.test(arg) || BigInt(arg) > 18446744073709551615n) {
-    fail('ERR invalid cursor');
-  }
-  return arg.replace(/^0+(?=\d)/, '');
+  if (arg === '') return '0';
+  const match = arg === undefined ? null : /^([+-]?)(\d+)$/.exec(arg);
+  if (match === null) fail('ERR invalid cursor');
+  const magnitude = BigInt(match[2] as string);
+  if (magnitude > 18446744073709551615n) fail('ERR invalid cursor');
+  const value = match[1] === '-' && magnitude > 0n ? (1n << 64n) - magnitude : magnitude;
+  return value.toString();
 }
