@@ -24,6 +24,7 @@ const host: Host = {
   closeClient: () => undefined,
   shutdown: () => undefined,
   info: () => ({}),
+  clientHasOutput: () => undefined,
 };
 
 /** Small thresholds, so that short sequences cross every encoding boundary. */

@@ -6,14 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Reply } from '../../src/resp/reply-reader.js';
-import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-} from '../helpers/servers.js';
-import { plain } from './redis-conformance.test.js';
+import { RawClient } from './raw-client.js';
+import { type ChildServer, type RunningServer, spawnRedis, startShoal } from './servers.js';
+import { plain } from './conformance.js';
 
 /** A command line compared exactly, compared as an unordered collection, or only run. */
 export type Line = string[] | { unordered: string[] } | { run: string[] };
