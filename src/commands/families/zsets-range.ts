@@ -136,9 +136,9 @@ function parseOptions(
       options.limit = longArg(argv[i + 2]);
       options.limitGiven = true;
       i += 2;
-    } else if (reverse === undefined && isWord(word, 'REV')) options.reverse = true;
-    else if (kind === undefined && isWord(word, 'BYLEX')) options.kind = 'lex';
-    else if (kind === undefined && isWord(word, 'BYSCORE')) options.kind = 'score';
+    } else if (options.reverse === undefined && isWord(word, 'REV')) options.reverse = true;
+    else if (options.kind === undefined && isWord(word, 'BYLEX')) options.kind = 'lex';
+    else if (options.kind === undefined && isWord(word, 'BYSCORE')) options.kind = 'score';
     else fail(Errors.syntax);
   }
   return options;

@@ -128,27 +128,36 @@ function randomMembers(
   }
   const count = Math.min(requested, size);
   beginMembers(ctx, count, withScores);
-  const visit = (score: number, member: string): void =>
-    replyMember(ctx, member, score, withScores);
-  if (count === size) return index.forEach(0, size, visit);
-  const ranks = distinctRanks(ctx, size, count);
-  // A large share of the set is sent in order (like Redis's listpack and copy-and-remove
-  // strategies); a small sample in the order it was drawn.
-  if (value.compact || count * 3 > size) ranks.sort((a, b) => a - b);
-  for (const rank of ranks) {
+  if (count === size) {
+    // The whole set, highest first: Redis iterates sorted sets from the tail here.
+    return index.forEachReverse(0, size, (score, member) =>
+      replyMember(ctx, member, score, withScores),
+    );
+  }
+  for (const rank of distinctRanks(ctx, size, count)) {
     const member = index.memberAt(rank);
     replyMember(ctx, member, value.score(member) as number, withScores);
   }
 }
 
-/** `count` distinct ranks below `size`, uniformly chosen (Floyd's algorithm, O(count)). */
+/**
+ * `count` distinct ranks below `size`, uniformly chosen (Floyd's algorithm) and returned in a
+ * random order; O(count) whatever the size of the set.
+ */
 function distinctRanks(ctx: CommandContext, size: number, count: number): number[] {
   const chosen = new Set<number>();
   for (let top = size - count; top < size; top++) {
     const pick = Math.min(top, Math.floor(ctx.random() * (top + 1)));
     chosen.add(chosen.has(pick) ? top : pick);
   }
-  return [...chosen];
+  const ranks = [...chosen];
+  for (let i = ranks.length - 1; i > 0; i--) {
+    const j = Math.min(i, Math.floor(ctx.random() * (i + 1)));
+    const swap = ranks[i] as number;
+    ranks[i] = ranks[j] as number;
+    ranks[j] = swap;
+  }
+  return ranks;
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count] */

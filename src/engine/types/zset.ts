@@ -9,8 +9,8 @@
 //   81 ZRemove       [81, db, key, member, ...]  removes members that are present.
 //   82 ZRemoveRanks  [82, db, key, start, stop]  removes ranks start..stop (0-based, inclusive,
 //                    inside the set): ZREMRANGEBY*, ZPOPMIN/ZPOPMAX and ZMPOP resolve to this.
-//   83 ZUnpack       [83, db, key]  reports the "skiplist" encoding from now on (dumps use it so
-//                    that OBJECT ENCODING survives a snapshot).
+//   83 ZUnpack       [83, db, key]  leaves the compact ("listpack") encoding for good (dumps use
+//                    it so that OBJECT ENCODING and -0 scores survive a snapshot).
 // Scores are finite or infinite doubles, never NaN.
 
 import { assert } from '../assert.js';
@@ -129,45 +129,58 @@ function existingSet(db: Database, key: string): SortedSetValue {
   return value;
 }
 
+/**
+ * Applies ZAdd with Redis 7.2's encoding rules: a set is created compact when the pairs fit the
+ * thresholds, an existing compact set converts before the insert that would overflow it, and a
+ * compact set stores scores as listpack text does, so -0 becomes 0 there (a skiplist keeps -0).
+ */
 function applyAdd(db: Database, effect: CollectionEffect): void {
   const key = effect[2];
   assert(effect.length > 3 && (effect.length - 3) % 2 === 0, 'ZAdd has score/member pairs');
-  let value = db.keys.get(key);
-  const created = value === undefined;
-  if (value === undefined) {
-    value = new SortedSetValue();
-    db.keys.set(key, value);
-  }
-  assert(value instanceof SortedSetValue, 'ZAdd on a sorted set');
-  let longest = 0;
   const pairs = (effect.length - 3) / 2;
-  if (created && pairs >= BULK_BUILD_MIN) {
-    const scores: number[] = [];
-    const members: string[] = [];
-    for (let i = 3; i < effect.length; i += 2) {
-      const score = effect[i];
-      const member = effect[i + 1];
-      assert(typeof score === 'number' && !Number.isNaN(score), 'ZAdd score is a number');
-      assert(typeof member === 'string', 'ZAdd member is a string');
-      scores.push(score);
-      members.push(member);
-      if (member.length > longest) longest = member.length;
-    }
-    value.load(scores, members);
-  } else {
-    for (let i = 3; i < effect.length; i += 2) {
-      const score = effect[i];
-      const member = effect[i + 1];
-      assert(typeof score === 'number' && !Number.isNaN(score), 'ZAdd score is a number');
-      assert(typeof member === 'string', 'ZAdd member is a string');
-      value.set(score, member);
-      if (member.length > longest) longest = member.length;
-    }
+  let longest = 0;
+  for (let i = 3; i < effect.length; i += 2) {
+    const score = effect[i];
+    const member = effect[i + 1];
+    assert(typeof score === 'number' && !Number.isNaN(score), 'ZAdd score is a number');
+    assert(typeof member === 'string', 'ZAdd member is a string');
+    if (member.length > longest) longest = member.length;
   }
   const limits = sortedSetEncodingLimits;
-  if (created || value.compact) {
-    value.compact = value.size <= limits.maxEntries && longest <= limits.maxValueBytes;
+  const fits = pairs <= limits.maxEntries && longest <= limits.maxValueBytes;
+  const existing = db.keys.get(key);
+  let value: SortedSetValue;
+  if (existing === undefined) {
+    value = new SortedSetValue();
+    value.compact = fits;
+    db.keys.set(key, value);
+    if (pairs >= BULK_BUILD_MIN) {
+      const scores: number[] = [];
+      const members: string[] = [];
+      for (let i = 3; i < effect.length; i += 2) {
+        scores.push(compactScore(value, effect[i] as number));
+        members.push(effect[i + 1] as string);
+      }
+      value.load(scores, members);
+      return;
+    }
+  } else {
+    assert(existing instanceof SortedSetValue, 'ZAdd on a sorted set');
+    value = existing;
+    if (!fits) value.compact = false;
   }
+  for (let i = 3; i < effect.length; i += 2) {
+    const member = effect[i + 1] as string;
+    if (value.compact && value.size + 1 > limits.maxEntries && value.score(member) === undefined) {
+      value.compact = false;
+    }
+    value.set(compactScore(value, effect[i] as number), member);
+  }
+}
+
+/** Listpack stores -0 as the integer 0. */
+function compactScore(value: SortedSetValue, score: number): number {
+  return value.compact && score === 0 ? 0 : score;
 }
 
 function applyRemove(db: Database, effect: CollectionEffect): void {
@@ -200,11 +213,29 @@ function applyUnpack(db: Database, effect: CollectionEffect): void {
   existingSet(db, effect[2]).compact = false;
 }
 
+/**
+ * The effects that rebuild a set: its pairs in order, in chunks. A set past its compact encoding
+ * is marked so after its first pair, before the rest, so that the rest keep their exact scores
+ * (a compact set would turn -0 into 0) and OBJECT ENCODING stays the same.
+ */
 function dump(db: number, key: string, value: CollectionValue): Effect[] {
   assert(value instanceof SortedSetValue, 'sorted set dumper gets a sorted set');
   const effects: Effect[] = [];
   let chunk: CollectionEffect = [ZsetOp.Add, db, key];
+  let first: string | undefined;
+  if (!value.compact) {
+    // The first pair goes in while the set may still be compact: pick one whose score is not -0.
+    first = value.index.memberAt(0);
+    value.forEach((score, member) => {
+      if (Object.is(score, -0)) return true;
+      first = member;
+      return false;
+    });
+    effects.push([ZsetOp.Add, db, key, value.score(first) as number, first]);
+    effects.push([ZsetOp.Unpack, db, key]);
+  }
   value.forEach((score, member) => {
+    if (member === first) return;
     chunk.push(score, member);
     if (chunk.length >= 3 + 2 * DUMP_CHUNK_PAIRS) {
       effects.push(chunk);
@@ -212,7 +243,6 @@ function dump(db: number, key: string, value: CollectionValue): Effect[] {
     }
   });
   if (chunk.length > 3) effects.push(chunk);
-  if (!value.compact) effects.push([ZsetOp.Unpack, db, key]);
   return effects;
 }
 
