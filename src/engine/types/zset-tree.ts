@@ -92,6 +92,11 @@ export class OrderedIndex {
   private readonly pathBranches: Branch[] = [];
   private readonly pathIndexes: number[] = [];
 
+  /** Levels of nodes from the root to the leaves (0 when empty). */
+  get depth(): number {
+    return this.root === undefined ? 0 : this.height + 1;
+  }
+
   /** Inserts a key that is not present. */
   insert(score: number, member: string): void {
     this.size++;
