@@ -24,6 +24,8 @@ export interface Harness {
   log: LogEntry[];
   /** Runs one command; an error reply comes back as { error: message }. */
   run(...argv: string[]): ReplyValue | { error: string };
+  /** The same for an argument list too long to spread. */
+  runArgv(argv: string[]): ReplyValue | { error: string };
   nowMs: number;
 }
 
@@ -44,6 +46,9 @@ export function harness(random: () => number = Math.random): Harness {
     log,
     nowMs: 1_700_000_000_000,
     run(...argv) {
+      return self.runArgv(argv);
+    },
+    runArgv(argv) {
       executor.execute(client, argv, reply, self.nowMs);
       const [value] = reply.takeAll();
       if (value instanceof ReplyError) return { error: value.message };

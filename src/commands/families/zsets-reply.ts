@@ -24,12 +24,10 @@ export function replyMember(
   ctx.reply.double(score);
 }
 
-/** Pairs per ZAdd effect when a command writes a whole set (keeps log records bounded). */
-const PAIRS_PER_EFFECT = 1024;
-
 /**
  * Replaces `key` with a new sorted set holding the given pairs (ZRANGESTORE, Z*STORE): deletes
- * what was there, then adds the pairs; with no pairs the key just ends up absent.
+ * what was there, then adds the pairs as one effect (applied as a bulk build); with no pairs the
+ * key just ends up absent.
  */
 export function storeSortedSet(
   ctx: CommandContext,
@@ -41,10 +39,7 @@ export function storeSortedSet(
   if (ctx.exists(key)) ctx.emit([Op.Delete, db, key]);
   if (members.length === 0) return;
   followEncodingSettings(ctx.config);
-  for (let from = 0; from < members.length; from += PAIRS_PER_EFFECT) {
-    const effect: CollectionEffect = [ZsetOp.Add, db, key];
-    const to = Math.min(members.length, from + PAIRS_PER_EFFECT);
-    for (let i = from; i < to; i++) effect.push(scores[i] as number, members[i] as string);
-    ctx.emit(effect);
-  }
+  const effect: CollectionEffect = [ZsetOp.Add, db, key];
+  for (let i = 0; i < members.length; i++) effect.push(scores[i] as number, members[i] as string);
+  ctx.emit(effect);
 }

@@ -5,7 +5,7 @@
 
 import type { CollectionValue } from '../../engine/values.js';
 import { SortedSetValue } from '../../engine/types/zset.js';
-import { compareKeys } from '../../engine/types/zset-tree.js';
+import { sortByKey } from '../../engine/types/zset-tree.js';
 import { isWord } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
@@ -223,9 +223,7 @@ function setOperation(
       : operation === 'inter'
         ? (inter(inputs, parsed.how, false, 0) as Map<string, number>)
         : diff(inputs);
-  const members = [...result.keys()];
-  members.sort((a, b) => compareKeys(result.get(a) as number, a, result.get(b) as number, b));
-  const scores = members.map((member) => result.get(member) as number);
+  const { scores, members } = sortByKey([...result.values()], [...result.keys()]);
   if (store) {
     storeSortedSet(ctx, argv[1] as string, scores, members);
     return ctx.reply.int(members.length);

@@ -664,3 +664,37 @@ function lastKey(node: Leaf | Branch): [number, string] {
   const last = node.scores.length - 1;
   return [node.scores[last] as number, node.members[last] as string];
 }
+
+/**
+ * Sorts parallel score/member arrays by key (in place when already sorted: returns them as
+ * they are). Sorting an index array keeps the comparator on plain array reads.
+ */
+export function sortByKey(
+  scores: number[],
+  members: string[],
+): { scores: number[]; members: string[] } {
+  let sorted = true;
+  for (let i = 1; i < scores.length && sorted; i++) {
+    sorted =
+      compareKeys(
+        scores[i - 1] as number,
+        members[i - 1] as string,
+        scores[i] as number,
+        members[i] as string,
+      ) < 0;
+  }
+  if (sorted) return { scores, members };
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  order.sort((a, b) =>
+    compareKeys(
+      scores[a] as number,
+      members[a] as string,
+      scores[b] as number,
+      members[b] as string,
+    ),
+  );
+  return {
+    scores: order.map((i) => scores[i] as number),
+    members: order.map((i) => members[i] as string),
+  };
+}

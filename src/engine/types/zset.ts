@@ -17,7 +17,7 @@ import { assert } from '../assert.js';
 import type { Database } from '../database.js';
 import type { CollectionEffect, Effect } from '../effects.js';
 import type { CollectionValue } from '../values.js';
-import { compareKeys, OrderedIndex, type Visitor } from './zset-tree.js';
+import { OrderedIndex, sortByKey, type Visitor } from './zset-tree.js';
 import { registerType } from './registry.js';
 
 export const ZsetOp = {
@@ -34,8 +34,8 @@ export const ZsetOp = {
 export const sortedSetEncodingLimits = { maxEntries: 128, maxValueBytes: 64 };
 
 /** Pairs per ZAdd effect in a dump, so one huge set does not make one huge log record. */
-const DUMP_CHUNK_PAIRS = 1024;
-/** A new set built from at least this many pairs is sorted and built in bulk. */
+const DUMP_CHUNK_PAIRS = 65_536;
+/** A batch of at least this many pairs into an empty set is sorted and built in bulk. */
 const BULK_BUILD_MIN = 32;
 
 export class SortedSetValue implements CollectionValue {
@@ -107,19 +107,22 @@ export class SortedSetValue implements CollectionValue {
     this.index.forEach(0, this.index.size, visit);
   }
 
-  /** Fills an empty set from pairs (later pairs win), sorting once instead of inserting. */
-  load(scores: number[], members: string[]): void {
-    assert(this.size === 0, 'bulk load into an empty set');
-    for (let i = 0; i < members.length; i++) {
-      this.scores.set(members[i] as string, scores[i] as number);
+  /**
+   * Sets many pairs at once (later pairs win). Into an empty set, a large batch is sorted once
+   * and built in O(n); otherwise each pair is inserted (sorted input inserts cheaply anyway).
+   */
+  setMany(scores: number[], members: string[]): void {
+    const count = members.length;
+    if (this.size > 0 || count < BULK_BUILD_MIN) {
+      for (let i = 0; i < count; i++) this.set(scores[i] as number, members[i] as string);
+      return;
     }
-    const sortedMembers = [...this.scores.keys()];
-    const byMember = this.scores;
-    sortedMembers.sort((a, b) =>
-      compareKeys(byMember.get(a) as number, a, byMember.get(b) as number, b),
-    );
-    const sortedScores = sortedMembers.map((member) => byMember.get(member) as number);
-    this.index.build(sortedScores, sortedMembers);
+    for (let i = 0; i < count; i++) this.scores.set(members[i] as string, scores[i] as number);
+    const sorted =
+      this.scores.size === count
+        ? sortByKey(scores, members)
+        : sortByKey([...this.scores.values()], [...this.scores.keys()]);
+    this.index.build(sorted.scores, sorted.members);
   }
 }
 
@@ -137,50 +140,50 @@ function existingSet(db: Database, key: string): SortedSetValue {
 function applyAdd(db: Database, effect: CollectionEffect): void {
   const key = effect[2];
   assert(effect.length > 3 && (effect.length - 3) % 2 === 0, 'ZAdd has score/member pairs');
-  const pairs = (effect.length - 3) / 2;
+  const scores: number[] = [];
+  const members: string[] = [];
   let longest = 0;
   for (let i = 3; i < effect.length; i += 2) {
     const score = effect[i];
     const member = effect[i + 1];
     assert(typeof score === 'number' && !Number.isNaN(score), 'ZAdd score is a number');
     assert(typeof member === 'string', 'ZAdd member is a string');
+    scores.push(score);
+    members.push(member);
     if (member.length > longest) longest = member.length;
   }
   const limits = sortedSetEncodingLimits;
-  const fits = pairs <= limits.maxEntries && longest <= limits.maxValueBytes;
+  const fits = members.length <= limits.maxEntries && longest <= limits.maxValueBytes;
   const existing = db.keys.get(key);
   let value: SortedSetValue;
   if (existing === undefined) {
     value = new SortedSetValue();
     value.compact = fits;
     db.keys.set(key, value);
-    if (pairs >= BULK_BUILD_MIN) {
-      const scores: number[] = [];
-      const members: string[] = [];
-      for (let i = 3; i < effect.length; i += 2) {
-        scores.push(compactScore(value, effect[i] as number));
-        members.push(effect[i + 1] as string);
-      }
-      value.load(scores, members);
-      return;
-    }
   } else {
     assert(existing instanceof SortedSetValue, 'ZAdd on a sorted set');
     value = existing;
     if (!fits) value.compact = false;
   }
-  for (let i = 3; i < effect.length; i += 2) {
-    const member = effect[i + 1] as string;
-    if (value.compact && value.size + 1 > limits.maxEntries && value.score(member) === undefined) {
-      value.compact = false;
+  if (value.compact) {
+    // Only a batch that fits gets here, so this walk is short. The insert that would overflow
+    // the compact encoding converts the set first; until then, -0 is stored as 0.
+    let size = value.size;
+    const added = new Set<string>();
+    for (let i = 0; i < members.length && value.compact; i++) {
+      const member = members[i] as string;
+      if (value.score(member) === undefined && !added.has(member)) {
+        if (size + 1 > limits.maxEntries) {
+          value.compact = false;
+          break;
+        }
+        size++;
+        added.add(member);
+      }
+      if (scores[i] === 0) scores[i] = 0;
     }
-    value.set(compactScore(value, effect[i] as number), member);
   }
-}
-
-/** Listpack stores -0 as the integer 0. */
-function compactScore(value: SortedSetValue, score: number): number {
-  return value.compact && score === 0 ? 0 : score;
+  value.setMany(scores, members);
 }
 
 function applyRemove(db: Database, effect: CollectionEffect): void {
