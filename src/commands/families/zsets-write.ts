@@ -63,7 +63,10 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
     return options.incr ? ctx.reply.nil() : ctx.reply.int(0);
   }
   // Decide every pair against the current state (and the pairs before it), as zsetAdd would.
-  const changes = new Map<string, number>();
+  // One pair (the common case) needs no map of pending changes.
+  const single = scores.length === 1;
+  const changes = single ? undefined : new Map<string, number>();
+  let singleChange: number | undefined;
   let added = 0;
   let updated = 0;
   let processed = 0;
@@ -71,7 +74,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
   for (let pair = 0; pair < scores.length; pair++) {
     const member = argv[first + 2 * pair + 1] as string;
     let score = scores[pair] as number;
-    const current = changes.get(member) ?? value?.score(member);
+    const current = changes?.get(member) ?? value?.score(member);
     if (current !== undefined) {
       if (nx) continue;
       if (options.incr) {
@@ -80,11 +83,13 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
       }
       if ((lt && score >= current) || (gt && score <= current)) continue;
       if (score !== current) {
-        changes.set(member, score);
+        if (changes === undefined) singleChange = score;
+        else changes.set(member, score);
         updated++;
       }
     } else if (!xx) {
-      changes.set(member, score);
+      if (changes === undefined) singleChange = score;
+      else changes.set(member, score);
       added++;
     } else {
       continue;
@@ -92,10 +97,11 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
     processed++;
     lastScore = score;
   }
-  if (changes.size > 0) {
+  if (singleChange !== undefined || (changes !== undefined && changes.size > 0)) {
     followEncodingSettings(ctx.config);
     const effect: CollectionEffect = [ZsetOp.Add, ctx.client.db, key];
-    for (const [member, score] of changes) effect.push(score, member);
+    if (changes === undefined) effect.push(singleChange as number, argv[first + 1] as string);
+    else for (const [member, score] of changes) effect.push(score, member);
     ctx.emit(effect);
   }
   if (options.incr) {

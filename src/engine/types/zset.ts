@@ -169,16 +169,17 @@ function applyAdd(db: Database, effect: CollectionEffect): void {
     // Only a batch that fits gets here, so this walk is short. The insert that would overflow
     // the compact encoding converts the set first; until then, -0 is stored as 0.
     let size = value.size;
-    const added = new Set<string>();
+    // Members this batch added (a batch may name a member twice); one pair needs no set.
+    const added = members.length > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < members.length && value.compact; i++) {
       const member = members[i] as string;
-      if (value.score(member) === undefined && !added.has(member)) {
+      if (value.score(member) === undefined && added?.has(member) !== true) {
         if (size + 1 > limits.maxEntries) {
           value.compact = false;
           break;
         }
         size++;
-        added.add(member);
+        added?.add(member);
       }
       if (scores[i] === 0) scores[i] = 0;
     }
