@@ -134,16 +134,23 @@ describe('shoal command', { timeout: 120_000 }, () => {
     try {
       const { waitFor } = await import('../helpers/servers.js');
       const match = await waitFor(
-        () => /Ready to accept connections tcp on .* port (\d+)/.exec(output) ?? undefined,
+        () =>
+          /Ready to accept connections tcp on .* port (\d+)/.exec(output) ??
+          (child.exitCode !== null ? null : undefined),
         'npm start to listen',
-        60_000,
+        90_000,
       );
+      assert.ok(match !== null, `npm start exited early:\n${output}`);
       const client = new Redis({ port: Number(match[1]), lazyConnect: true });
       await client.connect();
       assert.equal(await client.ping(), 'PONG');
       client.disconnect();
     } finally {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      try {
+        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
       await new Promise<void>((resolve) =>
         child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
       );

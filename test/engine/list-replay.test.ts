@@ -8,22 +8,15 @@ import fc from 'fast-check';
 import { ClientState } from '../../src/commands/client.js';
 import { Config } from '../../src/commands/config.js';
 import { Executor } from '../../src/commands/executor.js';
-import type { EffectSink, Host } from '../../src/commands/hooks.js';
+import type { EffectSink } from '../../src/commands/hooks.js';
 import type { LogEntry } from '../../src/engine/effects.js';
 import { Engine } from '../../src/engine/engine.js';
 import { setListMaxListpackSize } from '../../src/engine/types/list-encoding.js';
 import { ListValue } from '../../src/engine/types/list.js';
+import { testHost } from '../helpers/host.js';
 import { ValueReply } from '../../src/embedded/value-reply.js';
 
-const host: Host = {
-  mode: 'test',
-  startedAtMs: 0,
-  clients: () => [],
-  closeClient: () => undefined,
-  shutdown: () => undefined,
-  info: () => ({}),
-  clientHasOutput: () => undefined,
-};
+const host = testHost();
 
 const KEYS = ['a', 'b', 'c', 's'];
 const key = fc.constantFrom(...KEYS);

@@ -9,23 +9,16 @@ import fc from 'fast-check';
 import { ClientState } from '../../src/commands/client.js';
 import { Config } from '../../src/commands/config.js';
 import { Executor } from '../../src/commands/executor.js';
-import type { EffectSink, Host } from '../../src/commands/hooks.js';
+import type { EffectSink } from '../../src/commands/hooks.js';
 import type { LogEntry } from '../../src/engine/effects.js';
 import { Engine } from '../../src/engine/engine.js';
 import { HashValue } from '../../src/engine/types/hash.js';
 import { SetValue } from '../../src/engine/types/set.js';
 import { encodingOf, stringText, type Value } from '../../src/engine/values.js';
+import { testHost } from '../helpers/host.js';
 import { ValueReply } from '../../src/embedded/value-reply.js';
 
-const host: Host = {
-  mode: 'test',
-  startedAtMs: 0,
-  clients: () => [],
-  closeClient: () => undefined,
-  shutdown: () => undefined,
-  info: () => ({}),
-  clientHasOutput: () => undefined,
-};
+const host = testHost();
 
 /** Small thresholds, so that short sequences cross every encoding boundary. */
 const THRESHOLDS: [string, string][] = [

@@ -4,20 +4,13 @@
 import { ClientState } from '../../src/commands/client.js';
 import { Config } from '../../src/commands/config.js';
 import { Executor } from '../../src/commands/executor.js';
-import type { Host } from '../../src/commands/hooks.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { LogEntry } from '../../src/engine/effects.js';
 import { SortedSetValue } from '../../src/engine/types/zset.js';
+import { testHost } from '../helpers/host.js';
 import { ReplyError, type ReplyValue, ValueReply } from '../../src/embedded/value-reply.js';
 
-const host: Host = {
-  mode: 'test',
-  startedAtMs: 0,
-  clients: () => [],
-  closeClient: () => undefined,
-  shutdown: () => undefined,
-  info: () => ({}),
-};
+const host = testHost();
 
 export interface Harness {
   engine: Engine;

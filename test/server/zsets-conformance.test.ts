@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { plain } from './redis-conformance.test.js';
+import { plain } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
 import {
   type ChildServer,
