@@ -2,6 +2,7 @@
 
 import type { CommandDefinition } from './spec.js';
 import { blockingListCommands } from './families/blocking-lists.js';
+import { blockingSortedSetCommands } from './families/blocking-zsets.js';
 import { connectionCommands } from './families/connection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
@@ -22,6 +23,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...blockingSortedSetCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...serverCommands,

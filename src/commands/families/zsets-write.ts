@@ -3,7 +3,7 @@
 // works out exactly what changes against the current state, and emits it as one effect.
 
 import { type CollectionEffect } from '../../engine/effects.js';
-import { type SortedSetValue, ZsetOp } from '../../engine/types/zset.js';
+import { ZsetOp } from '../../engine/types/zset.js';
 import { isWord } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
@@ -239,11 +239,17 @@ export function zpopmax(ctx: CommandContext, argv: string[]): void {
   zpopGeneric(ctx, argv, true);
 }
 
-/** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-export function zmpop(ctx: CommandContext, argv: string[]): void {
-  const numkeys = longArg(argv[1], 'ERR numkeys should be greater than 0');
+/** ZMPOP's arguments (also BZMPOP's, after its timeout): numkeys key… MIN|MAX [COUNT n]. */
+export interface MultiPopArguments {
+  keys: string[];
+  max: boolean;
+  count: number;
+}
+
+export function multiPopArguments(argv: string[], numkeysIndex: number): MultiPopArguments {
+  const numkeys = longArg(argv[numkeysIndex], 'ERR numkeys should be greater than 0');
   if (numkeys < 1) fail('ERR numkeys should be greater than 0');
-  const whereIndex = 1 + numkeys + 1;
+  const whereIndex = numkeysIndex + numkeys + 1;
   if (whereIndex >= argv.length) fail(Errors.syntax);
   const where = argv[whereIndex];
   let max: boolean;
@@ -259,16 +265,23 @@ export function zmpop(ctx: CommandContext, argv: string[]): void {
       fail(Errors.syntax);
     }
   }
-  if (count === -1) count = 1;
-  let found: string | undefined;
-  let value: SortedSetValue | undefined;
-  for (let i = 2; i < whereIndex && value === undefined; i++) {
-    found = argv[i] as string;
-    value = lookupSortedSet(ctx, found);
+  return { keys: argv.slice(numkeysIndex + 1, whereIndex), max, count: count === -1 ? 1 : count };
+}
+
+/** Pops from the first of `keys` holding a sorted set and replies [key, [[member, score]…]]; false if none. */
+export function popFromFirstSortedSet(ctx: CommandContext, options: MultiPopArguments): boolean {
+  for (const key of options.keys) {
+    if (lookupSortedSet(ctx, key) === undefined) continue;
+    const popped = popFromSortedSet(ctx, key, options.max, options.count);
+    ctx.reply.array(2);
+    ctx.reply.bulk(key);
+    replyPopped(ctx, popped, true);
+    return true;
   }
-  if (value === undefined || found === undefined) return ctx.reply.nilArray();
-  const popped = popFromSortedSet(ctx, found, max, count);
-  ctx.reply.array(2);
-  ctx.reply.bulk(found);
-  replyPopped(ctx, popped, true);
+  return false;
+}
+
+/** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
+export function zmpop(ctx: CommandContext, argv: string[]): void {
+  if (!popFromFirstSortedSet(ctx, multiPopArguments(argv, 1))) ctx.reply.nilArray();
 }
