@@ -93,3 +93,43 @@ export function addFloatTexts(current: string, increment: string): string | unde
   if (x === undefined || y === undefined) return undefined;
   return formatLongDoubleHuman(addLongDouble(x, y));
 }
+
+const LLONG_HALF = 2 ** 62; // (double)(LLONG_MAX / 2), the bound of Redis's double2ll
+
+/**
+ * Redis 7.2 d2string: "nan", "inf", "-inf", "0", "-0", integers (up to 2^62) as integers, else
+ * the shortest text that reads back as the same double, in fpconv_dtoa's layout: plain digits
+ * when the exponent is small, else "d.ddde+X" / "d.ddde-X" with no zero padding on the exponent.
+ */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  if (Number.isInteger(d) && d >= -LLONG_HALF && d <= LLONG_HALF) {
+    return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
+  }
+  const negative = d < 0;
+  // toExponential() with no argument gives the shortest round-trip digits.
+  const exponential = Math.abs(d).toExponential();
+  const marker = exponential.indexOf('e');
+  const digits = exponential.slice(0, marker).replace('.', '');
+  const exponent10 = Number(exponential.slice(marker + 1));
+  const digitCount = digits.length;
+  const k = exponent10 - (digitCount - 1); // value = digits * 10^k
+  const exponent = Math.abs(k + digitCount - 1);
+  let text: string;
+  if (k >= 0 && exponent < digitCount + 7) {
+    text = digits + '0'.repeat(k);
+  } else if (k < 0 && (k > -7 || exponent < 4)) {
+    const offset = digitCount + k;
+    text =
+      offset <= 0
+        ? '0.' + '0'.repeat(-offset) + digits
+        : digits.slice(0, offset) + '.' + digits.slice(offset);
+  } else {
+    const mantissa = digitCount > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    text = mantissa + 'e' + (k + digitCount - 1 < 0 ? '-' : '+') + String(exponent);
+  }
+  return negative ? '-' + text : text;
+}

@@ -4,13 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
-import { scoreText } from '../../src/commands/families/zsets-args.js';
 import { InvariantError } from '../../src/engine/assert.js';
 import { Engine } from '../../src/engine/engine.js';
 import { ExpireNone, type LogEntry, Op } from '../../src/engine/effects.js';
 import { SortedSetValue, ZsetOp } from '../../src/engine/types/zset.js';
-import { formatDouble } from '../../src/resp/encoder.js';
 import { harness, snapshot } from './zset-harness.js';
 
 function mulberry32(seed: number): () => number {
@@ -187,28 +184,5 @@ describe('sorted set effects', () => {
     assert.deepEqual(copy.index.toArrays(), { scores: [2, 5], members: ['b', 'c'] });
     assert.equal(copy.encoding(), 'skiplist');
     copy.index.check();
-  });
-
-  it('prints ZSCAN scores exactly as the reply encoder prints doubles', () => {
-    for (const d of [
-      0,
-      -0,
-      1,
-      -1,
-      0.1,
-      1e21,
-      1e-7,
-      2 ** 62,
-      2 ** 63,
-      Infinity,
-      -Infinity,
-      123.456,
-    ]) {
-      assert.equal(scoreText(d), formatDouble(d));
-    }
-    fc.assert(
-      fc.property(fc.double({ noNaN: true }), (d) => scoreText(d) === formatDouble(d)),
-      { numRuns: 2000 },
-    );
   });
 });

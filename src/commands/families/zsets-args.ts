@@ -191,40 +191,4 @@ export function memberBelowMax(member: string, range: LexRange): boolean {
   return range.max.exclusive ? order < 0 : order <= 0;
 }
 
-const LLONG_HALF = 2 ** 62; // (double)(LLONG_MAX / 2), the bound of Redis's double2ll
-
-/**
- * A score as text, as Redis 7.2's d2string writes it (ZSCAN sends scores as bulk strings, not
- * doubles). The same rules as resp/encoder.ts formatDouble, which this layer may not import; a
- * test checks that the two agree.
- */
-export function scoreText(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (Number.isInteger(d) && d >= -LLONG_HALF && d <= LLONG_HALF) {
-    return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
-  }
-  const exponential = Math.abs(d).toExponential();
-  const marker = exponential.indexOf('e');
-  const digits = exponential.slice(0, marker).replace('.', '');
-  const exponent10 = Number(exponential.slice(marker + 1));
-  const digitCount = digits.length;
-  const k = exponent10 - (digitCount - 1); // value = digits * 10^k
-  const exponent = Math.abs(k + digitCount - 1);
-  let text: string;
-  if (k >= 0 && exponent < digitCount + 7) {
-    text = digits + '0'.repeat(k);
-  } else if (k < 0 && (k > -7 || exponent < 4)) {
-    const offset = digitCount + k;
-    text =
-      offset <= 0
-        ? '0.' + '0'.repeat(-offset) + digits
-        : digits.slice(0, offset) + '.' + digits.slice(offset);
-  } else {
-    const mantissa = digitCount > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-    text = mantissa + 'e' + (k + digitCount - 1 < 0 ? '-' : '+') + String(exponent);
-  }
-  return d < 0 ? '-' + text : text;
-}
+// (double)(LLONG_MAX / 2), the bound of Redis's double2ll

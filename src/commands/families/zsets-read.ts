@@ -3,17 +3,11 @@
 
 import type { SortedSetValue } from '../../engine/types/zset.js';
 import { globMatch } from '../../util/glob.js';
-import { parseInt64 } from '../../util/numbers.js';
+import { formatDouble, parseInt64 } from '../../util/numbers.js';
 import { cursorArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
-import {
-  lexRangeArgs,
-  lexRangeEmpty,
-  lookupSortedSet,
-  scoreRangeArgs,
-  scoreText,
-} from './zsets-args.js';
+import { lexRangeArgs, lexRangeEmpty, lookupSortedSet, scoreRangeArgs } from './zsets-args.js';
 import { lexEndRank, lexStartRank, scoreRangeRanks } from './zsets-range.js';
 import { beginMembers, replyMember } from './zsets-reply.js';
 
@@ -188,6 +182,6 @@ export function zscan(ctx: CommandContext, argv: string[]): void {
   ctx.reply.array(members.length * 2);
   for (const member of members) {
     ctx.reply.bulk(member);
-    ctx.reply.bulk(scoreText(value.score(member) as number));
+    ctx.reply.bulk(formatDouble(value.score(member) as number));
   }
 }
