@@ -5,18 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { open, ReplyError } from '../../src/embedded/index.js';
-import { plain } from '../helpers/conformance.js';
+import { describeExchanges, plain, type Step, withRedisAndShoal } from '../helpers/conformance.js';
 import { encodeCommand, RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-  waitFor,
-} from '../helpers/servers.js';
-
-/** [client, command line (empty: only read), replies to read]. */
-type Step = [number, string[], number];
+import { type RunningServer, startShoal, waitFor } from '../helpers/servers.js';
 
 const exchanges: Record<string, Step[]> = {
   'served in arrival order': [
@@ -74,74 +65,40 @@ const exchanges: Record<string, Step[]> = {
     [0, [], 1],
     [2, ['LRANGE', 'tx', '0', '-1'], 1],
   ],
-  'client unblock': [
-    [0, ['CLIENT', 'ID'], 1],
-    [0, ['BLPOP', 'never', '0'], 0],
-  ],
 };
 
-describe('blocking commands match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-  });
-  after(async () => {
-    await redis?.stop();
-    await shoal?.stop();
-  });
+describeExchanges('blocking commands match redis-server', exchanges);
 
-  for (const [name, steps] of Object.entries(exchanges)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      const transcripts: unknown[][] = [];
-      for (const port of [redis.port, shoal.port]) {
-        const clients = [
-          await RawClient.connect(port),
-          await RawClient.connect(port),
-          await RawClient.connect(port),
-        ];
-        await clients[2]?.call('FLUSHALL');
-        const transcript: unknown[] = [];
-        let clientId: unknown;
-        for (const [index, argv, count] of steps) {
-          const client = clients[index] as RawClient;
-          if (argv.length > 0) client.send(...argv);
-          if (count === 0) {
-            // Wait until the server has the client blocked before going on.
-            await waitFor(
-              async () =>
-                /blocked_clients:[1-9]/.test(String(await clients[2]?.call('INFO', 'clients'))),
-              'the client to block',
-            );
-            continue;
-          }
-          const replies = await client.read(count);
-          if (argv[0] === 'CLIENT' && argv[1] === 'ID') clientId = replies[0];
-          transcript.push([index, argv.join(' '), replies.map(plain)]);
-        }
-        if (name === 'client unblock') {
-          transcript.push(
-            plain(
-              await (clients[1] as RawClient).call('CLIENT', 'UNBLOCK', String(clientId), 'ERROR'),
-            ),
-          );
-          transcript.push((await (clients[0] as RawClient).read(1)).map(plain));
-          transcript.push(
-            plain(await (clients[1] as RawClient).call('CLIENT', 'UNBLOCK', String(clientId))),
-          );
-        }
-        for (const client of clients) client.close();
-        transcripts.push(
-          transcript.map((entry) =>
-            JSON.stringify(entry).replace(/"CLIENT ID",\[\d+\]/, '"CLIENT ID",[id]'),
-          ),
-        );
-      }
-      assert.deepEqual(transcripts[1], transcripts[0]);
-    });
-  }
+describe('CLIENT UNBLOCK matches redis-server', () => {
+  const pair = withRedisAndShoal();
+
+  it('answers a blocked client with an error or its timeout reply', async (t) => {
+    if (pair.redis === undefined) return t.skip('redis-server is not installed');
+    const transcripts: unknown[] = [];
+    for (const port of [pair.redis.port, pair.shoal.port]) {
+      const [blocked, admin] = [await RawClient.connect(port), await RawClient.connect(port)];
+      const id = String(await blocked.call('CLIENT', 'ID'));
+      blocked.send('BLPOP', 'never', '0');
+      await waitFor(
+        async () => /blocked_clients:1/.test(String(await admin.call('INFO', 'clients'))),
+        'a blocked client',
+      );
+      const transcript = [plain(await admin.call('CLIENT', 'UNBLOCK', id, 'ERROR'))];
+      transcript.push((await blocked.read(1)).map(plain));
+      blocked.send('BLMOVE', 'never', 'x', 'LEFT', 'LEFT', '0');
+      await waitFor(
+        async () => /blocked_clients:1/.test(String(await admin.call('INFO', 'clients'))),
+        'a blocked client',
+      );
+      transcript.push(plain(await admin.call('CLIENT', 'UNBLOCK', id)));
+      transcript.push((await blocked.read(1)).map(plain));
+      transcript.push(plain(await admin.call('CLIENT', 'UNBLOCK', id)));
+      transcripts.push(transcript);
+      blocked.close();
+      admin.close();
+    }
+    assert.deepEqual(transcripts[1], transcripts[0]);
+  });
 });
 
 describe('blocking commands in Shoal', () => {

@@ -2,7 +2,7 @@
 // Random replies are compared only where they are not random (a one-field hash, a count that
 // covers the whole hash, errors); their shapes and counts are checked in hashes-random.test.ts.
 
-import { describeConformance, type Script } from '../helpers/sets-and-hashes-harness.js';
+import { describeConformance, type Script } from '../helpers/conformance.js';
 
 const wrongType: Script = [
   ['SET', 's', 'v'],

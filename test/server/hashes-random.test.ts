@@ -2,7 +2,7 @@
 // of WITHVALUES), and only fields and values the hash holds. Small (listpack) and large
 // (hashtable, random index) hashes, every count case: one, distinct, all, repeated.
 
-import { describeRandomShapes } from '../helpers/sets-and-hashes-harness.js';
+import { describeRandomShapes } from '../helpers/random-shapes.js';
 
 const large = Array.from({ length: 300 }, (_, i) => [`field${i}`, `value${i}`]).flat();
 const lines = (resp: string): string[][] => [

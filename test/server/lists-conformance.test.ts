@@ -7,23 +7,20 @@
 // server) reports "quicklist" for every list; Shoal follows Redis 7.2 ("listpack" for small
 // lists), which test/engine/list-encoding.test.ts checks instead.
 
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RawClient } from '../helpers/raw-client.js';
 import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-} from '../helpers/servers.js';
-import { plain } from '../helpers/conformance.js';
+  describeConformance,
+  describeExchanges,
+  describeNotifications,
+  describeWireBytes,
+  type Step as ExchangeStep,
+} from '../helpers/conformance.js';
 
 type Script = string[][];
 
 const FAR_FUTURE = '4102444800'; // 2100-01-01, an absolute expiry both servers report as given
 
 /** Each scenario starts from empty databases. */
-export const listScenarios: Record<string, Script> = {
+const listScenarios: Record<string, Script> = {
   'push and length': [
     ['LPUSH', 'l', 'a'],
     ['LPUSH', 'l', 'b', 'c', 'd'],
@@ -475,118 +472,18 @@ const wireScript: Script = [
   ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '5'],
 ];
 
-describe('list replies match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  let redisClient: RawClient;
-  let shoalClient: RawClient;
+describeConformance('list replies match redis-server', listScenarios);
 
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-    if (redis !== undefined) redisClient = await RawClient.connect(redis.port);
-    shoalClient = await RawClient.connect(shoal.port);
-  });
+describeExchanges(
+  'list commands under WATCH match redis-server',
+  Object.fromEntries(
+    Object.entries(watchExchanges).map(([name, steps]) => [
+      name,
+      steps.map(([client, argv]): ExchangeStep => [client, argv, 1]),
+    ]),
+  ),
+);
 
-  after(async () => {
-    redisClient?.close();
-    shoalClient?.close();
-    await redis?.stop();
-    await shoal?.stop();
-  });
+describeNotifications('list keyspace notifications match redis-server', { lists: notifiedScript });
 
-  async function reset(): Promise<void> {
-    for (const client of [redisClient, shoalClient]) {
-      await client.call('FLUSHALL');
-      await client.call('SELECT', '0');
-    }
-  }
-
-  for (const [name, script] of Object.entries(listScenarios)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      await reset();
-      for (const argv of script) {
-        const expected = plain(await redisClient.call(...argv));
-        const actual = plain(await shoalClient.call(...argv));
-        assert.deepEqual(actual, expected, `reply to ${argv.join(' ')}`);
-      }
-    });
-  }
-
-  /** The exact bytes of the reply to one command. */
-  async function rawReply(client: RawClient, argv: string[]): Promise<string> {
-    client.chunks = [];
-    await client.call(...argv);
-    return Buffer.concat(client.chunks).toString('latin1');
-  }
-
-  for (const [name, steps] of Object.entries(watchExchanges)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      await reset();
-      const transcripts: unknown[][] = [];
-      for (const port of [redis.port, shoal.port]) {
-        const clients = [await RawClient.connect(port), await RawClient.connect(port)];
-        const transcript: unknown[] = [];
-        for (const [index, argv] of steps) {
-          transcript.push([
-            index,
-            argv.join(' '),
-            plain(await (clients[index] as RawClient).call(...argv)),
-          ]);
-        }
-        for (const client of clients) client.close();
-        transcripts.push(transcript);
-      }
-      assert.deepEqual(transcripts[1], transcripts[0]);
-    });
-  }
-
-  it('publishes the same keyspace notifications', async (t) => {
-    if (redis === undefined) return t.skip('redis-server is not installed');
-    await reset();
-    const transcripts: unknown[][] = [];
-    for (const port of [redis.port, shoal.port]) {
-      const [writer, listener] = [await RawClient.connect(port), await RawClient.connect(port)];
-      try {
-        await writer.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
-        await listener.call('PSUBSCRIBE', '__key*__:*');
-        await listener.call('SUBSCRIBE', 'end');
-        for (const argv of notifiedScript) await writer.call(...argv);
-        await writer.call('PUBLISH', 'end', 'x');
-        const messages: unknown[] = [];
-        for (;;) {
-          const [message] = await listener.read(1);
-          const data = plain(message as never) as unknown[];
-          if (data[0] === 'message') break;
-          messages.push(data);
-        }
-        transcripts.push(messages);
-      } finally {
-        await writer.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-        writer.close();
-        listener.close();
-      }
-    }
-    assert.ok((transcripts[0] as unknown[]).length > 40);
-    assert.deepEqual(transcripts[1], transcripts[0]);
-  });
-
-  for (const protocol of ['2', '3']) {
-    it(`replies byte for byte in RESP${protocol}`, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      await reset();
-      for (const client of [redisClient, shoalClient]) await client.call('HELLO', protocol);
-      try {
-        for (const argv of wireScript) {
-          const expected = await rawReply(redisClient, argv);
-          const actual = await rawReply(shoalClient, argv);
-          assert.equal(actual, expected, `bytes of the reply to ${argv.join(' ')}`);
-        }
-      } finally {
-        for (const client of [redisClient, shoalClient]) await client.call('HELLO', '2');
-      }
-    });
-  }
-});
+describeWireBytes('list replies match redis-server', wireScript);

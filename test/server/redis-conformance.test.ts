@@ -2,21 +2,10 @@
 // be identical (values, types and error messages). Skipped only where redis-server is absent
 // (CI installs it). Commands whose replies depend on time or randomness are left to other tests.
 
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { plain } from '../helpers/conformance.js';
-import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-} from '../helpers/servers.js';
-
-type Script = string[][];
+import { describeConformance, type Script } from '../helpers/conformance.js';
 
 /** Each scenario starts from empty databases. */
-export const scenarios: Record<string, Script> = {
+const scenarios: Record<string, Script> = {
   'get and set': [
     ['GET', 'k'],
     ['SET', 'k', 'v'],
@@ -296,38 +285,4 @@ export const scenarios: Record<string, Script> = {
   ],
 };
 
-describe('replies match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  let redisClient: RawClient;
-  let shoalClient: RawClient;
-
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-    if (redis !== undefined) redisClient = await RawClient.connect(redis.port);
-    shoalClient = await RawClient.connect(shoal.port);
-  });
-
-  after(async () => {
-    redisClient?.close();
-    shoalClient?.close();
-    await redis?.stop();
-    await shoal?.stop();
-  });
-
-  for (const [name, script] of Object.entries(scenarios)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      for (const client of [redisClient, shoalClient]) {
-        await client.call('FLUSHALL');
-        await client.call('SELECT', '0');
-      }
-      for (const argv of script) {
-        const expected = plain(await redisClient.call(...argv));
-        const actual = plain(await shoalClient.call(...argv));
-        assert.deepEqual(actual, expected, `reply to ${argv.join(' ')}`);
-      }
-    });
-  }
-});
+describeConformance('replies match redis-server', scenarios);

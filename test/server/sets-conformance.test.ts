@@ -7,7 +7,7 @@
 // members in ascending order in both, and are compared exactly. Random replies are compared only
 // where they are not random; their shapes and counts are checked in sets-random.test.ts.
 
-import { describeConformance, type Script } from '../helpers/sets-and-hashes-harness.js';
+import { describeConformance, type Script } from '../helpers/conformance.js';
 
 const wrongType: Script = [
   ['SET', 'str', 'v'],

@@ -2,7 +2,7 @@
 // replies, lengths), and only members the set holds. Integer and string sets, small and large
 // (random index), every count case: one, distinct, most of the set (SPOP's rebuild), repeated.
 
-import { describeRandomShapes, type RandomScenario } from '../helpers/sets-and-hashes-harness.js';
+import { describeRandomShapes, type RandomScenario } from '../helpers/random-shapes.js';
 
 const random = (): string[][] => [
   ['SRANDMEMBER', 's'],

@@ -5,19 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import type { Reply } from '../../src/resp/reply-reader.js';
-import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-  waitFor,
-} from '../helpers/servers.js';
-import { plain } from '../helpers/conformance.js';
-
-/** Steps: [client index, command line, number of replies it produces]. */
-type Step = [number, string[], number];
+import { type RunningServer, startShoal, waitFor } from '../helpers/servers.js';
+import { describeExchanges, type Step } from '../helpers/conformance.js';
 
 const exchanges: Record<string, Step[]> = {
   'multi/exec basics and errors': [
@@ -112,39 +101,7 @@ const exchanges: Record<string, Step[]> = {
   ],
 };
 
-describe('transactions and pub/sub match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-  });
-  after(async () => {
-    await redis?.stop();
-    await shoal?.stop();
-  });
-
-  for (const [name, steps] of Object.entries(exchanges)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      const transcripts: unknown[][] = [];
-      for (const port of [redis.port, shoal.port]) {
-        const clients = [await RawClient.connect(port), await RawClient.connect(port)];
-        await clients[1]?.call('FLUSHALL');
-        const transcript: unknown[] = [];
-        for (const [index, argv, count] of steps) {
-          const client = clients[index] as RawClient;
-          if (argv.length > 0) client.send(...argv);
-          const replies: Reply[] = await client.read(count);
-          transcript.push([index, argv.join(' '), replies.map(plain)]);
-        }
-        for (const client of clients) client.close();
-        transcripts.push(transcript);
-      }
-      assert.deepEqual(transcripts[1], transcripts[0]);
-    });
-  }
-});
+describeExchanges('transactions and pub/sub match redis-server', exchanges);
 
 describe('transactions and pub/sub through client libraries', () => {
   let shoal: RunningServer;

@@ -1,21 +1,10 @@
 // Sorted set commands side by side with a real redis-server (7.0): the same command lines against
 // both, replies must be identical. Scores are chosen to print the same in 7.0 ("%.17g") and 7.2
 // (shortest round trip), which Shoal follows: integers, halves, infinities. Lines that differ only
-// because Shoal follows 7.2 are left out, with a comment. A line starting with '!' runs on both
+// because Shoal follows 7.2 are left out, with a comment. A { run } line runs on both
 // servers without comparing replies (HELLO, whose reply names the server).
 
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { plain } from '../helpers/conformance.js';
-import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-} from '../helpers/servers.js';
-
-type Script = string[][];
+import { describeConformance, type Script } from '../helpers/conformance.js';
 
 function pairs(count: number, prefix: string, score: (i: number) => number): string[] {
   const words: string[] = [];
@@ -562,7 +551,7 @@ export const sortedSetScenarios: Record<string, Script> = {
     ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
   ],
   'resp3 shapes': [
-    ['!HELLO', '3'],
+    { run: ['HELLO', '3'] },
     abc,
     ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
     ['ZRANGE', 'z', '0', '-1'],
@@ -623,54 +612,7 @@ export const sortedSetWithSetScenarios: Record<string, Script> = {
   ],
 };
 
-/** Runs `script` against both servers on fresh connections; replies must be identical. */
-async function compare(redisPort: number, shoalPort: number, script: Script): Promise<void> {
-  const redisClient = await RawClient.connect(redisPort);
-  const shoalClient = await RawClient.connect(shoalPort);
-  try {
-    for (const client of [redisClient, shoalClient]) await client.call('FLUSHALL');
-    for (const line of script) {
-      const compared = !(line[0] as string).startsWith('!');
-      const argv = compared ? line : [(line[0] as string).slice(1), ...line.slice(1)];
-      const expected = plain(await redisClient.call(...argv));
-      const actual = plain(await shoalClient.call(...argv));
-      if (compared) assert.deepEqual(actual, expected, `reply to ${argv.join(' ').slice(0, 200)}`);
-    }
-  } finally {
-    redisClient.close();
-    shoalClient.close();
-  }
-}
-
-describe('sorted set replies match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-  });
-
-  after(async () => {
-    await redis?.stop();
-    await shoal?.stop();
-  });
-
-  for (const [name, script] of Object.entries(sortedSetScenarios)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      await compare(redis.port, shoal.port, script);
-    });
-  }
-
-  for (const [name, script] of Object.entries(sortedSetWithSetScenarios)) {
-    it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      const probe = await RawClient.connect(shoal.port);
-      const sadd = await probe.call('COMMAND', 'INFO', 'SADD');
-      probe.close();
-      if (!Array.isArray(sadd) || sadd[0] === null) return t.skip('Shoal has no SADD yet');
-      await compare(redis.port, shoal.port, script);
-    });
-  }
+describeConformance('sorted set replies match redis-server', {
+  ...sortedSetScenarios,
+  ...sortedSetWithSetScenarios,
 });
