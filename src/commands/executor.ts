@@ -43,9 +43,9 @@ export interface ExecutorOptions {
   schedule?: (task: () => void, ms: number) => () => void;
 }
 
+/** A real timer; it keeps the process alive, as a caller awaiting a blocked command expects. */
 function scheduleWithTimer(task: () => void, ms: number): () => void {
   const timer = setTimeout(task, Math.min(ms, 2 ** 31 - 1));
-  timer.unref();
   return () => clearTimeout(timer);
 }
 
@@ -153,6 +153,11 @@ export class Executor {
   private timeOut(client: ClientState): void {
     const state = client.blocked;
     if (state === undefined || client.reply === undefined) return;
+    if (state.deadlineMs > Date.now()) {
+      // Timers cap at about 24.8 days; a longer timeout is armed again.
+      this.blockTimers.delete(client);
+      return this.armTimeout(client);
+    }
     if (state.timeoutReply === 'nil') client.reply.nil();
     else client.reply.nilArray();
     this.release(client);

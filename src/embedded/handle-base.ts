@@ -44,18 +44,29 @@ export class HandleBase<V extends Value = string> {
   }
 
   /** Like run(), for commands that may block (BLPOP …): settles when the reply exists. */
+  /**
+   * Like run(), for commands that may block (BLPOP …): settles when the reply exists. A blocked
+   * command waits on a client of its own (same database), so the handle stays usable meanwhile:
+   * several blocking calls on one handle are several waiting consumers, served oldest first.
+   */
   protected async runBlocking(name: string, ...args: Argument[]): Promise<ReplyValue> {
     if (this.closed) throw new ReplyError('ERR the store is closed');
-    this.store.executor.execute(
-      this.client,
-      [name, ...args.map(encodeArgument)],
-      this.reply,
-      Date.now(),
-    );
-    if (this.client.blocked !== undefined) {
-      await new Promise<void>((resolve) => this.store.outputWaiters.set(this.client, resolve));
+    const argv = [name, ...args.map(encodeArgument)];
+    if (this.client.transaction !== undefined) return this.run(name, ...args);
+    const waiter = this.store.newClient();
+    waiter.db = this.client.db;
+    const reply = new ValueReply(this.returnsBuffers ? decodeToBuffer : decodeToString);
+    waiter.reply = reply;
+    try {
+      this.store.executor.execute(waiter, argv, reply, Date.now());
+      if (waiter.blocked !== undefined) {
+        await new Promise<void>((resolve) => this.store.outputWaiters.set(waiter, resolve));
+      }
+    } finally {
+      this.store.executor.disconnect(waiter);
+      this.store.handles.delete(waiter);
     }
-    const [value] = this.reply.takeAll();
+    const [value] = reply.takeAll();
     if (value instanceof ReplyError) throw value;
     return value ?? null;
   }

@@ -183,3 +183,43 @@ describe('blocking commands in Shoal', () => {
     }
   });
 });
+
+describe('embedded blocking methods', () => {
+  it('settle when data arrives, or with null at the timeout', async () => {
+    const db = await open();
+    const other = db.duplicate();
+    try {
+      const list = db.blpop(['a', 'b'], 0);
+      const moved = other.blmove('src', 'dst', 'LEFT', 'RIGHT', 0);
+      await db.rpush('b', 'x');
+      assert.deepEqual(await list, ['b', 'x']);
+      await db.rpush('src', 'y');
+      assert.equal(await moved, 'y');
+      assert.deepEqual(await db.lrange('dst', 0, -1), ['y']);
+      assert.equal(await db.brpop(['none'], 0.02), null);
+      const popped = db.bzpopmin(['z'], 0);
+      await other.zadd('z', [
+        [2, 'two'],
+        [1, 'one'],
+      ]);
+      assert.deepEqual(await popped, { key: 'z', member: 'one', score: 1 });
+      const many = db.bzmpop(0, ['z2'], 'MAX', 2);
+      await other.zadd('z2', [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+      ]);
+      assert.deepEqual(await many, {
+        key: 'z2',
+        members: [
+          { member: 'c', score: 3 },
+          { member: 'b', score: 2 },
+        ],
+      });
+      assert.deepEqual(await db.blmpop(0.02, ['nothing'], 'LEFT'), null);
+    } finally {
+      await other.close();
+      await db.close();
+    }
+  });
+});

@@ -105,6 +105,56 @@ export class ListMethods<V extends Value = string> extends HandleBase<V> {
     return this.run('LMPOP', keys.length, ...keys, from, ...words) as [V, V[]] | null;
   }
 
+  // Blocking forms: the promise settles when an element arrives, or with null at the timeout
+  // (seconds, fractions allowed; 0 waits forever).
+
+  /** Pops from the head of the first non-empty list of `keys`, waiting for one if need be. */
+  async blpop(keys: Argument[], timeoutSeconds: number): Promise<[V, V] | null> {
+    return (await this.runBlocking('BLPOP', ...keys, timeoutSeconds)) as [V, V] | null;
+  }
+  async brpop(keys: Argument[], timeoutSeconds: number): Promise<[V, V] | null> {
+    return (await this.runBlocking('BRPOP', ...keys, timeoutSeconds)) as [V, V] | null;
+  }
+  async blmove(
+    source: Argument,
+    destination: Argument,
+    from: ListSide,
+    to: ListSide,
+    timeoutSeconds: number,
+  ): Promise<V | null> {
+    return (await this.runBlocking(
+      'BLMOVE',
+      source,
+      destination,
+      from,
+      to,
+      timeoutSeconds,
+    )) as V | null;
+  }
+  async brpoplpush(
+    source: Argument,
+    destination: Argument,
+    timeoutSeconds: number,
+  ): Promise<V | null> {
+    return (await this.runBlocking('BRPOPLPUSH', source, destination, timeoutSeconds)) as V | null;
+  }
+  async blmpop(
+    timeoutSeconds: number,
+    keys: Argument[],
+    from: ListSide,
+    count?: number,
+  ): Promise<[V, V[]] | null> {
+    const words: Argument[] = count === undefined ? [] : ['COUNT', count];
+    return (await this.runBlocking(
+      'BLMPOP',
+      timeoutSeconds,
+      keys.length,
+      ...keys,
+      from,
+      ...words,
+    )) as [V, V[]] | null;
+  }
+
   private pop(name: string, key: Argument, count: number | undefined): V | V[] | null {
     if (count === undefined) return this.value(name, key);
     return this.run(name, key, count) as V[] | null;

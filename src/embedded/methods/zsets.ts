@@ -74,6 +74,12 @@ function scoredMembers<V>(reply: ReplyValue): ScoredMember<V>[] {
   return out;
 }
 
+function keyMemberScore<V>(reply: ReplyValue): { key: V; member: V; score: number } | null {
+  if (reply === null) return null;
+  const [key, member, score] = reply as [V, V, ReplyValue];
+  return { key, member, score: parseScore(score) };
+}
+
 function addFlags(options: ZAddOptions): string[] {
   const words: string[] = [];
   if (options.nx === true) words.push('NX');
@@ -239,6 +245,38 @@ export class SortedSetMethods<V extends Value = string> extends SetMethods<V> {
     count = 1,
   ): Promise<{ key: V; members: ScoredMember<V>[] } | null> {
     const reply = this.run('ZMPOP', keys.length, ...keys, where, 'COUNT', count);
+    if (reply === null) return null;
+    const [key, members] = reply as [V, ReplyValue];
+    return { key, members: scoredMembers(members) };
+  }
+  /** Pops the lowest-scored member of the first non-empty key, waiting for one if need be. */
+  async bzpopmin(
+    keys: Argument[],
+    timeoutSeconds: number,
+  ): Promise<{ key: V; member: V; score: number } | null> {
+    return keyMemberScore<V>(await this.runBlocking('BZPOPMIN', ...keys, timeoutSeconds));
+  }
+  async bzpopmax(
+    keys: Argument[],
+    timeoutSeconds: number,
+  ): Promise<{ key: V; member: V; score: number } | null> {
+    return keyMemberScore<V>(await this.runBlocking('BZPOPMAX', ...keys, timeoutSeconds));
+  }
+  async bzmpop(
+    timeoutSeconds: number,
+    keys: Argument[],
+    where: 'MIN' | 'MAX',
+    count = 1,
+  ): Promise<{ key: V; members: ScoredMember<V>[] } | null> {
+    const reply = await this.runBlocking(
+      'BZMPOP',
+      timeoutSeconds,
+      keys.length,
+      ...keys,
+      where,
+      'COUNT',
+      count,
+    );
     if (reply === null) return null;
     const [key, members] = reply as [V, ReplyValue];
     return { key, members: scoredMembers(members) };
