@@ -24,9 +24,10 @@ function lookupHash(ctx: CommandContext, key: string): HashValue | undefined {
 }
 
 /**
- * The encoding after writing the field/value pairs `words[from..]`: a listpack turns into a
- * hashtable when a field or value is longer than hash-max-listpack-value or the hash gets more
- * than hash-max-listpack-entries fields; it never turns back (t_hash.c hashTypeSet, 7.0).
+ * The encoding after writing the field/value pairs `words[from..]` (thresholds: the engine's
+ * EncodingLimits): a listpack turns into a hashtable when a field or value is longer than
+ * hash-max-listpack-value or the hash gets more than hash-max-listpack-entries fields; it never
+ * turns back (t_hash.c hashTypeSet, 7.0).
  */
 function encodingAfterWrite(
   ctx: CommandContext,
@@ -38,8 +39,9 @@ function encodingAfterWrite(
   if (hash !== undefined && hash.encodingCode === HashEncoding.Hashtable) {
     return HashEncoding.Hashtable;
   }
-  if (sizeAfter > ctx.config.getNumber('hash-max-listpack-entries')) return HashEncoding.Hashtable;
-  const maxLength = ctx.config.getNumber('hash-max-listpack-value');
+  const limits = ctx.engine.encodingLimits;
+  if (sizeAfter > limits.hashMaxListpackEntries) return HashEncoding.Hashtable;
+  const maxLength = limits.hashMaxListpackValue;
   for (let i = from; i < words.length; i++) {
     if ((words[i] as string).length > maxLength) return HashEncoding.Hashtable;
   }

@@ -35,11 +35,7 @@ function lookupSet(ctx: CommandContext, key: string): SetValue | undefined {
 }
 
 function setLimits(ctx: CommandContext): SetLimits {
-  return {
-    intsetEntries: ctx.config.getNumber('set-max-intset-entries'),
-    listpackEntries: ctx.config.getNumber('set-max-listpack-entries'),
-    listpackValue: ctx.config.getNumber('set-max-listpack-value'),
-  };
+  return ctx.engine.encodingLimits;
 }
 
 /**

@@ -4,7 +4,6 @@
 import { type CollectionEffect, Op } from '../../engine/effects.js';
 import { ZsetOp } from '../../engine/types/zset.js';
 import type { CommandContext } from '../context.js';
-import { followEncodingSettings } from './zsets-args.js';
 
 /** Opens the reply for `count` members, with or without their scores. */
 export function beginMembers(ctx: CommandContext, count: number, withScores: boolean): void {
@@ -38,7 +37,6 @@ export function storeSortedSet(
   const db = ctx.client.db;
   if (ctx.exists(key)) ctx.emit([Op.Delete, db, key]);
   if (members.length === 0) return;
-  followEncodingSettings(ctx.config);
   const effect: CollectionEffect = [ZsetOp.Add, db, key];
   for (let i = 0; i < members.length; i++) effect.push(scores[i] as number, members[i] as string);
   ctx.emit(effect);

@@ -7,14 +7,7 @@ import { ZsetOp } from '../../engine/types/zset.js';
 import { isWord } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
-import {
-  followEncodingSettings,
-  lexRangeArgs,
-  longArg,
-  lookupSortedSet,
-  scoreArg,
-  scoreRangeArgs,
-} from './zsets-args.js';
+import { lexRangeArgs, longArg, lookupSortedSet, scoreArg, scoreRangeArgs } from './zsets-args.js';
 import { lexRangeRanks, scoreRangeRanks } from './zsets-range.js';
 
 interface AddOptions {
@@ -98,7 +91,6 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
     lastScore = score;
   }
   if (singleChange !== undefined || (changes !== undefined && changes.size > 0)) {
-    followEncodingSettings(ctx.config);
     const effect: CollectionEffect = [ZsetOp.Add, ctx.client.db, key];
     if (changes === undefined) effect.push(singleChange as number, argv[first + 1] as string);
     else for (const [member, score] of changes) effect.push(score, member);
