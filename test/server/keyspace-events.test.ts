@@ -21,10 +21,16 @@ import {
 
 /**
  * A command line run by the writer; `{ random }` a command whose reply is random (only its
- * length is compared); `{ block }` a command sent by a third client, which must block; `{ served }`
- * reads that client's reply once a later command has served it.
+ * length is compared); `{ transaction }` command lines run inside MULTI/EXEC (their events come
+ * with EXEC); `{ block }` a command sent by a third client, which must block; `{ served }` reads
+ * that client's reply once a later command has served it.
  */
-type Step = string[] | { random: string[] } | { block: string[] } | { served: true };
+type Step =
+  | string[]
+  | { random: string[] }
+  | { transaction: string[][] }
+  | { block: string[] }
+  | { served: true };
 
 const scripts: Record<string, Step[]> = {
   lists: [
@@ -101,7 +107,7 @@ const scripts: Record<string, Step[]> = {
     { random: ['SPOP', 'p', '2'] },
     ['SPOP', 'p', '0'],
     { random: ['SPOP', 'p'] },
-    ['SPOP', 'p', '5'],
+    { random: ['SPOP', 'p', '5'] },
     ['SPOP', 'p', '1'],
     ['SADD', 'src', 'm', 'n'],
     ['SADD', 'dst', 'n'],
@@ -123,6 +129,13 @@ const scripts: Record<string, Step[]> = {
     ['SDIFFSTORE', 'x', 'x', 'y'],
     ['SUNIONSTORE', 'x', 'x', 'y'],
     ['SINTERCARD', '2', 'x', 'y'],
+    {
+      transaction: [
+        ['SADD', 't', 'a'],
+        ['SREM', 't', 'a'],
+        ['SADD', 't', 'b'],
+      ],
+    },
     ['SET', 'str', 'v'],
     ['SINTERSTORE', 'str', 'x', 'y'],
     ['SINTERSTORE', 'str2', 'x', 'str'],
@@ -199,11 +212,14 @@ const scripts: Record<string, Step[]> = {
     { block: ['BZMPOP', '0', '1', 'bz3', 'MIN', 'COUNT', '2'] },
     ['ZADD', 'bz3', '1', 'x', '2', 'y', '3', 'z'],
     { served: true },
-    ['MULTI'],
-    ['ZADD', 'bz3', '9', 'w'],
-    ['ZPOPMIN', 'bz3', '5'],
-    ['BZPOPMIN', 'bz3', '0'],
-    ['EXEC'],
+    {
+      transaction: [
+        ['ZADD', 'bz3', '9', 'w'],
+        ['ZPOPMIN', 'bz3', '5'],
+        ['BZPOPMIN', 'bz3', '0'],
+        ['BZMPOP', '0', '1', 'bz3', 'MIN'],
+      ],
+    },
   ],
 };
 
@@ -241,6 +257,12 @@ async function runScript(port: number, steps: Step[]): Promise<unknown[]> {
       if ('served' in step) {
         line = 'served';
         reply = plain(((await blocker.read(1)) as [Reply])[0]);
+      } else if ('transaction' in step) {
+        line = ['MULTI', ...step.transaction.map((argv) => argv.join(' ')), 'EXEC'].join('; ');
+        writer.send('MULTI');
+        for (const argv of step.transaction) writer.send(...argv);
+        writer.send('EXEC');
+        reply = (await writer.read(step.transaction.length + 2)).map(plain);
       } else {
         const argv = Array.isArray(step) ? step : step.random;
         line = argv.join(' ');
