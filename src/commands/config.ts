@@ -257,24 +257,25 @@ const shoalSettings: readonly SettingSpec[] = [
   setting('activerehashing', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('activedefrag', 'bool', 'no', 'inert', 'Accepted for compatibility.'),
   setting('jemalloc-bg-thread', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
-  // Encoding thresholds of Redis's compact encodings: reported by OBJECT ENCODING.
-  setting('hash-max-listpack-entries', 'int', '512', 'inert', 'Compact hash threshold.', {
+  // Encoding thresholds of Redis's compact encodings: reported by OBJECT ENCODING. The Executor
+  // copies them into its Engine's EncodingLimits (engine/encoding-limits.ts).
+  setting('hash-max-listpack-entries', 'int', '512', 'active', 'Compact hash threshold.', {
     aliases: ['hash-max-ziplist-entries'],
   }),
-  setting('hash-max-listpack-value', 'int', '64', 'inert', 'Compact hash threshold.', {
+  setting('hash-max-listpack-value', 'int', '64', 'active', 'Compact hash threshold.', {
     aliases: ['hash-max-ziplist-value'],
   }),
-  setting('list-max-listpack-size', 'int', '-2', 'inert', 'Compact list threshold.', {
+  setting('list-max-listpack-size', 'int', '-2', 'active', 'Compact list threshold.', {
     aliases: ['list-max-ziplist-size'],
   }),
   setting('list-compress-depth', 'int', '0', 'inert', 'Accepted for compatibility.'),
-  setting('set-max-intset-entries', 'int', '512', 'inert', 'Compact set threshold.'),
-  setting('set-max-listpack-entries', 'int', '128', 'inert', 'Compact set threshold.'),
-  setting('set-max-listpack-value', 'int', '64', 'inert', 'Compact set threshold.'),
-  setting('zset-max-listpack-entries', 'int', '128', 'inert', 'Compact sorted set threshold.', {
+  setting('set-max-intset-entries', 'int', '512', 'active', 'Compact set threshold.'),
+  setting('set-max-listpack-entries', 'int', '128', 'active', 'Compact set threshold.'),
+  setting('set-max-listpack-value', 'int', '64', 'active', 'Compact set threshold.'),
+  setting('zset-max-listpack-entries', 'int', '128', 'active', 'Compact sorted set threshold.', {
     aliases: ['zset-max-ziplist-entries'],
   }),
-  setting('zset-max-listpack-value', 'int', '64', 'inert', 'Compact sorted set threshold.', {
+  setting('zset-max-listpack-value', 'int', '64', 'active', 'Compact sorted set threshold.', {
     aliases: ['zset-max-ziplist-value'],
   }),
   setting('hll-sparse-max-bytes', 'int', '3000', 'inert', 'Accepted for compatibility.'),

@@ -17,6 +17,7 @@ import { BlockingRegistry } from './blocking.js';
 import { PubSubRegistry } from './pubsub.js';
 import { WatchRegistry } from './watch.js';
 import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
+import { followEncodingSettings } from './encoding-settings.js';
 
 /** Commands a transaction runs at once instead of queueing. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -83,6 +84,7 @@ export class Executor {
     this.config.onChange((name, value) => {
       if (name === 'notify-keyspace-events') this.notifyFlags = parseEventClasses(value) ?? 0;
     });
+    followEncodingSettings(this.config, this.engine.encodingLimits);
     this.table = new CommandTable(allCommands);
     this.ctx = new CommandContext(
       options.engine,

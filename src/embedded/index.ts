@@ -75,7 +75,13 @@ class Store implements Host, StoreLike {
     if (options.dir !== undefined) settings.push(['dir', options.dir]);
     this.config.setMany(settings, true);
     this.engine = new Engine(this.config.getNumber('databases'));
-    this.executor = new Executor({ engine: this.engine, config: this.config, host: this, sink });
+    this.executor = new Executor({
+      engine: this.engine,
+      config: this.config,
+      host: this,
+      sink,
+      schedule: keepAliveTimer,
+    });
     const periodMs = Math.max(1, Math.floor(1000 / this.config.getNumber('hz')));
     this.expiryTimer = setInterval(
       () => runExpiryCycle(this.executor, Date.now, periodMs / 4),
@@ -110,6 +116,15 @@ class Store implements Host, StoreLike {
   close(): void {
     clearInterval(this.expiryTimer);
   }
+}
+
+/**
+ * Blocking-command timeouts in embedded mode keep the process alive (unlike the server's, which
+ * its listener keeps alive): a caller awaiting BLPOP k 1 must get its null, not an early exit.
+ */
+function keepAliveTimer(task: () => void, ms: number): () => void {
+  const timer = setTimeout(task, Math.min(ms, 2 ** 31 - 1));
+  return () => clearTimeout(timer);
 }
 
 function setArguments(options: SetOptions): string[] {

@@ -4,6 +4,7 @@
 
 import { assert } from './assert.js';
 import { Database } from './database.js';
+import { defaultEncodingLimits, type EncodingLimits } from './encoding-limits.js';
 import { ScanCursors } from './scan.js';
 import {
   type CollectionEffect,
@@ -36,9 +37,15 @@ export class Engine {
   readonly observers: KeyspaceObserver[] = [];
   /** Live SCAN cursors over this engine's keyspaces (read-side state, never logged). */
   readonly scanCursors = new ScanCursors();
+  /**
+   * Thresholds of the compact encodings, given to collection appliers. Data, not a clock: the
+   * Executor copies them from the configuration; a replaying engine must be given the same.
+   */
+  readonly encodingLimits: EncodingLimits;
 
-  constructor(databaseCount = 16) {
+  constructor(databaseCount = 16, encodingLimits: EncodingLimits = defaultEncodingLimits()) {
     assert(databaseCount >= 1, 'at least one database');
+    this.encodingLimits = encodingLimits;
     this.databases = Array.from({ length: databaseCount }, (_, index) => new Database(index));
   }
 
@@ -93,7 +100,7 @@ export class Engine {
     assert(applier !== undefined, `known effect op ${effect[0]}`);
     const db = this.database(effect[1]);
     this.willChange(effect[1], effect[2]);
-    applier(db, effect);
+    applier(db, effect, this.encodingLimits);
     // Redis deletes a collection as soon as it is empty; so does every applier's caller.
     const value = db.keys.get(effect[2]);
     if (value !== undefined && typeof value === 'object' && value.size === 0) {

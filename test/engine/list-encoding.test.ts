@@ -4,9 +4,8 @@
 // (t_list.c listTypeTryConversionRaw, quicklist.c quicklistNodeExceedsLimit).
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Engine } from '../../src/engine/engine.js';
-import { setListMaxListpackSize } from '../../src/engine/types/list-encoding.js';
 import { ListOp, ListValue } from '../../src/engine/types/list.js';
 
 function listAt(engine: Engine, key: string): ListValue {
@@ -24,8 +23,6 @@ function rpop(engine: Engine, key: string, count = 1): void {
 }
 
 describe('list encoding', () => {
-  afterEach(() => setListMaxListpackSize(-2));
-
   it('by bytes (-2 = 8 KB): quicklist past 8192 bytes, listpack again at 4096', () => {
     const engine = new Engine();
     const element = 'x'.repeat(100); // 2-byte header + 100 + 1-byte back-length = 103 bytes
@@ -56,8 +53,8 @@ describe('list encoding', () => {
   });
 
   it('by entries (positive fill): quicklist past the count, listpack again at half', () => {
-    setListMaxListpackSize(4);
     const engine = new Engine();
+    engine.encodingLimits.listMaxListpackSize = 4;
     rpush(engine, 'l', 'a', 'b', 'c', 'd');
     assert.equal(listAt(engine, 'l').encoding(), 'listpack');
     rpush(engine, 'l', 'e');
@@ -74,13 +71,13 @@ describe('list encoding', () => {
   });
 
   it('follows the other size classes (-1 = 4 KB, -5 and below = 64 KB)', () => {
-    setListMaxListpackSize(-1);
     const engine = new Engine();
+    engine.encodingLimits.listMaxListpackSize = -1;
     rpush(engine, 'a', 'q'.repeat(4090));
     assert.equal(listAt(engine, 'a').encoding(), 'quicklist'); // 7 + 4090 > 4096
     rpush(engine, 'b', 'q'.repeat(4089));
     assert.equal(listAt(engine, 'b').encoding(), 'listpack');
-    setListMaxListpackSize(-9);
+    engine.encodingLimits.listMaxListpackSize = -9;
     rpush(engine, 'c', 'q'.repeat(60_000));
     assert.equal(listAt(engine, 'c').encoding(), 'listpack');
     rpush(engine, 'c', 'q'.repeat(6000));

@@ -3,7 +3,7 @@
 // give the same dataset (contents, order, expiry; and, for the log replay, the encoding).
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ClientState } from '../../src/commands/client.js';
 import { Config } from '../../src/commands/config.js';
@@ -11,7 +11,6 @@ import { Executor } from '../../src/commands/executor.js';
 import type { EffectSink } from '../../src/commands/hooks.js';
 import type { LogEntry } from '../../src/engine/effects.js';
 import { Engine } from '../../src/engine/engine.js';
-import { setListMaxListpackSize } from '../../src/engine/types/list-encoding.js';
 import { ListValue } from '../../src/engine/types/list.js';
 import { testHost } from '../helpers/host.js';
 import { ValueReply } from '../../src/embedded/value-reply.js';
@@ -83,8 +82,6 @@ function withoutEncodings(state: Map<string, KeySnapshot>): Map<string, unknown>
 }
 
 describe('list effects', () => {
-  afterEach(() => setListMaxListpackSize(-2));
-
   it('replay from the log and rebuild from dumps to the same dataset', () => {
     fc.assert(
       fc.property(
@@ -110,7 +107,8 @@ describe('list effects', () => {
             reply.takeAll();
           }
 
-          const replayed = new Engine();
+          // The thresholds are data given to the engine: a replaying engine gets the same ones.
+          const replayed = new Engine(16, { ...engine.encodingLimits });
           for (const entry of log) replayed.apply(entry);
           assert.deepEqual(snapshot(replayed), snapshot(engine), 'log replay');
 

@@ -2,14 +2,13 @@
 // byte accounting, ring-buffer capacity), and the op codes pinned.
 
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StringDeque } from '../../src/engine/types/list-deque.js';
 import {
   exceedsListpackLimit,
   fitsHalfListpackLimit,
   listpackEntryBytes,
-  setListMaxListpackSize,
 } from '../../src/engine/types/list-encoding.js';
 import { ListOp, ListValue } from '../../src/engine/types/list.js';
 
@@ -56,11 +55,12 @@ function modelBytes(model: readonly string[]): number {
 }
 
 /** Applies one operation to both; skips what the command layer would never emit. */
-function apply(list: ListValue, model: string[], op: Operation): void {
+/** `fill` is list-max-listpack-size, as the engine passes it from its EncodingLimits. */
+function apply(list: ListValue, model: string[], op: Operation, fill: number): void {
   const length = model.length;
   switch (op.kind) {
     case 'push':
-      list.pushAll(op.elements, 0, op.toLeft);
+      list.pushAll(op.elements, 0, op.toLeft, fill);
       for (const text of op.elements) {
         if (op.toLeft) model.unshift(text);
         else model.push(text);
@@ -69,24 +69,24 @@ function apply(list: ListValue, model: string[], op: Operation): void {
     case 'pop': {
       const count = Math.min(op.count, length);
       if (count === 0) return;
-      list.popMany(count, op.fromLeft);
+      list.popMany(count, op.fromLeft, fill);
       if (op.fromLeft) model.splice(0, count);
       else model.splice(length - count, count);
       return;
     }
     case 'set':
       if (op.index >= length) return;
-      list.replaceAt(op.index, op.element);
+      list.replaceAt(op.index, op.element, fill);
       model[op.index] = op.element;
       return;
     case 'insert': {
       const index = Math.min(op.index, length);
-      list.insertElement(index, op.element);
+      list.insertElement(index, op.element, fill);
       model.splice(index, 0, op.element);
       return;
     }
     case 'remove': {
-      const removed = list.removeElements(op.count, op.element);
+      const removed = list.removeElements(op.count, op.element, fill);
       const limit = Math.abs(op.count);
       let expected = 0;
       const order = [...model.keys()];
@@ -106,14 +106,14 @@ function apply(list: ListValue, model: string[], op: Operation): void {
     case 'trim': {
       const left = Math.min(op.left, length);
       const right = Math.min(op.right, length - left);
-      list.trimEnds(left, right);
+      list.trimEnds(left, right, fill);
       model.splice(length - right, right);
       model.splice(0, left);
       return;
     }
     case 'rotate': {
       if (length === 0) return;
-      list.rotate(op.fromLeft, op.toLeft);
+      list.rotate(op.fromLeft, op.toLeft, fill);
       const moved = (op.fromLeft ? model.shift() : model.pop()) as string;
       if (op.toLeft) model.unshift(moved);
       else model.push(moved);
@@ -123,19 +123,16 @@ function apply(list: ListValue, model: string[], op: Operation): void {
 }
 
 describe('list value', () => {
-  afterEach(() => setListMaxListpackSize(-2));
-
   it('matches an array model over random operation sequences', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(-2, -1, 2, 3, 5, 128),
         fc.array(operation, { maxLength: 80 }),
         (fill, operations) => {
-          setListMaxListpackSize(fill);
           let list = new ListValue();
           const model: string[] = [];
           for (const op of operations) {
-            apply(list, model, op);
+            apply(list, model, op, fill);
             if (list.size === 0) list = new ListValue(); // the engine deletes an emptied list
             assert.deepEqual(list.toArray(), model);
             assert.equal(list.size, model.length);
@@ -148,7 +145,7 @@ describe('list value', () => {
           const copy = list.clone();
           assert.deepEqual(copy.toArray(), model);
           assert.equal(copy.encoding(), list.encoding());
-          copy.pushAll(['extra'], 0, false);
+          copy.pushAll(['extra'], 0, false, fill);
           assert.deepEqual(list.toArray(), model, 'a clone is independent');
         },
       ),
@@ -162,13 +159,12 @@ describe('list value', () => {
         fc.constantFrom(-2, -1, 0, 1, 2, 4, 7),
         fc.array(operation, { maxLength: 60 }),
         (fill, operations) => {
-          setListMaxListpackSize(fill);
           let list = new ListValue();
           const model: string[] = [];
           let packed = true;
           for (const op of operations) {
             const before = [...model];
-            apply(list, model, op);
+            apply(list, model, op, fill);
             if (list.size === 0) {
               list = new ListValue(); // the engine deletes an emptied list
               packed = true;
@@ -181,14 +177,14 @@ describe('list value', () => {
               const countAfterAdd = before.length + added.length - (op.kind === 'rotate' ? 1 : 0);
               const bytesBefore =
                 op.kind === 'rotate' ? modelBytesWithoutMoved(before, op) : modelBytes(before);
-              if (exceedsListpackLimit(bytesBefore + rawBytes, countAfterAdd)) packed = false;
+              if (exceedsListpackLimit(bytesBefore + rawBytes, countAfterAdd, fill)) packed = false;
             }
             const removedSome = op.kind !== 'remove' || model.length < before.length;
             if (
               !packed &&
               shrinks(op) &&
               removedSome &&
-              fitsHalfListpackLimit(modelBytes(model), model.length)
+              fitsHalfListpackLimit(modelBytes(model), model.length, fill)
             ) {
               packed = true;
             }

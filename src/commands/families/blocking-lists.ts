@@ -2,6 +2,8 @@
 // form; with no data it blocks the client on its keys (ctx.block) and is run again, oldest
 // client first, when one of the keys changes.
 
+import { ListValue } from '../../engine/types/list.js';
+import type { Value } from '../../engine/values.js';
 import { parseDouble } from '../../util/numbers.js';
 import type { CommandContext } from '../context.js';
 import { fail } from '../errors.js';
@@ -13,10 +15,13 @@ import {
   replyKeyAndElements,
 } from './lists.js';
 
-/** A blocking timeout in seconds (fractions allowed, 0 = forever) as milliseconds. */
+/**
+ * A blocking timeout in seconds (fractions allowed, 0 = forever) as milliseconds. As Redis 7.2:
+ * "inf" parses, and is out of range (7.0 overflows it into "timeout is negative").
+ */
 export function timeoutArg(arg: string | undefined): number {
   const seconds = arg === undefined ? undefined : parseDouble(arg);
-  if (seconds === undefined || !Number.isFinite(seconds)) {
+  if (seconds === undefined || Number.isNaN(seconds)) {
     fail('ERR timeout is not a float or out of range');
   }
   if (seconds < 0) fail('ERR timeout is negative');
@@ -24,6 +29,26 @@ export function timeoutArg(arg: string | undefined): number {
   if (!Number.isSafeInteger(ms)) fail('ERR timeout is out of range');
   return ms;
 }
+
+/**
+ * The keys a blocking command may take data from. On its first run, all of them (a key of
+ * another type is WRONGTYPE at once). When it runs again for a blocked client, only those that
+ * hold the type it waits for: Redis serves a blocked client only from a key of that type, and a
+ * key that became another type (SET, SADD…) leaves the client blocked.
+ */
+export function servableKeys(
+  ctx: CommandContext,
+  keys: readonly string[],
+  holdsWaitedType: (value: Value) => boolean,
+): readonly string[] {
+  if (!ctx.retryingBlocked) return keys;
+  return keys.filter((key) => {
+    const value = ctx.lookup(key);
+    return value !== undefined && holdsWaitedType(value);
+  });
+}
+
+const isList = (value: Value): boolean => value instanceof ListValue;
 
 function side(arg: string | undefined): boolean {
   const word = (arg ?? '').toUpperCase();
@@ -36,7 +61,7 @@ function bpopFamily(fromLeft: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
     const timeoutMs = timeoutArg(argv[argv.length - 1]);
     const keys = argv.slice(1, -1);
-    const popped = popFromFirstList(ctx, keys, fromLeft, 1);
+    const popped = popFromFirstList(ctx, servableKeys(ctx, keys, isList), fromLeft, 1);
     if (popped === undefined) return ctx.block(keys, timeoutMs, 'nilArray');
     ctx.reply.array(2);
     ctx.reply.bulk(popped.key);
@@ -52,7 +77,10 @@ function blockingMove(
   toLeft: boolean,
   timeoutMs: number,
 ): void {
-  const element = moveBetweenLists(ctx, source, destination, fromLeft, toLeft);
+  const element =
+    servableKeys(ctx, [source], isList).length === 0
+      ? undefined
+      : moveBetweenLists(ctx, source, destination, fromLeft, toLeft);
   if (element === undefined) return ctx.block([source], timeoutMs, 'nil');
   ctx.reply.bulk(element);
 }
@@ -72,7 +100,7 @@ function brpoplpush(ctx: CommandContext, argv: string[]): void {
 function blmpop(ctx: CommandContext, argv: string[]): void {
   const timeoutMs = timeoutArg(argv[1]);
   const { keys, fromLeft, count } = multiPopArguments(argv, 2);
-  const popped = popFromFirstList(ctx, keys, fromLeft, count);
+  const popped = popFromFirstList(ctx, servableKeys(ctx, keys, isList), fromLeft, count);
   if (popped === undefined) return ctx.block(keys, timeoutMs, 'nilArray');
   replyKeyAndElements(ctx, popped.key, popped.elements);
 }

@@ -1,17 +1,21 @@
 // Blocking sorted set commands: BZPOPMIN, BZPOPMAX, BZMPOP, on the blocking framework (see
 // blocking-lists.ts for the pattern).
 
+import { SortedSetValue } from '../../engine/types/zset.js';
+import type { Value } from '../../engine/values.js';
 import type { CommandContext } from '../context.js';
 import { command, type CommandDefinition } from '../spec.js';
-import { timeoutArg } from './blocking-lists.js';
+import { servableKeys, timeoutArg } from './blocking-lists.js';
 import { lookupSortedSet } from './zsets-args.js';
 import { multiPopArguments, popFromFirstSortedSet, popFromSortedSet } from './zsets-write.js';
+
+const isSortedSet = (value: Value): boolean => value instanceof SortedSetValue;
 
 function bzpopFamily(max: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
     const timeoutMs = timeoutArg(argv[argv.length - 1]);
     const keys = argv.slice(1, -1);
-    for (const key of keys) {
+    for (const key of servableKeys(ctx, keys, isSortedSet)) {
       if (lookupSortedSet(ctx, key) === undefined) continue;
       const popped = popFromSortedSet(ctx, key, max, 1);
       ctx.reply.array(3);
@@ -27,7 +31,12 @@ function bzpopFamily(max: boolean) {
 function bzmpop(ctx: CommandContext, argv: string[]): void {
   const timeoutMs = timeoutArg(argv[1]);
   const options = multiPopArguments(argv, 2);
-  if (!popFromFirstSortedSet(ctx, options)) ctx.block(options.keys, timeoutMs, 'nilArray');
+  const keys = options.keys;
+  const served = popFromFirstSortedSet(ctx, {
+    ...options,
+    keys: [...servableKeys(ctx, keys, isSortedSet)],
+  });
+  if (!served) ctx.block(keys, timeoutMs, 'nilArray');
 }
 
 export const blockingSortedSetCommands: CommandDefinition[] = [

@@ -14,6 +14,7 @@ import {
 import { cursorArg, floatArg, int64Arg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
+import { EventClass } from '../notify.js';
 import { command, type CommandDefinition, oneKey } from '../spec.js';
 
 /** The hash at `key`, undefined when absent, WRONGTYPE for another type. */
@@ -24,9 +25,10 @@ function lookupHash(ctx: CommandContext, key: string): HashValue | undefined {
 }
 
 /**
- * The encoding after writing the field/value pairs `words[from..]`: a listpack turns into a
- * hashtable when a field or value is longer than hash-max-listpack-value or the hash gets more
- * than hash-max-listpack-entries fields; it never turns back (t_hash.c hashTypeSet, 7.0).
+ * The encoding after writing the field/value pairs `words[from..]` (thresholds: the engine's
+ * EncodingLimits): a listpack turns into a hashtable when a field or value is longer than
+ * hash-max-listpack-value or the hash gets more than hash-max-listpack-entries fields; it never
+ * turns back (t_hash.c hashTypeSet, 7.0).
  */
 function encodingAfterWrite(
   ctx: CommandContext,
@@ -38,8 +40,9 @@ function encodingAfterWrite(
   if (hash !== undefined && hash.encodingCode === HashEncoding.Hashtable) {
     return HashEncoding.Hashtable;
   }
-  if (sizeAfter > ctx.config.getNumber('hash-max-listpack-entries')) return HashEncoding.Hashtable;
-  const maxLength = ctx.config.getNumber('hash-max-listpack-value');
+  const limits = ctx.engine.encodingLimits;
+  if (sizeAfter > limits.hashMaxListpackEntries) return HashEncoding.Hashtable;
+  const maxLength = limits.hashMaxListpackValue;
   for (let i = from; i < words.length; i++) {
     if ((words[i] as string).length > maxLength) return HashEncoding.Hashtable;
   }
@@ -69,6 +72,7 @@ function hsetFamily(name: 'hset' | 'hmset') {
     if (argv.length % 2 === 1) fail(Errors.wrongArity(name));
     const key = argv[1] as string;
     const created = writePairs(ctx, key, lookupHash(ctx, key), argv, 2);
+    ctx.notify(EventClass.hash, 'hset', key);
     if (name === 'hset') ctx.reply.int(created);
     else ctx.reply.ok();
   };
@@ -79,6 +83,7 @@ function hsetnx(ctx: CommandContext, argv: string[]): void {
   const hash = lookupHash(ctx, key);
   if (hash !== undefined && hash.has(argv[2] as string)) return ctx.reply.int(0);
   writePairs(ctx, key, hash, argv, 2);
+  ctx.notify(EventClass.hash, 'hset', key);
   ctx.reply.int(1);
 }
 
@@ -107,7 +112,11 @@ function hdel(ctx: CommandContext, argv: string[]): void {
     const field = argv[i] as string;
     if (hash.has(field)) present.add(field);
   }
-  if (present.size > 0) ctx.emit([HashOp.Delete, ctx.client.db, key, ...present]);
+  if (present.size > 0) {
+    ctx.emit([HashOp.Delete, ctx.client.db, key, ...present]);
+    ctx.notify(EventClass.hash, 'hdel', key);
+    if (hash.size === 0) ctx.notify(EventClass.generic, 'del', key);
+  }
   ctx.reply.int(present.size);
 }
 
@@ -166,6 +175,7 @@ function hincrby(ctx: CommandContext, argv: string[]): void {
     result = normalizeInteger(exact);
   }
   writePairs(ctx, key, hash, [field, String(result)], 0);
+  ctx.notify(EventClass.hash, 'hincrby', key);
   ctx.reply.int(result);
 }
 
@@ -180,6 +190,7 @@ function hincrbyfloat(ctx: CommandContext, argv: string[]): void {
   const result = addFloatTexts(current, increment);
   if (result === undefined) fail('ERR increment would produce NaN or Infinity');
   writePairs(ctx, key, hash, [field, result], 0);
+  ctx.notify(EventClass.hash, 'hincrbyfloat', key);
   ctx.reply.bulk(result);
 }
 

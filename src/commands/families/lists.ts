@@ -3,11 +3,9 @@
 // BRPOPLPUSH, BLMPOP) live with the blocking framework and call the exported functions below
 // (lookupList, popFromList, popFromFirstList, moveBetweenLists) once data is available.
 
-import { setListMaxListpackSize } from '../../engine/types/list-encoding.js';
 import { ListOp, ListValue } from '../../engine/types/list.js';
 import { parseInt64 } from '../../util/numbers.js';
 import { isWord } from '../args.js';
-import type { Config } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail, ReplyError } from '../errors.js';
 import { EventClass } from '../notify.js';
@@ -45,7 +43,6 @@ function popElements(
   fromLeft: boolean,
   count: number,
 ): string[] {
-  followListpackSetting(ctx);
   const popped = Math.min(count, list.length);
   const out = new Array<string>(popped);
   const last = list.length - 1;
@@ -89,7 +86,6 @@ export function moveBetweenLists(
   fromLeft: boolean,
   toLeft: boolean,
 ): string | undefined {
-  followListpackSetting(ctx);
   const list = lookupList(ctx, source);
   if (list === undefined) return undefined;
   lookupList(ctx, destination);
@@ -105,27 +101,6 @@ export function moveBetweenLists(
   ctx.notify(EventClass.list, toLeft ? 'lpush' : 'rpush', destination);
   notifyRemoved(ctx, source, list, fromLeft ? 'lpop' : 'rpop');
   return element;
-}
-
-/**
- * Keeps the reported encodings following list-max-listpack-size: the setting lives in the
- * engine (one per process, as in Redis), taken from the configuration of the last store that
- * ran a list write and updated when that configuration changes.
- */
-let followedConfig: Config | undefined;
-const hookedConfigs = new WeakSet<Config>();
-function followListpackSetting(ctx: CommandContext): void {
-  const config = ctx.config;
-  if (config === followedConfig) return;
-  followedConfig = config;
-  setListMaxListpackSize(config.getNumber('list-max-listpack-size'));
-  if (hookedConfigs.has(config)) return;
-  hookedConfigs.add(config);
-  config.onChange((name, value) => {
-    if (name === 'list-max-listpack-size' && followedConfig === config) {
-      setListMaxListpackSize(Number(value));
-    }
-  });
 }
 
 /**
@@ -159,7 +134,6 @@ function replyElements(ctx: CommandContext, elements: readonly string[]): void {
 
 function pushFamily(toLeft: boolean, onlyIfExists: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
-    followListpackSetting(ctx);
     const key = argv[1] as string;
     const list = lookupList(ctx, key);
     if (list === undefined && onlyIfExists) return ctx.reply.int(0);
@@ -209,7 +183,6 @@ function lindex(ctx: CommandContext, argv: string[]): void {
 }
 
 function lset(ctx: CommandContext, argv: string[]): void {
-  followListpackSetting(ctx);
   const key = argv[1] as string;
   const list = lookupList(ctx, key);
   if (list === undefined) fail(Errors.noSuchKey);
@@ -240,7 +213,6 @@ function lrange(ctx: CommandContext, argv: string[]): void {
 }
 
 function ltrim(ctx: CommandContext, argv: string[]): void {
-  followListpackSetting(ctx);
   const start = longArg(argv[2]);
   const end = longArg(argv[3]);
   const key = argv[1] as string;
@@ -257,7 +229,6 @@ function ltrim(ctx: CommandContext, argv: string[]): void {
 }
 
 function linsert(ctx: CommandContext, argv: string[]): void {
-  followListpackSetting(ctx);
   let after: boolean;
   if (isWord(argv[2], 'AFTER')) after = true;
   else if (isWord(argv[2], 'BEFORE')) after = false;
@@ -280,7 +251,6 @@ function linsert(ctx: CommandContext, argv: string[]): void {
 }
 
 function lrem(ctx: CommandContext, argv: string[]): void {
-  followListpackSetting(ctx);
   const count = longArg(argv[2]);
   const key = argv[1] as string;
   const element = argv[3] as string;

@@ -24,6 +24,7 @@ import { parseInt64 } from '../../util/numbers.js';
 import { cursorArg, intArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
+import { EventClass } from '../notify.js';
 import { allKeys, command, type CommandDefinition, oneKey } from '../spec.js';
 import { checkRepeatCount, randomCountArg } from './hashes.js';
 
@@ -35,11 +36,7 @@ function lookupSet(ctx: CommandContext, key: string): SetValue | undefined {
 }
 
 function setLimits(ctx: CommandContext): SetLimits {
-  return {
-    intsetEntries: ctx.config.getNumber('set-max-intset-entries'),
-    listpackEntries: ctx.config.getNumber('set-max-listpack-entries'),
-    listpackValue: ctx.config.getNumber('set-max-listpack-value'),
-  };
+  return ctx.engine.encodingLimits;
 }
 
 /**
@@ -96,6 +93,7 @@ function sadd(ctx: CommandContext, argv: string[]): void {
   const set = lookupSet(ctx, key);
   const members = newMembers(set, argv, 2);
   addMembers(ctx, key, set, members, argv.length - 2);
+  if (members.length > 0) ctx.notify(EventClass.set, 'sadd', key);
   ctx.reply.int(members.length);
 }
 
@@ -110,6 +108,7 @@ function srem(ctx: CommandContext, argv: string[]): void {
   }
   if (present.size > 0) {
     ctx.emit([SetOp.Remove, ctx.client.db, key, set.encodingCode, ...present]);
+    notifyRemoved(ctx, key, set, 'srem');
   }
   ctx.reply.int(present.size);
 }
@@ -153,6 +152,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
     if (set === undefined) return ctx.reply.nil();
     const member = set.randomMember(ctx.random);
     ctx.emit([SetOp.Remove, db, key, set.encodingCode, member]);
+    notifyRemoved(ctx, key, set, 'spop');
     return ctx.reply.bulk(member);
   }
   // getPositiveLongFromObjectOrReply: one message for anything but a non-negative integer.
@@ -163,6 +163,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
   if (count >= set.size) {
     const everything = union([set], setLimits(ctx)).ordered();
     ctx.emit([Op.Delete, db, key]);
+    notifyRemoved(ctx, key, set, 'spop');
     return replySet(ctx, everything, everything.length);
   }
   const popped = set.randomMembers(Number(count), ctx.random);
@@ -177,6 +178,7 @@ function spop(ctx: CommandContext, argv: string[]): void {
     encoding = rebuilt.encoding;
   }
   ctx.emit([SetOp.Remove, db, key, encoding, ...popped]);
+  ctx.notify(EventClass.set, 'spop', key);
   replySet(ctx, popped, popped.length);
 }
 
@@ -219,8 +221,10 @@ function smove(ctx: CommandContext, argv: string[]): void {
   if (sourceKey === destinationKey) return ctx.reply.int(source.has(member) ? 1 : 0);
   if (!source.has(member)) return ctx.reply.int(0);
   ctx.emit([SetOp.Remove, ctx.client.db, sourceKey, source.encodingCode, member]);
+  notifyRemoved(ctx, sourceKey, source, 'srem');
   if (destination === undefined || !destination.has(member)) {
     addMembers(ctx, destinationKey, destination, [member], 1);
+    ctx.notify(EventClass.set, 'sadd', destinationKey);
   }
   ctx.reply.int(1);
 }
@@ -230,12 +234,32 @@ function lookupSets(ctx: CommandContext, keys: readonly string[]): (SetValue | u
   return keys.map((key) => lookupSet(ctx, key));
 }
 
-/** Replaces `destination` with the built set (or deletes it when empty); replies with its size. */
-function store(ctx: CommandContext, destination: string, result: SetBuilder): void {
+/**
+ * Replaces `destination` with the built set (or deletes it when empty); replies with its size.
+ * Notifies `event` for a stored set, "del" for a destination deleted by an empty result.
+ */
+function store(
+  ctx: CommandContext,
+  destination: string,
+  result: SetBuilder,
+  event: 'sinterstore' | 'sunionstore' | 'sdiffstore',
+): void {
   const db = ctx.client.db;
-  if (ctx.lookup(destination) !== undefined) ctx.emit([Op.Delete, db, destination]);
-  if (result.size > 0) ctx.emit([SetOp.Add, db, destination, result.encoding, ...result.ordered()]);
+  const existed = ctx.lookup(destination) !== undefined;
+  if (existed) ctx.emit([Op.Delete, db, destination]);
+  if (result.size > 0) {
+    ctx.emit([SetOp.Add, db, destination, result.encoding, ...result.ordered()]);
+    ctx.notify(EventClass.set, event, destination);
+  } else if (existed) {
+    ctx.notify(EventClass.generic, 'del', destination);
+  }
   ctx.reply.int(result.size);
+}
+
+/** Redis's notifications after members left a set: the event, then "del" if the set went. */
+function notifyRemoved(ctx: CommandContext, key: string, set: SetValue, event: string): void {
+  ctx.notify(EventClass.set, event, key);
+  if (ctx.db.keys.get(key) !== set) ctx.notify(EventClass.generic, 'del', key);
 }
 
 function sinter(ctx: CommandContext, argv: string[]): void {
@@ -263,7 +287,7 @@ function sinterstore(ctx: CommandContext, argv: string[]): void {
     result.add(member);
   });
   if (onlyIntegers && result.size > 0) result.convertToIntsetIfSmall();
-  store(ctx, argv[1] as string, result);
+  store(ctx, argv[1] as string, result, 'sinterstore');
 }
 
 function sintercard(ctx: CommandContext, argv: string[]): void {
@@ -284,10 +308,13 @@ function sintercard(ctx: CommandContext, argv: string[]): void {
   ctx.reply.int(cardinality);
 }
 
-function algebra(operation: typeof union | typeof difference, storing: boolean) {
+function algebra(
+  operation: typeof union | typeof difference,
+  storing: 'sunionstore' | 'sdiffstore' | undefined,
+) {
   return (ctx: CommandContext, argv: string[]): void => {
     const result = operation(lookupSets(ctx, argv.slice(storing ? 2 : 1)), setLimits(ctx));
-    if (storing) return store(ctx, argv[1] as string, result);
+    if (storing !== undefined) return store(ctx, argv[1] as string, result, storing);
     replySet(ctx, result.ordered(), result.size);
   };
 }
@@ -353,15 +380,22 @@ export const setCommands: CommandDefinition[] = [
     since: '7.0.0',
   }),
   command('sinterstore', -3, 'set', 'Stores the intersection of sets.', sinterstore, storing),
-  command('sunion', -2, 'set', 'Union of sets.', algebra(union, false), readMany),
-  command('sunionstore', -3, 'set', 'Stores the union of sets.', algebra(union, true), storing),
-  command('sdiff', -2, 'set', 'Difference of sets.', algebra(difference, false), readMany),
+  command('sunion', -2, 'set', 'Union of sets.', algebra(union, undefined), readMany),
+  command(
+    'sunionstore',
+    -3,
+    'set',
+    'Stores the union of sets.',
+    algebra(union, 'sunionstore'),
+    storing,
+  ),
+  command('sdiff', -2, 'set', 'Difference of sets.', algebra(difference, undefined), readMany),
   command(
     'sdiffstore',
     -3,
     'set',
     'Stores the difference of sets.',
-    algebra(difference, true),
+    algebra(difference, 'sdiffstore'),
     storing,
   ),
   command('sscan', -3, 'set', 'Iterates over members.', sscan, { ...read, since: '2.8.0' }),

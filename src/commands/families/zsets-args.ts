@@ -2,10 +2,9 @@
 // scores (getDoubleFromObject), score range bounds (zslParseRange, which uses plain strtod),
 // lexical range bounds (zslParseLexRangeItem) and long integers (getLongFromObject).
 
-import { SortedSetValue, sortedSetEncodingLimits } from '../../engine/types/zset.js';
+import { SortedSetValue } from '../../engine/types/zset.js';
 import { parseDouble, parseInt64 } from '../../util/numbers.js';
 import type { CommandContext } from '../context.js';
-import type { Config } from '../config.js';
 import { Errors, fail } from '../errors.js';
 
 /** The sorted set at `key`, undefined when absent, WRONGTYPE for any other type. */
@@ -14,25 +13,6 @@ export function lookupSortedSet(ctx: CommandContext, key: string): SortedSetValu
   if (value === undefined) return undefined;
   if (!(value instanceof SortedSetValue)) fail(Errors.wrongType);
   return value;
-}
-
-const configsFollowed = new WeakSet<Config>();
-
-/**
- * Keeps the engine's encoding thresholds in step with this server's settings. Called by the
- * commands that create or grow sorted sets; registers one listener per configuration.
- */
-export function followEncodingSettings(config: Config): void {
-  if (configsFollowed.has(config)) return;
-  configsFollowed.add(config);
-  const read = (): void => {
-    sortedSetEncodingLimits.maxEntries = config.getNumber('zset-max-listpack-entries');
-    sortedSetEncodingLimits.maxValueBytes = config.getNumber('zset-max-listpack-value');
-  };
-  read();
-  config.onChange((name) => {
-    if (name.startsWith('zset-max-listpack')) read();
-  });
 }
 
 /**

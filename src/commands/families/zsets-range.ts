@@ -246,7 +246,7 @@ function storeRange(
       members.push(member);
     });
   }
-  storeSortedSet(ctx, destination, scores, members);
+  storeSortedSet(ctx, destination, scores, members, 'zrangestore');
   ctx.reply.int(members.length);
 }
 

@@ -4,7 +4,7 @@
 import { type CollectionEffect, Op } from '../../engine/effects.js';
 import { ZsetOp } from '../../engine/types/zset.js';
 import type { CommandContext } from '../context.js';
-import { followEncodingSettings } from './zsets-args.js';
+import { EventClass } from '../notify.js';
 
 /** Opens the reply for `count` members, with or without their scores. */
 export function beginMembers(ctx: CommandContext, count: number, withScores: boolean): void {
@@ -27,19 +27,25 @@ export function replyMember(
 /**
  * Replaces `key` with a new sorted set holding the given pairs (ZRANGESTORE, Z*STORE): deletes
  * what was there, then adds the pairs as one effect (applied as a bulk build); with no pairs the
- * key just ends up absent.
+ * key just ends up absent. Notifies `event` for a stored set, "del" when an empty result deleted
+ * the key.
  */
 export function storeSortedSet(
   ctx: CommandContext,
   key: string,
   scores: readonly number[],
   members: readonly string[],
+  event: string,
 ): void {
   const db = ctx.client.db;
-  if (ctx.exists(key)) ctx.emit([Op.Delete, db, key]);
-  if (members.length === 0) return;
-  followEncodingSettings(ctx.config);
+  const existed = ctx.exists(key);
+  if (existed) ctx.emit([Op.Delete, db, key]);
+  if (members.length === 0) {
+    if (existed) ctx.notify(EventClass.generic, 'del', key);
+    return;
+  }
   const effect: CollectionEffect = [ZsetOp.Add, db, key];
   for (let i = 0; i < members.length; i++) effect.push(scores[i] as number, members[i] as string);
   ctx.emit(effect);
+  ctx.notify(EventClass.zset, event, key);
 }

@@ -225,7 +225,7 @@ function setOperation(
         : diff(inputs);
   const { scores, members } = sortByKey([...result.values()], [...result.keys()]);
   if (store) {
-    storeSortedSet(ctx, argv[1] as string, scores, members);
+    storeSortedSet(ctx, argv[1] as string, scores, members, name);
     return ctx.reply.int(members.length);
   }
   beginMembers(ctx, members.length, parsed.withScores);

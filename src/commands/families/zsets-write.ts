@@ -3,18 +3,12 @@
 // works out exactly what changes against the current state, and emits it as one effect.
 
 import { type CollectionEffect } from '../../engine/effects.js';
-import { ZsetOp } from '../../engine/types/zset.js';
+import { type SortedSetValue, ZsetOp } from '../../engine/types/zset.js';
 import { isWord } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
-import {
-  followEncodingSettings,
-  lexRangeArgs,
-  longArg,
-  lookupSortedSet,
-  scoreArg,
-  scoreRangeArgs,
-} from './zsets-args.js';
+import { EventClass } from '../notify.js';
+import { lexRangeArgs, longArg, lookupSortedSet, scoreArg, scoreRangeArgs } from './zsets-args.js';
 import { lexRangeRanks, scoreRangeRanks } from './zsets-range.js';
 
 interface AddOptions {
@@ -98,12 +92,12 @@ function zaddGeneric(ctx: CommandContext, argv: string[], incr: boolean): void {
     lastScore = score;
   }
   if (singleChange !== undefined || (changes !== undefined && changes.size > 0)) {
-    followEncodingSettings(ctx.config);
     const effect: CollectionEffect = [ZsetOp.Add, ctx.client.db, key];
     if (changes === undefined) effect.push(singleChange as number, argv[first + 1] as string);
     else for (const [member, score] of changes) effect.push(score, member);
     ctx.emit(effect);
   }
+  if (added + updated > 0) ctx.notify(EventClass.zset, options.incr ? 'zincr' : 'zadd', key);
   if (options.incr) {
     if (processed > 0) ctx.reply.double(lastScore);
     else ctx.reply.nil();
@@ -129,13 +123,40 @@ export function zrem(ctx: CommandContext, argv: string[]): void {
     const member = argv[i] as string;
     if (value.score(member) !== undefined) removed.add(member);
   }
-  if (removed.size > 0) ctx.emit([ZsetOp.Remove, ctx.client.db, key, ...removed]);
+  if (removed.size > 0) {
+    ctx.emit([ZsetOp.Remove, ctx.client.db, key, ...removed]);
+    notifyRemoved(ctx, key, value, 'zrem');
+  }
   ctx.reply.int(removed.size);
 }
 
-/** Removes ranks [start, end) of the set at `key` as one effect; replies with the count. */
-function removeRanks(ctx: CommandContext, key: string, start: number, end: number): void {
-  if (end > start) ctx.emit([ZsetOp.RemoveRanks, ctx.client.db, key, start, end - 1]);
+/** Redis's notifications after members left a sorted set: the event, then "del" if it went. */
+function notifyRemoved(
+  ctx: CommandContext,
+  key: string,
+  value: SortedSetValue,
+  event: string,
+): void {
+  ctx.notify(EventClass.zset, event, key);
+  if (value.size === 0) ctx.notify(EventClass.generic, 'del', key);
+}
+
+/**
+ * Removes ranks [start, end) of the set at `key` as one effect (notifying `event`); replies
+ * with the count.
+ */
+function removeRanks(
+  ctx: CommandContext,
+  key: string,
+  value: SortedSetValue,
+  start: number,
+  end: number,
+  event: string,
+): void {
+  if (end > start) {
+    ctx.emit([ZsetOp.RemoveRanks, ctx.client.db, key, start, end - 1]);
+    notifyRemoved(ctx, key, value, event);
+  }
   ctx.reply.int(Math.max(0, end - start));
 }
 
@@ -151,7 +172,7 @@ export function zremrangebyrank(ctx: CommandContext, argv: string[]): void {
   if (start < 0) start = 0;
   if (start > stop || start >= size) return ctx.reply.int(0);
   if (stop >= size) stop = size - 1;
-  removeRanks(ctx, key, start, stop + 1);
+  removeRanks(ctx, key, value, start, stop + 1, 'zremrangebyrank');
 }
 
 export function zremrangebyscore(ctx: CommandContext, argv: string[]): void {
@@ -160,7 +181,7 @@ export function zremrangebyscore(ctx: CommandContext, argv: string[]): void {
   const value = lookupSortedSet(ctx, key);
   if (value === undefined) return ctx.reply.int(0);
   const [start, end] = scoreRangeRanks(value, range);
-  removeRanks(ctx, key, start, end);
+  removeRanks(ctx, key, value, start, end, 'zremrangebyscore');
 }
 
 export function zremrangebylex(ctx: CommandContext, argv: string[]): void {
@@ -169,7 +190,7 @@ export function zremrangebylex(ctx: CommandContext, argv: string[]): void {
   const value = lookupSortedSet(ctx, key);
   if (value === undefined) return ctx.reply.int(0);
   const [start, end] = lexRangeRanks(value, range, 0, -1);
-  removeRanks(ctx, key, start, end);
+  removeRanks(ctx, key, value, start, end, 'zremrangebylex');
 }
 
 /** Popped elements, in the order they are replied (lowest first for MIN, highest for MAX). */
@@ -202,6 +223,7 @@ export function popFromSortedSet(
   if (max) value.index.forEachReverse(start, start + taken, collect);
   else value.index.forEach(start, start + taken, collect);
   ctx.emit([ZsetOp.RemoveRanks, ctx.client.db, key, start, start + taken - 1]);
+  notifyRemoved(ctx, key, value, max ? 'zpopmax' : 'zpopmin');
   return popped;
 }
 

@@ -20,30 +20,17 @@ const SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536] as const;
 const SIZE_SAFETY_LIMIT = 8192;
 
 /**
- * list-max-listpack-size (-2 by default). One setting per process, as in Redis; the command
- * layer keeps it in step with the configuration. It only changes what encoding is reported.
+ * Redis's quicklistNodeExceedsLimit for a listpack of `bytes` bytes holding `count` entries,
+ * under list-max-listpack-size `fill` (the engine's EncodingLimits.listMaxListpackSize).
  */
-let maxListpackSize = -2;
-
-export function setListMaxListpackSize(fill: number): void {
-  maxListpackSize = Math.trunc(fill);
-}
-
-export function listMaxListpackSize(): number {
-  return maxListpackSize;
-}
-
-/** Redis's quicklistNodeExceedsLimit for a listpack of `bytes` bytes holding `count` entries. */
-export function exceedsListpackLimit(bytes: number, count: number): boolean {
-  const fill = maxListpackSize;
+export function exceedsListpackLimit(bytes: number, count: number, fill: number): boolean {
   if (fill < 0) return bytes > (SIZE_LIMITS[Math.min(-fill - 1, SIZE_LIMITS.length - 1)] as number);
   if (bytes > SIZE_SAFETY_LIMIT) return true;
   return count > (fill === 0 ? 1 : fill);
 }
 
 /** Whether a shrinking quicklist is small enough to go back: half of either limit. */
-export function fitsHalfListpackLimit(bytes: number, count: number): boolean {
-  const fill = maxListpackSize;
+export function fitsHalfListpackLimit(bytes: number, count: number, fill: number): boolean {
   if (fill < 0) {
     return bytes <= (SIZE_LIMITS[Math.min(-fill - 1, SIZE_LIMITS.length - 1)] as number) / 2;
   }

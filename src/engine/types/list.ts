@@ -17,6 +17,7 @@
 import { assert } from '../assert.js';
 import type { Database } from '../database.js';
 import type { CollectionEffect, Effect } from '../effects.js';
+import type { EncodingLimits } from '../encoding-limits.js';
 import type { CollectionValue } from '../values.js';
 import { StringDeque } from './list-deque.js';
 import {
@@ -69,7 +70,12 @@ export class ListValue extends StringDeque implements CollectionValue {
   }
 
   /** Pushes `elements[start..]` one by one at the head or the tail. */
-  pushAll(elements: readonly (string | number)[], start: number, toLeft: boolean): void {
+  pushAll(
+    elements: readonly (string | number)[],
+    start: number,
+    toLeft: boolean,
+    fill: number,
+  ): void {
     const bytesBefore = this.listpackBytes;
     const countBefore = this.length;
     let rawBytes = 0;
@@ -82,67 +88,72 @@ export class ListValue extends StringDeque implements CollectionValue {
       else this.pushRight(element);
     }
     // Redis checks before pushing, with the raw lengths of the new elements (listTypeTryConversionAppend).
-    this.growing(bytesBefore + rawBytes, countBefore + elements.length - start);
+    this.growing(bytesBefore + rawBytes, countBefore + elements.length - start, fill);
   }
 
-  popMany(count: number, fromLeft: boolean): void {
+  popMany(count: number, fromLeft: boolean, fill: number): void {
     assert(count >= 1 && count <= this.length, 'pop count inside the list');
     for (let i = 0; i < count; i++) {
       this.entryBytes -= listpackEntryBytes(fromLeft ? this.popLeft() : this.popRight());
     }
-    this.shrinking();
+    this.shrinking(fill);
   }
 
-  replaceAt(index: number, element: string): void {
+  replaceAt(index: number, element: string, fill: number): void {
     assert(index >= 0 && index < this.length, 'LSET index inside the list');
-    this.growing(this.listpackBytes + element.length, this.length + 1);
+    this.growing(this.listpackBytes + element.length, this.length + 1, fill);
     this.entryBytes += listpackEntryBytes(element) - listpackEntryBytes(this.setAt(index, element));
-    this.shrinking();
+    this.shrinking(fill);
   }
 
-  insertElement(index: number, element: string): void {
-    this.growing(this.listpackBytes + element.length, this.length + 1);
+  insertElement(index: number, element: string, fill: number): void {
+    this.growing(this.listpackBytes + element.length, this.length + 1, fill);
     this.insertAt(index, element);
     this.entryBytes += listpackEntryBytes(element);
   }
 
   /** LREM: returns how many were removed. */
-  removeElements(count: number, element: string): number {
+  removeElements(count: number, element: string, fill: number): number {
     const removed = this.removeMatching(element, Math.abs(count), count < 0);
     this.entryBytes -= removed * listpackEntryBytes(element);
-    if (removed > 0) this.shrinking();
+    if (removed > 0) this.shrinking(fill);
     return removed;
   }
 
-  trimEnds(left: number, right: number): void {
+  trimEnds(left: number, right: number, fill: number): void {
     for (let i = 0; i < left; i++) this.entryBytes -= listpackEntryBytes(this.at(i));
     for (let i = this.length - right; i < this.length; i++) {
       this.entryBytes -= listpackEntryBytes(this.at(i));
     }
     this.trim(left, right);
-    this.shrinking();
+    this.shrinking(fill);
   }
 
   /** Moves one element from one end to an end of this same list (LMOVE k k …). */
-  rotate(fromLeft: boolean, toLeft: boolean): void {
+  rotate(fromLeft: boolean, toLeft: boolean, fill: number): void {
     assert(this.length > 0, 'rotate a non-empty list');
     const element = fromLeft ? this.popLeft() : this.popRight();
     const elementBytes = listpackEntryBytes(element);
     this.entryBytes -= elementBytes;
     // Redis pops, pushes (growing check), then accounts for the pop (shrinking check).
-    this.growing(this.listpackBytes + element.length, this.length + 1);
+    this.growing(this.listpackBytes + element.length, this.length + 1, fill);
     if (toLeft) this.pushLeft(element);
     else this.pushRight(element);
     this.entryBytes += elementBytes;
-    this.shrinking();
+    this.shrinking(fill);
   }
 
-  private growing(bytes: number, count: number): void {
-    if (this.packed && exceedsListpackLimit(bytes, count)) this.packed = false;
+  /** `fill` is list-max-listpack-size (the engine's EncodingLimits), as for every method here. */
+  private growing(bytes: number, count: number, fill: number): void {
+    if (this.packed && exceedsListpackLimit(bytes, count, fill)) this.packed = false;
   }
 
-  private shrinking(): void {
-    if (!this.packed && this.length > 0 && fitsHalfListpackLimit(this.listpackBytes, this.length)) {
+  private shrinking(fill: number): void {
+    if (
+      !this.packed &&
+      this.length > 0 &&
+      fitsHalfListpackLimit(this.listpackBytes, this.length, fill)
+    ) {
       this.packed = true;
     }
   }
@@ -155,7 +166,7 @@ function existingList(db: Database, key: string): ListValue {
 }
 
 function push(toLeft: boolean) {
-  return (db: Database, effect: CollectionEffect): void => {
+  return (db: Database, effect: CollectionEffect, limits: EncodingLimits): void => {
     const key = effect[2];
     assert(effect.length > 3, 'push of at least one element');
     let list = db.keys.get(key);
@@ -164,34 +175,50 @@ function push(toLeft: boolean) {
       db.keys.set(key, list);
     }
     assert(list instanceof ListValue, 'push onto a list');
-    list.pushAll(effect, 3, toLeft);
+    list.pushAll(effect, 3, toLeft, limits.listMaxListpackSize);
   };
 }
 
 function pop(fromLeft: boolean) {
-  return (db: Database, effect: CollectionEffect): void => {
-    existingList(db, effect[2]).popMany(effect[3] as number, fromLeft);
+  return (db: Database, effect: CollectionEffect, limits: EncodingLimits): void => {
+    existingList(db, effect[2]).popMany(effect[3] as number, fromLeft, limits.listMaxListpackSize);
   };
 }
 
-function setAt(db: Database, effect: CollectionEffect): void {
-  existingList(db, effect[2]).replaceAt(effect[3] as number, effect[4] as string);
+function setAt(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
+  existingList(db, effect[2]).replaceAt(
+    effect[3] as number,
+    effect[4] as string,
+    limits.listMaxListpackSize,
+  );
 }
 
-function insertAt(db: Database, effect: CollectionEffect): void {
-  existingList(db, effect[2]).insertElement(effect[3] as number, effect[4] as string);
+function insertAt(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
+  existingList(db, effect[2]).insertElement(
+    effect[3] as number,
+    effect[4] as string,
+    limits.listMaxListpackSize,
+  );
 }
 
-function remove(db: Database, effect: CollectionEffect): void {
-  existingList(db, effect[2]).removeElements(effect[3] as number, effect[4] as string);
+function remove(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
+  existingList(db, effect[2]).removeElements(
+    effect[3] as number,
+    effect[4] as string,
+    limits.listMaxListpackSize,
+  );
 }
 
-function trim(db: Database, effect: CollectionEffect): void {
-  existingList(db, effect[2]).trimEnds(effect[3] as number, effect[4] as number);
+function trim(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
+  existingList(db, effect[2]).trimEnds(
+    effect[3] as number,
+    effect[4] as number,
+    limits.listMaxListpackSize,
+  );
 }
 
-function rotate(db: Database, effect: CollectionEffect): void {
-  existingList(db, effect[2]).rotate(effect[3] === 1, effect[4] === 1);
+function rotate(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
+  existingList(db, effect[2]).rotate(effect[3] === 1, effect[4] === 1, limits.listMaxListpackSize);
 }
 
 /** One PushRight with every element, in order. */

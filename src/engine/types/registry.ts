@@ -3,12 +3,16 @@
 
 import { assert } from '../assert.js';
 import type { Database } from '../database.js';
+import type { EncodingLimits } from '../encoding-limits.js';
 import type { CollectionEffect, Effect } from '../effects.js';
 import { OpRange } from '../effects.js';
 import type { CollectionValue } from '../values.js';
 
-/** Applies one effect to `db`; the key's change has already been announced. */
-export type Applier = (db: Database, effect: CollectionEffect) => void;
+/**
+ * Applies one effect to `db`; the key's change has already been announced. `limits` are the
+ * engine's encoding thresholds (for the types whose encoding the applier decides).
+ */
+export type Applier = (db: Database, effect: CollectionEffect, limits: EncodingLimits) => void;
 /** The effects that rebuild `value` at `key` from nothing (no expiry: the engine adds it). */
 export type Dumper = (db: number, key: string, value: CollectionValue) => Effect[];
 

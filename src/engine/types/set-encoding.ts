@@ -4,10 +4,12 @@
 // look at it, and because it decides the order in which small sets list their members (an intset
 // lists its integers in ascending order, a listpack in insertion order).
 //
-// The command layer runs this tracker over the members a command adds, with the thresholds from
-// the configuration, and writes the resulting encoding into the effect; appliers only store it.
+// The command layer runs this tracker over the members a command adds, with the thresholds of
+// the engine's EncodingLimits, and writes the resulting encoding into the effect; appliers only
+// store it.
 
 import { parseInt64 } from '../../util/numbers.js';
+import type { EncodingLimits } from '../encoding-limits.js';
 
 /** Encoding codes, as written into set effects (append-only). */
 export const SetEncoding = {
@@ -25,11 +27,10 @@ export function isSetEncoding(code: unknown): code is SetEncodingCode {
 }
 
 /** set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value. */
-export interface SetLimits {
-  intsetEntries: number;
-  listpackEntries: number;
-  listpackValue: number;
-}
+export type SetLimits = Pick<
+  EncodingLimits,
+  'setMaxIntsetEntries' | 'setMaxListpackEntries' | 'setMaxListpackValue'
+>;
 
 /** A member an intset can hold: the canonical spelling of an int64 (Redis's string2ll). */
 export function isIntegerMember(member: string): boolean {
@@ -49,7 +50,7 @@ export function compareIntegerTexts(a: string, b: string): number {
 
 /** Redis caps an intset at 2^30 entries whatever the setting says (intsetMaxEntries). */
 function intsetMaxEntries(limits: SetLimits): number {
-  return Math.min(limits.intsetEntries, 1 << 30);
+  return Math.min(limits.setMaxIntsetEntries, 1 << 30);
 }
 
 /** The encoding Redis gives a new set for its first member and the number of members coming. */
@@ -58,8 +59,8 @@ export function createdSetEncoding(
   sizeHint: number,
   limits: SetLimits,
 ): SetEncodingCode {
-  if (isIntegerMember(first) && sizeHint <= limits.intsetEntries) return SetEncoding.Intset;
-  if (sizeHint <= limits.listpackEntries) return SetEncoding.Listpack;
+  if (isIntegerMember(first) && sizeHint <= limits.setMaxIntsetEntries) return SetEncoding.Intset;
+  if (sizeHint <= limits.setMaxListpackEntries) return SetEncoding.Listpack;
   return SetEncoding.Hashtable;
 }
 
@@ -84,8 +85,8 @@ export class SetEncodingTracker {
   /** setTypeMaybeConvert: an existing set about to receive `sizeHint` members. */
   expectAdditions(sizeHint: number): void {
     if (
-      (this.encoding === SetEncoding.Listpack && sizeHint > this.limits.listpackEntries) ||
-      (this.encoding === SetEncoding.Intset && sizeHint > this.limits.intsetEntries)
+      (this.encoding === SetEncoding.Listpack && sizeHint > this.limits.setMaxListpackEntries) ||
+      (this.encoding === SetEncoding.Intset && sizeHint > this.limits.setMaxIntsetEntries)
     ) {
       this.encoding = SetEncoding.Hashtable;
     }
@@ -99,16 +100,16 @@ export class SetEncodingTracker {
         this.noteIntegerLength(member.length);
         if (this.size + 1 > intsetMaxEntries(limits)) this.encoding = SetEncoding.Hashtable;
       } else if (
-        this.size < limits.listpackEntries &&
-        member.length <= limits.listpackValue &&
-        this.largestIntegerLength() <= limits.listpackValue
+        this.size < limits.setMaxListpackEntries &&
+        member.length <= limits.setMaxListpackValue &&
+        this.largestIntegerLength() <= limits.setMaxListpackValue
       ) {
         this.encoding = SetEncoding.Listpack;
       } else {
         this.encoding = SetEncoding.Hashtable;
       }
     } else if (this.encoding === SetEncoding.Listpack) {
-      if (this.size >= limits.listpackEntries || member.length > limits.listpackValue) {
+      if (this.size >= limits.setMaxListpackEntries || member.length > limits.setMaxListpackValue) {
         this.encoding = SetEncoding.Hashtable;
       }
     }

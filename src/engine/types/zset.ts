@@ -16,6 +16,7 @@
 import { assert } from '../assert.js';
 import type { Database } from '../database.js';
 import type { CollectionEffect, Effect } from '../effects.js';
+import type { EncodingLimits } from '../encoding-limits.js';
 import type { CollectionValue } from '../values.js';
 import { OrderedIndex, sortByKey, type Visitor } from './zset-tree.js';
 import { registerType } from './registry.js';
@@ -26,12 +27,6 @@ export const ZsetOp = {
   RemoveRanks: 82,
   Unpack: 83,
 } as const;
-
-/**
- * Redis's compact-encoding thresholds (zset-max-listpack-entries / -value). They only decide
- * what OBJECT ENCODING reports; the command layer keeps them in step with the configuration.
- */
-export const sortedSetEncodingLimits = { maxEntries: 128, maxValueBytes: 64 };
 
 /** Pairs per ZAdd effect in a dump, so one huge set does not make one huge log record. */
 const DUMP_CHUNK_PAIRS = 65_536;
@@ -136,8 +131,10 @@ function existingSet(db: Database, key: string): SortedSetValue {
  * Applies ZAdd with Redis 7.2's encoding rules: a set is created compact when the pairs fit the
  * thresholds, an existing compact set converts before the insert that would overflow it, and a
  * compact set stores scores as listpack text does, so -0 becomes 0 there (a skiplist keeps -0).
+ * The thresholds are the engine's zset-max-listpack-entries / -value; they only decide what
+ * OBJECT ENCODING reports (and whether -0 survives).
  */
-function applyAdd(db: Database, effect: CollectionEffect): void {
+function applyAdd(db: Database, effect: CollectionEffect, limits: EncodingLimits): void {
   const key = effect[2];
   assert(effect.length > 3 && (effect.length - 3) % 2 === 0, 'ZAdd has score/member pairs');
   const scores: number[] = [];
@@ -152,8 +149,8 @@ function applyAdd(db: Database, effect: CollectionEffect): void {
     members.push(member);
     if (member.length > longest) longest = member.length;
   }
-  const limits = sortedSetEncodingLimits;
-  const fits = members.length <= limits.maxEntries && longest <= limits.maxValueBytes;
+  const maxEntries = limits.zsetMaxListpackEntries;
+  const fits = members.length <= maxEntries && longest <= limits.zsetMaxListpackValue;
   const existing = db.keys.get(key);
   let value: SortedSetValue;
   if (existing === undefined) {
@@ -174,7 +171,7 @@ function applyAdd(db: Database, effect: CollectionEffect): void {
     for (let i = 0; i < members.length && value.compact; i++) {
       const member = members[i] as string;
       if (value.score(member) === undefined && added?.has(member) !== true) {
-        if (size + 1 > limits.maxEntries) {
+        if (size + 1 > maxEntries) {
           value.compact = false;
           break;
         }
