@@ -5,7 +5,7 @@
 import { parseDouble } from '../../util/numbers.js';
 import type { CommandContext } from '../context.js';
 import { fail } from '../errors.js';
-import { command, type CommandDefinition } from '../spec.js';
+import { command, type CommandDefinition, numkeysKeys } from '../spec.js';
 import {
   moveBetweenLists,
   multiPopArguments,
@@ -116,6 +116,7 @@ export const blockingListCommands: CommandDefinition[] = [
   }),
   command('blmpop', -5, 'list', 'Pops from the first non-empty list, or blocks.', blmpop, {
     ...blocking([0, 0, 0], false, false),
+    getKeys: numkeysKeys(2),
     since: '7.0.0',
   }),
 ];
