@@ -153,9 +153,9 @@ export function numkeysKeys(numkeysIndex: number, before: readonly number[] = []
     const keys = before.filter((i) => i < argv.length).map((i) => argv[i] as string);
     const text = argv[numkeysIndex] ?? '';
     const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
-    for (let i = numkeysIndex + 1; i <= numkeysIndex + count && i < argv.length; i++) {
-      keys.push(argv[i] as string);
-    }
+    // A count the line cannot hold names no keys (Redis: invalid arguments).
+    if (numkeysIndex + count >= argv.length) return keys;
+    for (let i = numkeysIndex + 1; i <= numkeysIndex + count; i++) keys.push(argv[i] as string);
     return keys;
   };
 }

@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { infoText } from '../info.js';
-import { type Command, command, type CommandDefinition, commandKeys } from '../spec.js';
+import { type Command, command, type CommandDefinition, commandKeys, FlagBit } from '../spec.js';
 import { floatArg } from '../args.js';
 import { replyHelp } from './keys.js';
 import { globMatch } from '../../util/glob.js';
@@ -209,12 +209,18 @@ function commandGetKeys(ctx: CommandContext, argv: string[]): void {
   if (entry?.subcommandTable !== undefined)
     entry = entry.subcommandTable.get((words[1] ?? '').toLowerCase());
   if (entry === undefined) fail('ERR Invalid command specified');
+  if (entry.keys === undefined && entry.firstKey === 0) {
+    fail('ERR The command has no key arguments');
+  }
   const arity = entry.arity;
   if ((arity > 0 && words.length !== arity) || words.length < -arity) {
     fail('ERR Invalid number of arguments specified for command');
   }
   const keys = commandKeys(entry, words);
-  if (keys.length === 0) fail('ERR The command has no key arguments');
+  if (keys.length === 0) {
+    if ((entry.flagBits & FlagBit.no_mandatory_keys) !== 0) return ctx.reply.array(0);
+    fail('ERR Invalid arguments specified for command');
+  }
   ctx.reply.array(keys.length);
   for (const key of keys) ctx.reply.bulk(key);
 }
