@@ -52,7 +52,7 @@ export const exchanges: Record<string, Exchange> = {
       [0, ['ACL', 'SETUSER', 'gina', 'on', 'allkeys', 'allchannels', 'nocommands', 'sanitize-payload']],
       [0, ['ACL', 'SETUSER', 'gina', 'skip-sanitize-payload', '-@all', '+get']],
       [0, ['ACL', 'SETUSER', 'hank', '+@read', '+@all', '-get']],
-      [0, ['ACL', 'SETUSER', 'ivan', '+config|get', '+acl|whoami']],
+      [0, ['ACL', 'SETUSER', 'ivan', '+config|get']],
       [0, ['ACL', 'GETUSER', 'hank']],
       [0, ['ACL', 'LIST']],
       [0, ['ACL', 'USERS']],
