@@ -226,7 +226,10 @@ describe('permission verdicts', () => {
   it('checks channels; PSUBSCRIBE patterns literally', () => {
     const user = userWith('+@all', 'allkeys', 'resetchannels', '&news.*', '&sport');
     assert.equal(verdict(user, ['publish', 'news.eu', 'x']), undefined);
-    assert.deepEqual(verdict(user, ['publish', 'other', 'x']), { reason: 'channel', object: 'other' });
+    assert.deepEqual(verdict(user, ['publish', 'other', 'x']), {
+      reason: 'channel',
+      object: 'other',
+    });
     assert.equal(verdict(user, ['psubscribe', 'news.*']), undefined);
     assert.deepEqual(verdict(user, ['psubscribe', 'news.eu']), {
       reason: 'channel',

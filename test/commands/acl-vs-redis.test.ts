@@ -29,7 +29,10 @@ function everyCommand(table: CommandTable): Command[] {
 }
 
 function compared(entry: Command): boolean {
-  return !SHOAL_ONLY.has(entry.fullName.split('|')[0] as string) && !NEWER_THAN_INSTALLED.has(entry.fullName);
+  return (
+    !SHOAL_ONLY.has(entry.fullName.split('|')[0] as string) &&
+    !NEWER_THAN_INSTALLED.has(entry.fullName)
+  );
 }
 
 /** A key spec's access as KeyAccess bits, from its flags. */
@@ -37,7 +40,8 @@ function specAccess(flags: string[]): number {
   const lowered = flags.map((flag) => flag.toLowerCase());
   let access = 0;
   if (lowered.includes('access')) access |= KeyAccess.read;
-  if (lowered.some((flag) => ['insert', 'delete', 'update'].includes(flag))) access |= KeyAccess.write;
+  if (lowered.some((flag) => ['insert', 'delete', 'update'].includes(flag)))
+    access |= KeyAccess.write;
   return access;
 }
 
@@ -70,7 +74,9 @@ describe('ACL metadata matches redis-server', { timeout: 60_000 }, () => {
       if (info === undefined || info === null) continue;
       const categories = (info[6] as string[]).map((name) => name.slice(1));
       if (categories.join(' ') !== entry.categories.join(' ')) {
-        differences.push(`${entry.fullName}: ${entry.categories.join(' ')} / redis ${categories.join(' ')}`);
+        differences.push(
+          `${entry.fullName}: ${entry.categories.join(' ')} / redis ${categories.join(' ')}`,
+        );
       }
     }
     assert.deepEqual(differences, []);
@@ -79,7 +85,11 @@ describe('ACL metadata matches redis-server', { timeout: 60_000 }, () => {
   it('in ACL CAT and ACL CAT <category> for the commands Shoal has', async (t) => {
     if (redis === undefined) return t.skip('redis-server is not installed');
     assert.deepEqual(await client.call('ACL', 'CAT'), [...ACL_CATEGORIES]);
-    const names = new Set(everyCommand(table).filter(compared).map((entry) => entry.fullName));
+    const names = new Set(
+      everyCommand(table)
+        .filter(compared)
+        .map((entry) => entry.fullName),
+    );
     for (const category of ACL_CATEGORIES) {
       const redisNames = ((await client.call('ACL', 'CAT', category)) as string[])
         .filter((name) => names.has(name))
@@ -104,7 +114,8 @@ describe('ACL metadata matches redis-server', { timeout: 60_000 }, () => {
       );
       const access = keyAccess(entry, [entry.fullName]);
       if (keySpecs.length === 0) {
-        if (access !== undefined && specs.length > 0) differences.push(`${entry.fullName}: not keys`);
+        if (access !== undefined && specs.length > 0)
+          differences.push(`${entry.fullName}: not keys`);
         continue;
       }
       // SET's access depends on its GET option (Redis: variable flags); checked below.

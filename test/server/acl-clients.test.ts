@@ -22,7 +22,8 @@ describe('passwords and users through client libraries', () => {
     shoal = await startShoal({ requirepass: 'adminpw' });
     admin = new Redis({ port: shoal.port, password: 'adminpw', lazyConnect: true });
     await admin.connect();
-    for (const [name, ...rules] of USERS) await admin.call('ACL', 'SETUSER', name as string, ...rules);
+    for (const [name, ...rules] of USERS)
+      await admin.call('ACL', 'SETUSER', name as string, ...rules);
     await admin.set('plain', 'v');
   });
   after(async () => {
@@ -38,7 +39,12 @@ describe('passwords and users through client libraries', () => {
     assert.match((await refused).message, /^NOAUTH HELLO must be called with the client/);
     anonymous.disconnect();
 
-    const reader = new Redis({ port: shoal.port, username: 'reader', password: 'readpw', lazyConnect: true });
+    const reader = new Redis({
+      port: shoal.port,
+      username: 'reader',
+      password: 'readpw',
+      lazyConnect: true,
+    });
     await reader.connect();
     assert.equal(await reader.get('plain'), 'v');
     assert.equal(await reader.call('ACL', 'WHOAMI'), 'reader');
@@ -48,13 +54,21 @@ describe('passwords and users through client libraries', () => {
     );
     reader.disconnect();
 
-    const cache = new Redis({ port: shoal.port, username: 'cache', password: 'cachepw', lazyConnect: true });
+    const cache = new Redis({
+      port: shoal.port,
+      username: 'cache',
+      password: 'cachepw',
+      lazyConnect: true,
+    });
     await cache.connect();
     assert.equal(await cache.set('cache:1', 'x'), 'OK');
     await assert.rejects(cache.get('plain'), /NOPERM No permissions to access a key/);
     await assert.rejects(cache.publish('news', 'x'), /NOPERM No permissions to access a channel/);
     assert.equal(await cache.publish('cache.eu', 'x'), 0);
-    await assert.rejects(cache.flushall(), /NOPERM User cache has no permissions to run the 'flushall'/);
+    await assert.rejects(
+      cache.flushall(),
+      /NOPERM User cache has no permissions to run the 'flushall'/,
+    );
     cache.disconnect();
 
     const wrong = new Redis({
@@ -112,7 +126,12 @@ describe('passwords and users through client libraries', () => {
     // Asynchronously: the server runs in this process.
     const cli = async (...args: string[]) =>
       (
-        await promisify(execFile)('redis-cli', ['-p', String(shoal.port), '--no-auth-warning', ...args])
+        await promisify(execFile)('redis-cli', [
+          '-p',
+          String(shoal.port),
+          '--no-auth-warning',
+          ...args,
+        ])
       ).stdout.trim();
     assert.equal(await cli('-a', 'adminpw', 'GET', 'plain'), 'v');
     assert.equal(await cli('--user', 'reader', '--pass', 'readpw', 'ACL', 'WHOAMI'), 'reader');

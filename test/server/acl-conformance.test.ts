@@ -11,7 +11,12 @@ import { hashPassword } from '../../src/commands/acl/user.js';
 import type { Reply } from '../../src/resp/reply-reader.js';
 import { plain } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { type ChildServer, type RunningServer, spawnRedis, startShoal } from '../helpers/servers.js';
+import {
+  type ChildServer,
+  type RunningServer,
+  spawnRedis,
+  startShoal,
+} from '../helpers/servers.js';
 
 /** [connection, command line, replies it produces (default 1)]; "@connect" opens a connection. */
 type Step = [number, string[], number?];
@@ -49,7 +54,19 @@ export const exchanges: Record<string, Exchange> = {
       [0, ['ACL', 'SETUSER', 'dave', 'clearselectors']],
       [0, ['ACL', 'SETUSER', 'erin', '~a', '~a', '%R~a', '%W~b', '%RW~c', '%R', '&x', '&x']],
       [0, ['ACL', 'SETUSER', 'frank', 'reset']],
-      [0, ['ACL', 'SETUSER', 'gina', 'on', 'allkeys', 'allchannels', 'nocommands', 'sanitize-payload']],
+      [
+        0,
+        [
+          'ACL',
+          'SETUSER',
+          'gina',
+          'on',
+          'allkeys',
+          'allchannels',
+          'nocommands',
+          'sanitize-payload',
+        ],
+      ],
       [0, ['ACL', 'SETUSER', 'gina', 'skip-sanitize-payload', '-@all', '+get']],
       [0, ['ACL', 'SETUSER', 'hank', '+@read', '+@all', '-get']],
       [0, ['ACL', 'SETUSER', 'ivan', '+config|get']],
@@ -154,7 +171,10 @@ export const exchanges: Record<string, Exchange> = {
   },
   'permissions at run time, and the ACL log': {
     steps: [
-      [0, ['ACL', 'SETUSER', 'bob', 'on', '>pw', '~cache:*', '%R~r:*', '&chan', '+@all', '-flushall']],
+      [
+        0,
+        ['ACL', 'SETUSER', 'bob', 'on', '>pw', '~cache:*', '%R~r:*', '&chan', '+@all', '-flushall'],
+      ],
       [0, ['SET', 'r:1', 'v']],
       [1, ['AUTH', 'bob', 'pw']],
       [1, ['ACL', 'WHOAMI']],
@@ -284,7 +304,10 @@ function as70(reply: unknown): unknown {
       /^NOPERM No permissions to access a channel$/,
       'NOPERM this user has no permissions to access one of the channels used as arguments',
     )
-    .replace(/^User \S+ has no permissions to (run|access) the /, 'This user has no permissions to $1 the ')
+    .replace(
+      /^User \S+ has no permissions to (run|access) the /,
+      'This user has no permissions to $1 the ',
+    )
     .replace('the HELLO <proto> AUTH <user> <pass> option', 'the HELLO AUTH <user> <pass> option');
 }
 
@@ -307,7 +330,8 @@ function comparable(argv: string[], reply: unknown): unknown {
     return logEntries(reply);
   }
   // GENPASS is random: its length is what can be compared.
-  if (words[0] === 'ACL' && words[1] === 'GENPASS' && typeof reply === 'string') return reply.length;
+  if (words[0] === 'ACL' && words[1] === 'GENPASS' && typeof reply === 'string')
+    return reply.length;
   // Only the number of pub/sub clients is comparable in CLIENT LIST.
   if (words[0] === 'CLIENT' && words[1] === 'LIST' && typeof reply === 'string') {
     return reply.split('\n').filter((line) => line !== '').length;
