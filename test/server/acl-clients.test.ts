@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { open } from '../../src/embedded/index.js';
-import { hasCommand, type RunningServer, startShoal } from '../helpers/servers.js';
+import { hasCommand, type RunningServer, spawnShoal, startShoal } from '../helpers/servers.js';
 
 const USERS: string[][] = [
   ['reader', 'on', '>readpw', '~*', '&*', '-@all', '+@read', '+@connection', '+acl|whoami'],
@@ -172,5 +172,14 @@ describe('the embedded API runs as the default user', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('shoal serve with an ACL file', () => {
+  it('refuses to start when the file cannot be loaded, as Redis does', async () => {
+    await assert.rejects(
+      spawnShoal(['--aclfile', '/nonexistent/users.acl']),
+      /Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '\/nonexistent\/users.acl': No such file or directory/,
+    );
   });
 });

@@ -6,6 +6,9 @@
 // table), 7.2 keeps them as given; test/commands/acl-rules.test.ts checks Shoal's 7.2 text.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { hashPassword } from '../../src/commands/acl/user.js';
 import type { Reply } from '../../src/resp/reply-reader.js';
@@ -18,12 +21,18 @@ import {
   startShoal,
 } from '../helpers/servers.js';
 
-/** [connection, command line, replies it produces (default 1)]; "@connect" opens a connection. */
+/**
+ * [connection, command line, replies it produces (default 1)]. Pseudo-commands: "@connect" opens
+ * the connection again, "@read" waits for a reply without sending, "@write-acl-file <text>"
+ * replaces the ACL file's content, "@acl-file" answers with the file's content.
+ */
 type Step = [number, string[], number?];
 
 interface Exchange {
   /** Settings for both servers, as name → value. */
   settings?: Record<string, string>;
+  /** Content of an ACL file each server gets its own copy of (setting aclfile). */
+  aclFile?: string;
   steps: Step[];
 }
 
@@ -261,6 +270,30 @@ export const exchanges: Record<string, Exchange> = {
       [0, ['ACL', 'LOG']],
     ],
   },
+  'the ACL file: load at start, SAVE, LOAD': {
+    aclFile: 'user alice on >pw ~* &* +@all\nuser bob off +get\n',
+    steps: [
+      [0, ['ACL', 'LIST']],
+      [1, ['AUTH', 'alice', 'pw']],
+      [0, ['ACL', 'SETUSER', 'carol', 'on', '>pw', '+@all', '~k*']],
+      [0, ['ACL', 'SAVE']],
+      [0, ['@acl-file']],
+      [0, ['@write-acl-file', 'bogus line\nuser x on +nocmd\nuser y blah\nuser y on\nuser a\\x b\n']],
+      [0, ['ACL', 'LOAD']],
+      [0, ['ACL', 'USERS']],
+      [1, ['ACL', 'WHOAMI']],
+      [0, ['@write-acl-file', 'user default on nopass ~* &* +@all\nuser zed on nopass +ping\n\n']],
+      [0, ['ACL', 'LOAD']],
+      [0, ['ACL', 'LIST']],
+      [1, ['ACL', 'WHOAMI']],
+      [0, ['@write-acl-file', 'user alice on >pw (+get ~a*) (+set ~b*)\n']],
+      [0, ['ACL', 'LOAD']],
+      [0, ['ACL', 'LIST']],
+      [0, ['ACL', 'SETUSER', 'alice', 'clearselectors', '+get']],
+      [0, ['ACL', 'SAVE']],
+      [0, ['@acl-file']],
+    ],
+  },
   'first arguments and subcommands': {
     steps: [
       [0, ['ACL', 'SETUSER', 'u', 'on', 'nopass', 'allkeys', '-@all', '+select|0', '+config|get']],
@@ -346,6 +379,7 @@ function comparable(argv: string[], reply: unknown): unknown {
 interface Target {
   port: number;
   clients: RawClient[];
+  aclFile: string;
 }
 
 async function run(target: Target, steps: Step[], translate: (reply: unknown) => unknown) {
@@ -353,6 +387,14 @@ async function run(target: Target, steps: Step[], translate: (reply: unknown) =>
   for (const [index, argv, count = 1] of steps) {
     if (argv[0] === '@connect') {
       target.clients[index] = await RawClient.connect(target.port);
+      continue;
+    }
+    if (argv[0] === '@write-acl-file') {
+      writeFileSync(target.aclFile, argv[1] as string);
+      continue;
+    }
+    if (argv[0] === '@acl-file') {
+      out.push([index, '@acl-file', readFileSync(target.aclFile, 'latin1')]);
       continue;
     }
     target.clients[index] ??= await RawClient.connect(target.port);
@@ -375,18 +417,33 @@ describe('ACL and AUTH side by side with redis-server', { timeout: 120_000 }, ()
 
   for (const [name, exchange] of Object.entries(exchanges)) {
     it(name, async (t) => {
-      const settings = exchange.settings ?? {};
-      const redis = await spawnRedis(Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v]));
+      const files = mkdtempSync(join(tmpdir(), 'shoal-acl-'));
+      t.after(() => rmSync(files, { recursive: true, force: true }));
+      const withFile = (file: string): Record<string, string> => {
+        if (exchange.aclFile === undefined) return exchange.settings ?? {};
+        writeFileSync(file, exchange.aclFile);
+        return { ...exchange.settings, aclfile: file };
+      };
+      const redisFile = join(files, 'redis.acl');
+      const shoalFile = join(files, 'shoal.acl');
+      const redisSettings = withFile(redisFile);
+      const redis = await spawnRedis(
+        Object.entries(redisSettings).flatMap(([k, v]) => [`--${k}`, v]),
+      );
       if (redis === undefined) return t.skip('redis-server is not installed');
       started.push(redis);
-      const shoal = await startShoal(settings);
+      const shoal = await startShoal(withFile(shoalFile));
       started.push(shoal);
-      const redisTarget: Target = { port: redis.port, clients: [] };
-      const shoalTarget: Target = { port: shoal.port, clients: [] };
+      const redisTarget: Target = { port: redis.port, clients: [], aclFile: redisFile };
+      const shoalTarget: Target = { port: shoal.port, clients: [], aclFile: shoalFile };
       const expected = await run(redisTarget, exchange.steps, (reply) => reply);
       const actual = await run(shoalTarget, exchange.steps, as70);
       clients.push(...redisTarget.clients, ...shoalTarget.clients);
-      assert.deepEqual(actual, expected);
+      // Error texts of ACL LOAD name each server's own file.
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(actual).replaceAll(shoalFile, 'FILE')),
+        JSON.parse(JSON.stringify(expected).replaceAll(redisFile, 'FILE')),
+      );
     });
   }
 });
