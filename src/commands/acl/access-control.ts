@@ -117,6 +117,7 @@ export class AccessControl {
     password: string,
     commandWord: string,
     nowMs: number,
+    inExec = false,
   ): boolean {
     const user = this.users.get(username);
     if (user !== undefined && user.enabled && user.passwordMatches(password)) {
@@ -125,7 +126,7 @@ export class AccessControl {
       client.user = user.name;
       return true;
     }
-    this.addLogEntry(client, 'auth', this.contextOf(client, false), commandWord, username, nowMs);
+    this.addLogEntry(client, 'auth', this.contextOf(client, inExec), commandWord, username, nowMs);
     return false;
   }
 

@@ -32,7 +32,10 @@ function auth(ctx: CommandContext, argv: string[]): void {
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
   }
-  if (!ctx.executor.acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs)) {
+  const acl = ctx.executor.acl;
+  if (
+    !acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs, ctx.inTransaction)
+  ) {
     fail(Errors.wrongPass);
   }
   ctx.reply.ok();
@@ -63,7 +66,9 @@ function hello(ctx: CommandContext, argv: string[]): void {
   const acl = ctx.executor.acl;
   if (authPair !== undefined) {
     const [user, password] = authPair;
-    if (!acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs)) {
+    if (
+      !acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs, ctx.inTransaction)
+    ) {
       fail(Errors.wrongPass);
     }
   }
