@@ -6,6 +6,16 @@ import { Config, settingSpecs } from '../commands/config.js';
 import { Logger, type LogLevel } from '../server/logger.js';
 import { ShoalServer } from '../server/server.js';
 import { applySettings, parseConfigFile, UsageError } from './config-file.js';
+import { AclStartupError } from '../commands/acl/access-control.js';
+import { TlsConfigError } from '../server/tls.js';
+
+/** Start-up errors that are the configuration's fault: reported in one line, not as a crash. */
+function configurationError(error: unknown): never {
+  if (error instanceof AclStartupError || error instanceof TlsConfigError) {
+    throw new UsageError(error.message);
+  }
+  throw error;
+}
 
 export function serveHelp(): string {
   const lines = [
@@ -80,7 +90,12 @@ export async function serve(args: string[]): Promise<number> {
     );
   }
   mkdirSync(config.get('dir'), { recursive: true });
-  const server = new ShoalServer({ config, logger });
+  let server: ShoalServer;
+  try {
+    server = new ShoalServer({ config, logger });
+  } catch (error) {
+    configurationError(error);
+  }
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       void server.close().then(resolve);
@@ -96,7 +111,7 @@ export async function serve(args: string[]): Promise<number> {
     });
   });
   logger.notice(`Shoal ${process.env['npm_package_version'] ?? ''} starting, pid=${process.pid}`);
-  await server.listen();
+  await server.listen().catch(configurationError);
   await stopped;
   return 0;
 }

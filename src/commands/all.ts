@@ -1,6 +1,7 @@
 // Every command family, in one list: the command table is built from this.
 
 import type { CommandDefinition } from './spec.js';
+import { aclCommands } from './families/acl.js';
 import { blockingListCommands } from './families/blocking-lists.js';
 import { blockingSortedSetCommands } from './families/blocking-zsets.js';
 import { connectionCommands } from './families/connection.js';
@@ -27,4 +28,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...serverCommands,
+  ...aclCommands,
 ];

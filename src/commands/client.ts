@@ -2,6 +2,7 @@
 // authentication, transaction, watched keys, blocking and subscriptions. The server keeps one
 // per socket; the embedded API keeps one per handle.
 
+import type { User } from './acl/user.js';
 import type { Reply } from './reply.js';
 
 /** A MULTI in progress: queued command lines, and whether one was refused (EXEC aborts). */
@@ -33,7 +34,10 @@ export class ClientState {
   db = 0;
   protocol: 2 | 3 = 2;
   authenticated: boolean;
+  /** The name of the ACL user this client runs as (CLIENT LIST user=). */
   user = 'default';
+  /** That user's rules; undefined for the default user (commands/acl/access-control.ts). */
+  aclUser: User | undefined;
   libName = '';
   libVersion = '';
   lastCommand = 'NULL';

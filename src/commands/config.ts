@@ -77,8 +77,8 @@ const shoalSettings: readonly SettingSpec[] = [
     'protected-mode',
     'bool',
     'yes',
-    'planned',
-    'Refuse outside clients when no password is set.',
+    'active',
+    'Refuse non-loopback clients while the default user has no password.',
   ),
   setting('tcp-backlog', 'int', '511', 'active', 'Listen backlog.', { ...fixed, min: 0 }),
   setting('tcp-keepalive', 'int', '300', 'active', 'TCP keepalive interval in seconds (0 = off).', {
@@ -150,8 +150,11 @@ const shoalSettings: readonly SettingSpec[] = [
   ),
   // Security.
   setting('requirepass', 'string', '', 'active', 'Password for the default user.'),
-  setting('aclfile', 'string', '', 'planned', 'ACL file.', fixed),
-  setting('acllog-max-len', 'int', '128', 'planned', 'ACL log length.'),
+  setting('aclfile', 'string', '', 'active', 'ACL file of users (ACL LOAD / ACL SAVE).', fixed),
+  setting('acllog-max-len', 'int', '128', 'active', 'ACL log length.', { min: 0 }),
+  setting('acl-pubsub-default', 'enum', 'resetchannels', 'active', 'Channels of new users.', {
+    values: ['allchannels', 'resetchannels'],
+  }),
   // Persistence.
   setting('dir', 'string', './data', 'active', 'Data directory.', fixed),
   setting('dbfilename', 'string', 'dump.rdb', 'inert', 'Snapshot file name (Shoal names its own).'),
@@ -317,13 +320,27 @@ const shoalSettings: readonly SettingSpec[] = [
     aliases: ['min-slaves-to-write'],
   }),
   setting('cluster-enabled', 'bool', 'no', 'planned', 'Cluster mode.', fixed),
-  setting('tls-port', 'int', '0', 'planned', 'TLS port.', { ...fixed, min: 0, max: 65535 }),
-  setting('tls-cert-file', 'string', '', 'planned', 'TLS certificate.'),
-  setting('tls-key-file', 'string', '', 'planned', 'TLS private key.'),
-  setting('tls-ca-cert-file', 'string', '', 'planned', 'TLS CA certificate.'),
-  setting('tls-auth-clients', 'enum', 'yes', 'planned', 'TLS client certificates.', {
+  setting('tls-port', 'int', '0', 'active', 'TLS port (0 = no TLS).', {
+    ...fixed,
+    min: 0,
+    max: 65535,
+  }),
+  setting('tls-cert-file', 'string', '', 'active', 'TLS certificate (PEM).'),
+  setting('tls-key-file', 'string', '', 'active', 'TLS private key (PEM).'),
+  setting('tls-key-file-pass', 'string', '', 'active', 'Passphrase of the TLS private key.'),
+  setting(
+    'tls-ca-cert-file',
+    'string',
+    '',
+    'active',
+    'CA certificates clients are checked against.',
+  ),
+  setting('tls-auth-clients', 'enum', 'yes', 'active', 'Require client certificates.', {
     values: ['yes', 'no', 'optional'],
   }),
+  setting('tls-protocols', 'string', '', 'active', 'TLS versions, e.g. "TLSv1.2 TLSv1.3".'),
+  setting('tls-ciphers', 'string', '', 'active', 'TLS 1.2 cipher list (OpenSSL format).'),
+  setting('tls-ciphersuites', 'string', '', 'active', 'TLS 1.3 cipher suites (OpenSSL format).'),
 ];
 
 export const settingSpecs: readonly SettingSpec[] = [...shoalSettings, ...compatibilitySettings];

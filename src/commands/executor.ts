@@ -18,6 +18,8 @@ import { PubSubRegistry } from './pubsub.js';
 import { WatchRegistry } from './watch.js';
 import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
 import { followEncodingSettings } from './encoding-settings.js';
+import { AccessControl } from './acl/access-control.js';
+import { describeClient } from './families/connection.js';
 
 /** Commands a transaction runs at once instead of queueing. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -70,6 +72,8 @@ export class Executor {
   private readonly blockTimers = new Map<ClientState, () => void>();
   /** notify-keyspace-events, parsed (0 = off, the default). */
   notifyFlags = 0;
+  /** Users, AUTH, the per-command ACL check, the ACL log. */
+  readonly acl: AccessControl;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -86,6 +90,7 @@ export class Executor {
     });
     followEncodingSettings(this.config, this.engine.encodingLimits);
     this.table = new CommandTable(allCommands);
+    this.acl = new AccessControl(this.table, options.config, options.host, describeClient);
     this.ctx = new CommandContext(
       options.engine,
       options.config,
@@ -208,9 +213,12 @@ export class Executor {
     const client = ctx.client;
     const command = this.resolve(argv);
     if (typeof command === 'string') return this.refuse(command, undefined);
+    // Authentication, then the user's ACL rules (Redis's processCommand order).
     if (!client.authenticated && (command.flagBits & FlagBit.no_auth) === 0) {
-      return this.refuse(Errors.noAuth, command);
+      if (this.acl.authRequired()) return this.refuse(Errors.noAuth, command);
     }
+    const denied = this.acl.check(client, command, argv, ctx.nowMs, ctx.inTransaction);
+    if (denied !== undefined) return this.refuse(denied, command);
     if ((command.flagBits & FlagBit.write) !== 0) {
       const refusal = this.sink.writeRefusal();
       if (refusal !== undefined) return this.refuse(refusal, command);

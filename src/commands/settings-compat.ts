@@ -16,7 +16,6 @@ type Row = [
 ];
 
 const rows: Row[] = [
-  ['acl-pubsub-default', 'string', 'resetchannels', true, 'planned'],
   ['active-defrag-cycle-max', 'int', '25', true, 'inert'],
   ['active-defrag-cycle-min', 'int', '1', true, 'inert'],
   ['active-defrag-ignore-bytes', 'int', '104857600', true, 'inert'],
@@ -99,16 +98,12 @@ const rows: Row[] = [
   ['syslog-facility', 'string', 'local0', false, 'inert'],
   ['syslog-ident', 'string', 'redis', false, 'inert'],
   ['tls-ca-cert-dir', 'string', '', true, 'planned'],
-  ['tls-ciphers', 'string', '', true, 'planned'],
-  ['tls-ciphersuites', 'string', '', true, 'planned'],
   ['tls-client-cert-file', 'string', '', true, 'planned'],
   ['tls-client-key-file', 'string', '', true, 'planned'],
   ['tls-client-key-file-pass', 'string', '', true, 'planned'],
   ['tls-cluster', 'bool', 'no', true, 'planned'],
   ['tls-dh-params-file', 'string', '', true, 'planned'],
-  ['tls-key-file-pass', 'string', '', true, 'planned'],
   ['tls-prefer-server-ciphers', 'bool', 'no', true, 'planned'],
-  ['tls-protocols', 'string', '', true, 'planned'],
   ['tls-replication', 'bool', 'no', true, 'planned'],
   ['tls-session-cache-size', 'int', '20480', true, 'planned'],
   ['tls-session-cache-timeout', 'int', '300', true, 'planned'],

@@ -56,6 +56,12 @@ export interface CommandDefinition {
   firstKey: number;
   lastKey: number;
   keyStep: number;
+  /**
+   * The keys of a command line, for commands whose keys the positions above cannot describe
+   * (numkeys forms such as LMPOP and ZUNION, keys after an option): ACL key checks and COMMAND
+   * GETKEYS use it. Must not throw: a malformed line gives the keys it can (the handler refuses it).
+   */
+  keys?: (argv: readonly string[]) => string[];
   /** ACL categories beyond those the flags imply, e.g. ['string']. */
   categories: readonly string[];
   group: string;
@@ -83,6 +89,8 @@ export interface Command extends CommandDefinition {
 interface Options {
   flags?: readonly CommandFlag[];
   keys?: readonly [first: number, last: number, step: number];
+  /** See CommandDefinition.keys. */
+  getKeys?: (argv: readonly string[]) => string[];
   categories?: readonly string[];
   complexity?: string;
   since?: string;
@@ -109,6 +117,7 @@ export function command(
     firstKey,
     lastKey,
     keyStep,
+    keys: options.getKeys,
     categories: options.categories ?? [group],
     since: options.since ?? '1.0.0',
     complexity: options.complexity,
@@ -122,3 +131,31 @@ export const oneKey = [1, 1, 1] as const;
 export const allKeys = [1, -1, 1] as const;
 /** Key/value pairs from argv[1] on. */
 export const keyValuePairs = [1, -1, 2] as const;
+
+/** The keys a command line names: its `keys` function, else its key positions. */
+export function commandKeys(entry: CommandDefinition, argv: readonly string[]): string[] {
+  if (entry.keys !== undefined) return entry.keys(argv);
+  if (entry.firstKey === 0) return [];
+  const last = entry.lastKey < 0 ? argv.length + entry.lastKey : entry.lastKey;
+  const keys: string[] = [];
+  for (let i = entry.firstKey; i <= last && i < argv.length; i += entry.keyStep) {
+    keys.push(argv[i] as string);
+  }
+  return keys;
+}
+
+/**
+ * Keys given as `numkeys key [key ...]` with numkeys at argv[numkeysIndex] (LMPOP, ZUNION …),
+ * preceded by the keys at `before` (ZUNIONSTORE's destination).
+ */
+export function numkeysKeys(numkeysIndex: number, before: readonly number[] = []) {
+  return (argv: readonly string[]): string[] => {
+    const keys = before.filter((i) => i < argv.length).map((i) => argv[i] as string);
+    const text = argv[numkeysIndex] ?? '';
+    const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
+    // A count the line cannot hold names no keys (Redis: invalid arguments).
+    if (numkeysIndex + count >= argv.length) return keys;
+    for (let i = numkeysIndex + 1; i <= numkeysIndex + count; i++) keys.push(argv[i] as string);
+    return keys;
+  };
+}

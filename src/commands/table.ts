@@ -2,6 +2,7 @@
 // ACL categories) and finds a command by name in any letter case.
 
 import { assert } from '../engine/assert.js';
+import { type AclCategory, canonicalCategory, sortCategories } from './acl/categories.js';
 import { type Command, type CommandDefinition, type CommandFlag, FlagBit } from './spec.js';
 
 export class CommandTable {
@@ -31,7 +32,11 @@ function build(definition: CommandDefinition, parent: Command | undefined): Comm
   const flagBits = definition.flags.reduce((bits, flag) => bits | FlagBit[flag], 0);
   const entry: Command = {
     ...definition,
-    categories: aclCategories(definition.flags, definition.categories),
+    // A container (CONFIG, CLIENT …) has only the categories its flags give, as in Redis.
+    categories: aclCategories(
+      definition.flags,
+      definition.handler === undefined ? [] : definition.categories,
+    ),
     flagBits,
     fullName: parent === undefined ? definition.name : `${parent.name}|${definition.name}`,
     parent,
@@ -53,9 +58,13 @@ function build(definition: CommandDefinition, parent: Command | undefined): Comm
   return entry;
 }
 
-/** ACL categories as Redis derives them from flags, plus the declared ones. */
-function aclCategories(flags: readonly CommandFlag[], declared: readonly string[]): string[] {
-  const out = new Set(declared);
+/** ACL categories as Redis derives them from flags, plus the declared ones, in Redis's order. */
+function aclCategories(flags: readonly CommandFlag[], declared: readonly string[]): AclCategory[] {
+  const out = new Set<AclCategory>();
+  for (const name of declared) {
+    const category = canonicalCategory(name);
+    if (category !== undefined) out.add(category);
+  }
   if (flags.includes('write')) out.add('write');
   if (flags.includes('readonly')) out.add('read');
   if (flags.includes('admin')) {
@@ -65,5 +74,5 @@ function aclCategories(flags: readonly CommandFlag[], declared: readonly string[
   if (flags.includes('pubsub')) out.add('pubsub');
   if (flags.includes('blocking')) out.add('blocking');
   out.add(flags.includes('fast') ? 'fast' : 'slow');
-  return [...out];
+  return sortCategories(out);
 }

@@ -10,6 +10,9 @@ import { Engine } from '../engine/engine.js';
 import { Logger, type LogLevel } from './logger.js';
 import { Session } from './session.js';
 import { type OutputLimits, parseOutputLimits } from '../commands/output-limits.js';
+import { PROTECTED_MODE_DENIAL, refusedByProtectedMode } from './protected-mode.js';
+import { createTlsListener, secureContextOptions, TLS_CONTEXT_SETTINGS } from './tls.js';
+import type { Server as TlsServer } from 'node:tls';
 
 export interface ServerOptions {
   config: Config;
@@ -27,6 +30,7 @@ export class ShoalServer implements Host {
   private readonly config: Config;
   private readonly sessions = new Map<number, Session>();
   private readonly listeners: NetServer[] = [];
+  private readonly tlsListeners: TlsServer[] = [];
   private nextClientId = 1;
   private totalConnections = 0;
   private rejectedConnections = 0;
@@ -51,33 +55,57 @@ export class ShoalServer implements Host {
     this.config.onChange((name, value) => this.settingChanged(name, value));
   }
 
-  /** Listens on every bind address; resolves with the port actually bound (port 0 picks one). */
-  async listen(): Promise<{ port: number; addresses: string[] }> {
+  /**
+   * Listens on every bind address, on `port` (plain) and `tls-port` (TLS) when set; resolves
+   * with the ports actually bound (0 picks a free one). As in Redis, port 0 with a tls-port set
+   * means TLS only.
+   */
+  async listen(): Promise<{ port: number; tlsPort: number; addresses: string[] }> {
     let port = this.config.getNumber('port');
+    let tlsPort = this.config.getNumber('tls-port');
+    const plain = port !== 0 || tlsPort === 0;
     const addresses = this.config
       .get('bind')
       .split(/\s+/)
       .filter((a) => a !== '');
     for (const address of addresses) {
-      const listener = createServer((socket) => this.accept(socket));
-      listener.maxConnections = Number.MAX_SAFE_INTEGER;
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', reject);
-        listener.listen(
-          { port, host: address.replace(/^-/, ''), backlog: this.config.getNumber('tcp-backlog') },
-          () => {
-            listener.off('error', reject);
-            resolve();
-          },
-        );
-      });
-      const bound = listener.address();
-      if (bound !== null && typeof bound === 'object') port = bound.port;
-      this.listeners.push(listener);
+      if (plain) {
+        const listener = createServer((socket) => this.accept(socket));
+        port = await this.listenOn(listener, port, address);
+      }
+      if (tlsPort !== 0) {
+        const listener = createTlsListener(this.config, (socket) => this.accept(socket));
+        tlsPort = await this.listenOn(listener, tlsPort, address);
+        this.tlsListeners.push(listener);
+      }
     }
     this.startTimers();
-    this.logger.notice(`Ready to accept connections tcp on ${addresses.join(' ')} port ${port}`);
-    return { port, addresses };
+    if (plain) {
+      this.logger.notice(`Ready to accept connections tcp on ${addresses.join(' ')} port ${port}`);
+    }
+    if (tlsPort !== 0) {
+      this.logger.notice(
+        `Ready to accept connections tls on ${addresses.join(' ')} port ${tlsPort}`,
+      );
+    }
+    return { port: plain ? port : 0, tlsPort, addresses };
+  }
+
+  private async listenOn(listener: NetServer, port: number, address: string): Promise<number> {
+    listener.maxConnections = Number.MAX_SAFE_INTEGER;
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(
+        { port, host: address.replace(/^-/, ''), backlog: this.config.getNumber('tcp-backlog') },
+        () => {
+          listener.off('error', reject);
+          resolve();
+        },
+      );
+    });
+    this.listeners.push(listener);
+    const bound = listener.address();
+    return bound !== null && typeof bound === 'object' ? bound.port : port;
   }
 
   private accept(socket: Socket): void {
@@ -87,12 +115,18 @@ export class ShoalServer implements Host {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    const acl = this.executor.acl;
+    const protectedMode = this.config.getBool('protected-mode');
+    if (refusedByProtectedMode(protectedMode, acl.defaultUser.nopass, socket.remoteAddress)) {
+      socket.end(PROTECTED_MODE_DENIAL);
+      return;
+    }
     const keepAliveSeconds = this.config.getNumber('tcp-keepalive');
     if (keepAliveSeconds > 0) socket.setKeepAlive(true, keepAliveSeconds * 1000);
     const client = new ClientState(
       this.nextClientId++,
       Date.now(),
-      this.config.get('requirepass') === '',
+      acl.newClientAuthenticated(),
       `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
       `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`,
     );
@@ -138,6 +172,7 @@ export class ShoalServer implements Host {
     if (name === 'hz' && this.timers.length > 0) this.restartTimers();
     if (name === 'loglevel') this.logger.level = value as LogLevel;
     if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value);
+    if (TLS_CONTEXT_SETTINGS.has(name) && this.tlsListeners.length > 0) this.reloadTls();
     if (name === 'proto-max-bulk-len' || name === 'client-query-buffer-limit') {
       for (const session of this.sessions.values()) {
         session.parser.setLimits({
@@ -145,6 +180,16 @@ export class ShoalServer implements Host {
           maxQueryBufferBytes: this.config.getNumber('client-query-buffer-limit'),
         });
       }
+    }
+  }
+
+  /** New certificates, keys or CA for TLS connections made from now on (CONFIG SET tls-*). */
+  private reloadTls(): void {
+    try {
+      const options = secureContextOptions(this.config);
+      for (const listener of this.tlsListeners) listener.setSecureContext(options);
+    } catch (error) {
+      this.logger.warning(`TLS configuration not reloaded: ${(error as Error).message}`);
     }
   }
 

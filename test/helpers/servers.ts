@@ -120,8 +120,11 @@ export async function spawnShoal(args: string[] = [], cwd = repoRoot): Promise<C
   return { port: Number(match[1]), process: child, output, stop: () => stopChild(child) };
 }
 
-/** A real redis-server with persistence off, for side-by-side checks; undefined if not installed. */
-export async function spawnRedis(): Promise<ChildServer | undefined> {
+/**
+ * A real redis-server with persistence off, for side-by-side checks; undefined if not installed.
+ * `extraArgs` are passed on (e.g. ['--requirepass', 'secret'], ['--aclfile', path]).
+ */
+export async function spawnRedis(extraArgs: string[] = []): Promise<ChildServer | undefined> {
   if (!hasCommand('redis-server')) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
@@ -138,6 +141,7 @@ export async function spawnRedis(): Promise<ChildServer | undefined> {
       'no',
       '--dir',
       dir,
+      ...extraArgs,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import type { Value } from '../../engine/values.js';
 import { parseDouble } from '../../util/numbers.js';
 import type { CommandContext } from '../context.js';
 import { fail } from '../errors.js';
-import { command, type CommandDefinition } from '../spec.js';
+import { command, type CommandDefinition, numkeysKeys } from '../spec.js';
 import {
   moveBetweenLists,
   multiPopArguments,
@@ -144,6 +144,7 @@ export const blockingListCommands: CommandDefinition[] = [
   }),
   command('blmpop', -5, 'list', 'Pops from the first non-empty list, or blocks.', blmpop, {
     ...blocking([0, 0, 0], false, false),
+    getKeys: numkeysKeys(2),
     since: '7.0.0',
   }),
 ];

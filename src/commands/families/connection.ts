@@ -1,6 +1,5 @@
 // Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and CLIENT.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { intArg, isWord } from '../args.js';
 import type { ClientState } from '../client.js';
 import type { CommandContext } from '../context.js';
@@ -12,19 +11,6 @@ export const SERVER_NAME = 'redis';
 /** The Redis version whose behaviour Shoal follows; clients read it to pick features. */
 export const REDIS_COMPATIBLE_VERSION = '7.2.0';
 export const SHOAL_VERSION = '0.1.0';
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'latin1').digest();
-}
-
-/** Constant-time password check against requirepass (the default user's password). */
-export function passwordMatches(ctx: CommandContext, user: string, password: string): boolean {
-  const required = ctx.config.get('requirepass');
-  if (user !== 'default') return false;
-  // With no requirepass the default user is "nopass": any password is accepted, as in Redis.
-  if (required === '') return true;
-  return timingSafeEqual(digest(required), digest(password));
-}
 
 function ping(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 2) fail(Errors.wrongArity('ping'));
@@ -41,14 +27,17 @@ function auth(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 3) fail(Errors.syntax);
   const user = argv.length === 3 ? (argv[1] as string) : 'default';
   const password = argv[argv.length - 1] as string;
-  if (argv.length === 2 && ctx.config.get('requirepass') === '') {
+  if (argv.length === 2 && ctx.executor.acl.defaultUser.nopass) {
     fail(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
   }
-  if (!passwordMatches(ctx, user, password)) fail(Errors.wrongPass);
-  ctx.client.authenticated = true;
-  ctx.client.user = user;
+  const acl = ctx.executor.acl;
+  if (
+    !acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs, ctx.inTransaction)
+  ) {
+    fail(Errors.wrongPass);
+  }
   ctx.reply.ok();
 }
 
@@ -74,12 +63,16 @@ function hello(ctx: CommandContext, argv: string[]): void {
       fail(`ERR Syntax error in HELLO option '${argv[i] as string}'`);
     }
   }
+  const acl = ctx.executor.acl;
   if (authPair !== undefined) {
-    if (!passwordMatches(ctx, authPair[0], authPair[1])) fail(Errors.wrongPass);
-    ctx.client.authenticated = true;
-    ctx.client.user = authPair[0];
+    const [user, password] = authPair;
+    if (
+      !acl.authenticate(ctx.client, user, password, argv[0] as string, ctx.nowMs, ctx.inTransaction)
+    ) {
+      fail(Errors.wrongPass);
+    }
   }
-  if (!ctx.client.authenticated) {
+  if (!ctx.client.authenticated && acl.authRequired()) {
     fail(
       'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
@@ -126,8 +119,7 @@ function reset(ctx: CommandContext): void {
   client.name = '';
   client.protocol = 2;
   ctx.reply.protocol = 2;
-  client.authenticated = ctx.config.get('requirepass') === '';
-  client.user = 'default';
+  ctx.executor.acl.resetClient(client);
   ctx.reply.simple('RESET');
 }
 

@@ -357,14 +357,10 @@ export const keyCommands: CommandDefinition[] = [
     type,
     keyspace(['readonly', 'fast']),
   ),
-  command(
-    'keys',
-    2,
-    'keyspace',
-    'Keys matching a pattern.',
-    keys,
-    keyspace(['readonly'], [0, 0, 0]),
-  ),
+  command('keys', 2, 'keyspace', 'Keys matching a pattern.', keys, {
+    ...keyspace(['readonly'], [0, 0, 0]),
+    categories: ['keyspace', 'dangerous'],
+  }),
   command(
     'scan',
     -2,
@@ -413,14 +409,10 @@ export const keyCommands: CommandDefinition[] = [
     move,
     keyspace(['write', 'fast']),
   ),
-  command(
-    'swapdb',
-    3,
-    'keyspace',
-    'Swaps two databases.',
-    swapdb,
-    keyspace(['write', 'fast'], [0, 0, 0]),
-  ),
+  command('swapdb', 3, 'keyspace', 'Swaps two databases.', swapdb, {
+    ...keyspace(['write', 'fast'], [0, 0, 0]),
+    categories: ['keyspace', 'dangerous'],
+  }),
   command(
     'dbsize',
     1,
@@ -429,22 +421,14 @@ export const keyCommands: CommandDefinition[] = [
     dbsize,
     keyspace(['readonly', 'fast'], [0, 0, 0]),
   ),
-  command(
-    'flushdb',
-    -1,
-    'keyspace',
-    'Deletes every key of the database.',
-    flushdb,
-    keyspace(['write'], [0, 0, 0]),
-  ),
-  command(
-    'flushall',
-    -1,
-    'keyspace',
-    'Deletes every key of every database.',
-    flushall,
-    keyspace(['write'], [0, 0, 0]),
-  ),
+  command('flushdb', -1, 'keyspace', 'Deletes every key of the database.', flushdb, {
+    ...keyspace(['write'], [0, 0, 0]),
+    categories: ['keyspace', 'dangerous'],
+  }),
+  command('flushall', -1, 'keyspace', 'Deletes every key of every database.', flushall, {
+    ...keyspace(['write'], [0, 0, 0]),
+    categories: ['keyspace', 'dangerous'],
+  }),
   command(
     'expire',
     -3,

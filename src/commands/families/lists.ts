@@ -9,7 +9,7 @@ import { isWord } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail, ReplyError } from '../errors.js';
 import { EventClass } from '../notify.js';
-import { command, type CommandDefinition, oneKey } from '../spec.js';
+import { command, type CommandDefinition, numkeysKeys, oneKey } from '../spec.js';
 
 const LONG_MIN = -9223372036854775808n;
 const mustBePositive = 'ERR value is out of range, must be positive';
@@ -438,5 +438,6 @@ export const listCommands: CommandDefinition[] = [
   ),
   command('lmpop', -4, 'list', 'Pops elements from the first non-empty list.', lmpop, {
     flags: ['write'],
+    getKeys: numkeysKeys(1),
   }),
 ];

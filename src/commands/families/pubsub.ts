@@ -148,6 +148,7 @@ const pubsubSubcommands: CommandDefinition[] = [
   ),
   command('help', 2, 'pubsub', 'Help for PUBSUB.', (ctx) => replyHelp(ctx, pubsubHelp), {
     flags: ['loading', 'stale'],
+    categories: [],
   }),
 ];
 

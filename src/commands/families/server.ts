@@ -5,7 +5,7 @@ import { ConfigError } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { infoText } from '../info.js';
-import { type Command, command, type CommandDefinition } from '../spec.js';
+import { type Command, command, type CommandDefinition, commandKeys, FlagBit } from '../spec.js';
 import { floatArg } from '../args.js';
 import { replyHelp } from './keys.js';
 import { globMatch } from '../../util/glob.js';
@@ -100,6 +100,7 @@ const configSubcommands: CommandDefinition[] = [
   command('resetstat', 2, 'server', 'Resets the statistics.', configResetStat, admin),
   command('help', 2, 'server', 'Help for CONFIG.', (ctx) => replyHelp(ctx, configHelp), {
     flags: ['loading', 'stale'],
+    categories: [],
   }),
 ];
 
@@ -202,29 +203,24 @@ function commandList(ctx: CommandContext, argv: string[]): void {
   for (const name of names) ctx.reply.bulk(name);
 }
 
-/** The keys of a command line, from its table entry's key positions. */
-export function commandKeys(entry: Command, argv: string[]): string[] | undefined {
-  if (entry.firstKey === 0) return undefined;
-  const last = entry.lastKey < 0 ? argv.length + entry.lastKey : entry.lastKey;
-  const keys: string[] = [];
-  for (let i = entry.firstKey; i <= last && i < argv.length; i += entry.keyStep) {
-    keys.push(argv[i] as string);
-  }
-  return keys;
-}
-
 function commandGetKeys(ctx: CommandContext, argv: string[]): void {
   const words = argv.slice(2);
   let entry = findCommand(ctx, words[0] ?? '');
   if (entry?.subcommandTable !== undefined)
     entry = entry.subcommandTable.get((words[1] ?? '').toLowerCase());
   if (entry === undefined) fail('ERR Invalid command specified');
+  if (entry.keys === undefined && entry.firstKey === 0) {
+    fail('ERR The command has no key arguments');
+  }
   const arity = entry.arity;
   if ((arity > 0 && words.length !== arity) || words.length < -arity) {
     fail('ERR Invalid number of arguments specified for command');
   }
   const keys = commandKeys(entry, words);
-  if (keys === undefined || keys.length === 0) fail('ERR The command has no key arguments');
+  if (keys.length === 0) {
+    if ((entry.flagBits & FlagBit.no_mandatory_keys) !== 0) return ctx.reply.array(0);
+    fail('ERR Invalid arguments specified for command');
+  }
   ctx.reply.array(keys.length);
   for (const key of keys) ctx.reply.bulk(key);
 }
