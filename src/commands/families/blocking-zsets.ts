@@ -4,7 +4,7 @@
 import { SortedSetValue } from '../../engine/types/zset.js';
 import type { Value } from '../../engine/values.js';
 import type { CommandContext } from '../context.js';
-import { command, type CommandDefinition } from '../spec.js';
+import { command, type CommandDefinition, numkeysKeys } from '../spec.js';
 import { servableKeys, timeoutArg } from './blocking-lists.js';
 import { lookupSortedSet } from './zsets-args.js';
 import { multiPopArguments, popFromFirstSortedSet, popFromSortedSet } from './zsets-write.js';
@@ -75,6 +75,7 @@ export const blockingSortedSetCommands: CommandDefinition[] = [
     {
       flags: ['write', 'blocking'],
       keys: [0, 0, 0],
+      getKeys: numkeysKeys(2),
       categories: ['sortedset'],
       since: '7.0.0',
     },

@@ -25,7 +25,7 @@ import { cursorArg, intArg, isWord, scanOptions } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { EventClass } from '../notify.js';
-import { allKeys, command, type CommandDefinition, oneKey } from '../spec.js';
+import { allKeys, command, type CommandDefinition, oneKey, numkeysKeys } from '../spec.js';
 import { checkRepeatCount, randomCountArg } from './hashes.js';
 
 /** The set at `key`, undefined when absent, WRONGTYPE for another type. */
@@ -376,6 +376,7 @@ export const setCommands: CommandDefinition[] = [
   }),
   command('sinter', -2, 'set', 'Intersection of sets.', sinter, readMany),
   command('sintercard', -3, 'set', 'Size of the intersection of sets.', sintercard, {
+    getKeys: numkeysKeys(1),
     flags: ['readonly'],
     since: '7.0.0',
   }),

@@ -3,7 +3,7 @@
 // friends) and zsets-setops.ts (union, intersection, difference). The blocking variants
 // (BZPOPMIN, BZPOPMAX, BZMPOP) are built on popFromSortedSet by the blocking framework.
 
-import { command, type CommandDefinition, oneKey } from '../spec.js';
+import { command, type CommandDefinition, oneKey, numkeysKeys } from '../spec.js';
 import * as read from './zsets-read.js';
 import * as range from './zsets-range.js';
 import * as setops from './zsets-setops.js';
@@ -156,41 +156,49 @@ export const sortedSetCommands: CommandDefinition[] = [
   command('zmpop', -4, group, 'Pops members from the first non-empty sorted set.', write.zmpop, {
     flags: ['write'],
     keys: noKeys,
+    getKeys: numkeysKeys(1),
     since: '7.0.0',
   }),
   command('zunion', -3, group, 'Returns the union of sorted sets.', setops.zunion, {
     flags: ['readonly'],
     keys: noKeys,
+    getKeys: numkeysKeys(1),
     since: '6.2.0',
   }),
   command('zinter', -3, group, 'Returns the intersection of sorted sets.', setops.zinter, {
     flags: ['readonly'],
     keys: noKeys,
+    getKeys: numkeysKeys(1),
     since: '6.2.0',
   }),
   command('zdiff', -3, group, 'Returns the difference of sorted sets.', setops.zdiff, {
     flags: ['readonly'],
     keys: noKeys,
+    getKeys: numkeysKeys(1),
     since: '6.2.0',
   }),
   command('zunionstore', -4, group, 'Stores the union of sorted sets.', setops.zunionstore, {
     flags: ['write', 'denyoom'],
     keys: destinationKey,
+    getKeys: numkeysKeys(2, [1]),
     since: '2.0.0',
   }),
   command('zinterstore', -4, group, 'Stores the intersection of sorted sets.', setops.zinterstore, {
     flags: ['write', 'denyoom'],
     keys: destinationKey,
+    getKeys: numkeysKeys(2, [1]),
     since: '2.0.0',
   }),
   command('zdiffstore', -4, group, 'Stores the difference of sorted sets.', setops.zdiffstore, {
     flags: ['write', 'denyoom'],
     keys: destinationKey,
+    getKeys: numkeysKeys(2, [1]),
     since: '6.2.0',
   }),
   command('zintercard', -3, group, 'Counts the intersection of sorted sets.', setops.zintercard, {
     flags: ['readonly'],
     keys: noKeys,
+    getKeys: numkeysKeys(1),
     since: '7.0.0',
   }),
   command('zrandmember', -2, group, 'Returns random members.', read.zrandmember, {
