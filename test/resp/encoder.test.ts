@@ -296,7 +296,8 @@ function expected(tree: Node, protocol: 2 | 3): Reply {
     case 'nilArray':
       return null;
     case 'double':
-      return resp3 ? Number(formatDouble(tree.value)) : formatDouble(tree.value);
+      // The text reads back as the same double (inf, -inf and nan included).
+      return resp3 ? tree.value : formatDouble(tree.value);
     case 'bool':
       return resp3 ? tree.value : tree.value ? 1 : 0;
     case 'verbatim':
