@@ -5,6 +5,7 @@ import { connectionCommands } from './families/connection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
 import { listCommands } from './families/lists.js';
+import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
 import { stringCommands } from './families/strings.js';
@@ -19,4 +20,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...setCommands,
   ...sortedSetCommands,
   ...serverCommands,
+  ...persistenceCommands,
 ];

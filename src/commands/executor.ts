@@ -34,6 +34,8 @@ export class Executor {
   expiredKeys = 0;
   /** DEBUG SET-ACTIVE-EXPIRE 0 turns the background expiry cycle off (tests use it). */
   activeExpire = true;
+  /** True while the host loads the dataset: commands without the `loading` flag get -LOADING. */
+  loading = false;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -80,6 +82,9 @@ export class Executor {
     if (typeof command === 'string') return this.refuse(command, undefined);
     if (!ctx.client.authenticated && (command.flagBits & FlagBit.no_auth) === 0) {
       return this.refuse(Errors.noAuth, command);
+    }
+    if (this.loading && (command.flagBits & FlagBit.loading) === 0) {
+      return this.refuse(Errors.loading, command);
     }
     if ((command.flagBits & FlagBit.write) !== 0) {
       const refusal = this.sink.writeRefusal();
@@ -173,7 +178,7 @@ export { ClientState };
  * active expire cycle does (at most a quarter of each tick's time).
  */
 export function runExpiryCycle(executor: Executor, clock: () => number, budgetMs: number): number {
-  if (!executor.activeExpire) return 0;
+  if (!executor.activeExpire || executor.loading) return 0;
   const effort = executor.config.getNumber('active-expire-effort');
   const samples = 20 + 5 * (effort - 1);
   const startMs = clock();

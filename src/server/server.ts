@@ -7,6 +7,9 @@ import type { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
+import type { FileSystem } from '../persist/fs.js';
+import type { FsyncPolicy } from '../persist/log.js';
+import { disabledPersistenceInfo, Persistence } from '../persist/persistence.js';
 import { Logger, type LogLevel } from './logger.js';
 import { Session } from './session.js';
 
@@ -15,6 +18,10 @@ export interface ServerOptions {
   logger?: Logger;
   engine?: Engine;
   sink?: EffectSink;
+  /** With appendonly yes: the file system under `dir` (tests inject a simulated one). */
+  fileSystem?: FileSystem;
+  /** Truncate the log at the first bad record instead of refusing to start (--repair). */
+  repair?: boolean;
 }
 
 export class ShoalServer implements Host {
@@ -23,6 +30,10 @@ export class ShoalServer implements Host {
   readonly engine: Engine;
   readonly executor: Executor;
   readonly logger: Logger;
+  /** The log and snapshots; undefined with appendonly no (nothing kept on disk). */
+  readonly persistence: Persistence | undefined;
+  /** The port bound by listen() (set before the dataset is loaded). */
+  port = 0;
   private readonly config: Config;
   private readonly sessions = new Map<number, Session>();
   private readonly listeners: NetServer[] = [];
@@ -38,11 +49,22 @@ export class ShoalServer implements Host {
     this.config = options.config;
     this.logger = options.logger ?? new Logger(options.config.get('loglevel') as LogLevel);
     this.engine = options.engine ?? new Engine(this.config.getNumber('databases'));
+    if (options.sink === undefined && this.config.getBool('appendonly')) {
+      this.persistence = new Persistence(this.engine, {
+        dir: this.config.get('dir'),
+        appendfsync: this.config.get('appendfsync') as FsyncPolicy,
+        save: this.config.get('save'),
+        stopWritesOnBgsaveError: this.config.getBool('stop-writes-on-bgsave-error'),
+        log: (level, message) => this.logger.log(level, message),
+        fs: options.fileSystem,
+        repair: options.repair,
+      });
+    }
     this.executor = new Executor({
       engine: this.engine,
       config: this.config,
       host: this,
-      sink: options.sink,
+      sink: options.sink ?? this.persistence,
     });
     this.config.onChange((name, value) => this.settingChanged(name, value));
   }
@@ -71,9 +93,27 @@ export class ShoalServer implements Host {
       if (bound !== null && typeof bound === 'object') port = bound.port;
       this.listeners.push(listener);
     }
+    this.port = port;
+    await this.load(addresses, port);
     this.startTimers();
     this.logger.notice(`Ready to accept connections tcp on ${addresses.join(' ')} port ${port}`);
     return { port, addresses };
+  }
+
+  /** Loads the data directory while already accepting connections (they get -LOADING). */
+  private async load(addresses: string[], port: number): Promise<void> {
+    const persistence = this.persistence;
+    if (persistence === undefined) return;
+    this.logger.notice(`Listening on tcp ${addresses.join(' ')} port ${port}, loading the dataset`);
+    this.executor.loading = true;
+    try {
+      await persistence.open();
+    } catch (error) {
+      await this.close();
+      throw error;
+    } finally {
+      this.executor.loading = false;
+    }
   }
 
   private accept(socket: Socket): void {
@@ -94,6 +134,7 @@ export class ShoalServer implements Host {
     );
     const session = new Session(socket, client, this.executor, this.logger, {
       closed: (closed) => this.sessions.delete(closed.client.id),
+      durability: this.persistence,
     });
     this.sessions.set(client.id, session);
   }
@@ -128,6 +169,11 @@ export class ShoalServer implements Host {
   private settingChanged(name: string, value: string): void {
     if (name === 'hz' && this.timers.length > 0) this.restartTimers();
     if (name === 'loglevel') this.logger.level = value as LogLevel;
+    if (name === 'appendfsync') this.persistence?.setFsyncPolicy(value as FsyncPolicy);
+    if (name === 'save') this.persistence?.setSaveRules(value);
+    if (name === 'stop-writes-on-bgsave-error') {
+      this.persistence?.setStopWritesOnBgsaveError(value === 'yes');
+    }
     if (name === 'proto-max-bulk-len' || name === 'client-query-buffer-limit') {
       for (const session of this.sessions.values()) {
         session.parser.setLimits({
@@ -161,6 +207,7 @@ export class ShoalServer implements Host {
         total_connections_received: this.totalConnections,
         rejected_connections: this.rejectedConnections,
       },
+      persistence: this.persistence?.info() ?? disabledPersistenceInfo(this.startedAtMs),
     };
   }
 
@@ -174,6 +221,10 @@ export class ShoalServer implements Host {
       for (const session of this.sessions.values()) session.close();
       for (const session of this.sessions.values()) session.destroy();
       await Promise.all(closed);
+      if (this.persistence !== undefined) {
+        this.logger.notice('Calling fsync() on the log and closing it.');
+        await this.persistence.close();
+      }
       this.logger.notice('Shoal is now ready to exit, bye bye...');
     })();
     return this.closing;

@@ -12,6 +12,17 @@ import type { Logger } from './logger.js';
 
 export interface SessionEvents {
   closed(session: Session): void;
+  /** Under appendfsync always: replies wait until the writes they may reveal are durable. */
+  durability?: DurabilityGate | undefined;
+}
+
+/** What a session needs of the log to hold replies (implemented by src/persist). */
+export interface DurabilityGate {
+  readonly lastAppendedSequence: number;
+  readonly lastDurableSequence: number;
+  /** The sequence this batch's replies must wait for, or undefined to send them now. */
+  holdUntil(appendedBefore: number): number | undefined;
+  whenDurable(sequence: number, callback: () => void): void;
 }
 
 export class Session {
@@ -19,6 +30,8 @@ export class Session {
   readonly encoder = new ReplyEncoder();
   private executing = false;
   private closed = false;
+  /** Replies are held until this log sequence is durable (0: nothing held). */
+  private heldUntil = 0;
 
   constructor(
     readonly socket: Socket,
@@ -40,6 +53,7 @@ export class Session {
     const client = this.client;
     const encoder = this.encoder;
     const nowMs = Date.now();
+    const appendedBefore = this.events.durability?.lastAppendedSequence ?? 0;
     this.executing = true;
     try {
       this.parser.feed(chunk);
@@ -66,12 +80,34 @@ export class Session {
     } finally {
       this.executing = false;
     }
+    // --- durability: hold this read's replies until its log entries are fsynced (issue 4) ---
+    const holdUntil = this.events.durability?.holdUntil(appendedBefore);
+    if (holdUntil !== undefined) return this.hold(holdUntil);
+    // --- end durability ---
     this.flush();
+  }
+
+  /** Keeps every pending reply until log entry `sequence` is durable; reading pauses meanwhile. */
+  private hold(sequence: number): void {
+    const gate = this.events.durability as DurabilityGate;
+    const alreadyHolding = this.heldUntil !== 0;
+    this.heldUntil = Math.max(this.heldUntil, sequence);
+    if (alreadyHolding) return;
+    this.socket.pause();
+    const release = (): void => {
+      if (gate.lastDurableSequence < this.heldUntil)
+        return gate.whenDurable(this.heldUntil, release);
+      this.heldUntil = 0;
+      if (this.closed) return;
+      this.socket.resume();
+      this.flush();
+    };
+    gate.whenDurable(this.heldUntil, release);
   }
 
   /** Writes pending replies; closes the connection if the client is marked to close. */
   flush(): void {
-    if (this.closed) return;
+    if (this.closed || this.heldUntil !== 0) return;
     if (this.encoder.length > 0) {
       const accepted = this.socket.write(this.encoder.take());
       if (!accepted) this.socket.pause();
