@@ -13,7 +13,7 @@
 //   kind 5 Batch     = firstSequence:varint entryCount:varint bytes:varint  (log: one write; `bytes` of entries follow)
 //   effect           = op:varint argumentCount:varint argument*
 //   argument         = 1 String  length:varint latin1-bytes
-//                    | 2 Integer zigzag:varint          (safe integers except -0)
+//                    | 2 Integer zigzag:varint          (integers of magnitude < 2^52, except -0)
 //                    | 3 Float   f64 little-endian       (any other number, ±Infinity, -0)
 //   varint           = unsigned LEB128, at most 2^53 - 1
 //
@@ -32,6 +32,8 @@ export const RecordKind = {
 } as const;
 
 const ArgumentTag = { String: 1, Integer: 2, Float: 3 } as const;
+/** Integers up to this magnitude zigzag into a safe varint; larger ones are written as Float (exact). */
+const ZIGZAG_MAX = 2 ** 52 - 1;
 
 export class DecodeError extends Error {
   override name = 'DecodeError';
@@ -121,7 +123,11 @@ function writeEffect(out: ByteWriter, effect: Effect): void {
     if (typeof argument === 'string') {
       out.u8(ArgumentTag.String);
       out.latin1(argument);
-    } else if (Number.isSafeInteger(argument) && !Object.is(argument, -0)) {
+    } else if (
+      Number.isInteger(argument) &&
+      Math.abs(argument) <= ZIGZAG_MAX &&
+      !Object.is(argument, -0)
+    ) {
       out.u8(ArgumentTag.Integer);
       out.varint(argument < 0 ? -argument * 2 - 1 : argument * 2);
     } else {

@@ -1,7 +1,8 @@
 // A simulated disk for tests: files live in memory, and the model keeps apart what was written
 // and what was made durable (fdatasync for a file's bytes, directory sync for its entries).
 // `crash()` keeps only the durable state plus, for each file, a seeded-random prefix of the bytes
-// written after its last sync (a torn write), as a power loss would. `capacityBytes` makes the
+// written after its last sync (a torn write), as a power loss would, in a new instance; the old
+// one is dead (its operations never complete, like a process that lost power). `capacityBytes` makes the
 // disk fill up (ENOSPC); `failNext` injects an error (EIO) into the next matching operation.
 
 import { basename, dirname } from 'node:path';
@@ -42,6 +43,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   private check(operation: SimulatedOperation): void {
+    if (this.dead) throw fsError('EIO', 'the simulated machine has crashed', operation);
     this.counts[operation]++;
     const at = this.injected.findIndex((entry) => entry.operation === operation);
     if (at < 0) return;
@@ -72,10 +74,23 @@ export class SimulatedFileSystem implements FileSystem {
     return inode;
   }
 
-  /** Simulates a power loss: only durable state survives (plus a random prefix of torn writes). */
-  crash(random: () => number = Math.random): void {
+  /** Set by crash(): every later operation on this instance hangs (the machine is off). */
+  dead = false;
+
+  /** @internal waits a turn of the event loop (so writes interleave as on a real disk), or forever once dead. */
+  async turn(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.dead) await new Promise(() => undefined);
+  }
+
+  /**
+   * Simulates a power loss: returns the disk as it comes back (only durable state, plus a random
+   * prefix of each file's unsynced bytes); this instance is dead from now on.
+   */
+  crash(random: () => number = Math.random): SimulatedFileSystem {
+    const after = new SimulatedFileSystem();
     const survivors = new Map<Inode, Inode>();
-    this.live.clear();
+    this.dead = true;
     for (const [dir, entries] of this.durable) {
       const copy = new Map<string, Inode>();
       for (const [name, inode] of entries) {
@@ -91,9 +106,10 @@ export class SimulatedFileSystem implements FileSystem {
         }
         copy.set(name, survivor);
       }
-      this.live.set(dir, copy);
-      this.durable.set(dir, new Map(copy));
+      after.live.set(dir, copy);
+      after.durable.set(dir, new Map(copy));
     }
+    return after;
   }
 
   /** The bytes of a file as a reader sees them now (tests corrupt or truncate with these). */
@@ -111,7 +127,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   async open(path: string, mode: 'read' | 'write' | 'create'): Promise<FileHandle> {
-    await Promise.resolve();
+    await this.turn();
     return this.openNow(path, mode);
   }
 
@@ -171,7 +187,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await Promise.resolve();
+    await this.turn();
     this.renameSync(from, to);
   }
 
@@ -183,7 +199,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   async syncDirectory(path: string): Promise<void> {
-    await Promise.resolve();
+    await this.turn();
     this.syncDirectorySync(path);
   }
 
@@ -193,18 +209,18 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   async readdir(path: string): Promise<string[]> {
-    await Promise.resolve();
+    await this.turn();
     return [...this.entries(path).keys()];
   }
 
   async unlink(path: string): Promise<void> {
-    await Promise.resolve();
+    await this.turn();
     this.lookup(path);
     this.entries(dirname(path)).delete(basename(path));
   }
 
   async mkdir(path: string): Promise<void> {
-    await Promise.resolve();
+    await this.turn();
     this.entries(path);
     this.entries(path, this.durable);
   }
@@ -217,12 +233,12 @@ class SimulatedHandle implements FileHandle {
   ) {}
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
-    await Promise.resolve();
+    await this.fs.turn();
     this.fs.writeInode(this.inode, buffers, position);
   }
 
   async read(into: Buffer, offset: number, length: number, position: number): Promise<number> {
-    await Promise.resolve();
+    await this.fs.turn();
     const end = Math.min(this.inode.length, position + length);
     if (end <= position) return 0;
     this.inode.data.copy(into, offset, position, end);
@@ -230,22 +246,22 @@ class SimulatedHandle implements FileHandle {
   }
 
   async datasync(): Promise<void> {
-    await Promise.resolve();
+    await this.fs.turn();
     this.fs.datasyncInode(this.inode);
   }
 
   async truncate(size: number): Promise<void> {
-    await Promise.resolve();
+    await this.fs.turn();
     this.inode.length = Math.min(this.inode.length, size);
   }
 
   async size(): Promise<number> {
-    await Promise.resolve();
+    await this.fs.turn();
     return this.inode.length;
   }
 
   async close(): Promise<void> {
-    await Promise.resolve();
+    await this.fs.turn();
   }
 
   writeSync(buffer: Buffer, position: number): void {
