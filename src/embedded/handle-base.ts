@@ -91,7 +91,16 @@ export class HandleBase<V extends Value = string> {
 }
 
 /** Methods that return no command's promise, or that must not wait. */
-const NOT_WRAPPED = new Set(['constructor', 'run', 'value', 'int', 'values', 'afterDurable', 'close', 'withBuffers']);
+const NOT_WRAPPED = new Set([
+  'constructor',
+  'run',
+  'value',
+  'int',
+  'values',
+  'afterDurable',
+  'close',
+  'withBuffers',
+]);
 const wrappedPrototypes = new WeakSet<object>();
 
 /**

@@ -91,11 +91,13 @@ class Store implements Host, StoreLike {
     this.engine = new Engine(this.config.getNumber('databases'));
     if (options.dir !== undefined && sink === undefined && this.config.getBool('appendonly')) {
       const dir = resolve(options.dir);
-      if (openDirectories.has(dir)) {
-        throw new ReplyError(`ERR ${dir} is already open in this process: share its handle`);
+      if (options.fileSystem === undefined) {
+        if (openDirectories.has(dir)) {
+          throw new ReplyError(`ERR ${dir} is already open in this process: share its handle`);
+        }
+        openDirectories.add(dir);
+        this.lockedDir = dir;
       }
-      openDirectories.add(dir);
-      this.lockedDir = dir;
       this.persistence = new Persistence(this.engine, {
         dir,
         appendfsync: this.config.get('appendfsync') as FsyncPolicy,

@@ -184,8 +184,8 @@ function laterBatchExists(data: Buffer, afterSequence: number): boolean {
 interface SegmentReplay {
   lastSequence: number;
   entries: number;
-  /** Where the good data ends, when the segment has a bad record. */
-  problem: { offset: number; reason: string; torn: boolean } | undefined;
+  /** The first bad record, and where the good data ends (the start of the write holding it). */
+  problem: { offset: number; truncateAt: number; reason: string; torn: boolean } | undefined;
 }
 
 async function replaySegment(
@@ -209,10 +209,19 @@ async function replaySegment(
       isLast &&
       size <= FILE_HEADER_BYTES &&
       (size < FILE_HEADER_BYTES || header.every((byte) => byte === 0));
-    return { lastSequence: last, entries, problem: { offset: 0, reason: headerProblem, torn } };
+    return {
+      lastSequence: last,
+      entries,
+      problem: { offset: 0, truncateAt: 0, reason: headerProblem, torn },
+    };
   }
+  // A write (one Batch frame and its entries) counts whole or not at all: its entries are
+  // applied once the last one is read, and a torn write is cut off at the batch's start.
   let expectedInBatch = 0;
+  let batchStart = FILE_HEADER_BYTES;
   let batchEnd = -1;
+  let committed = previousSequence;
+  let pendingEntries: LogEntry[] = [];
   let lastOffset = FILE_HEADER_BYTES;
   let decodeProblem: { offset: number; reason: string } | undefined;
   const scan = await scanFrames(handle, FILE_HEADER_BYTES, async (payload, offset) => {
@@ -234,6 +243,7 @@ async function replaySegment(
         return;
       }
       expectedInBatch = record.value.entryCount;
+      batchStart = offset;
       batchEnd = offset + payload.length + FRAME_HEADER_BYTES + record.value.bytes;
     } else if (record.kind === RecordKind.Entry) {
       const { sequence, entry } = record.value;
@@ -243,8 +253,13 @@ async function replaySegment(
       }
       expectedInBatch--;
       last = sequence;
-      entries++;
-      if (sequence > snapshotSequence) apply?.(entry);
+      if (sequence > snapshotSequence) pendingEntries.push(entry);
+      if (expectedInBatch === 0) {
+        if (apply !== undefined) for (const pending of pendingEntries) apply(pending);
+        entries += last - committed;
+        committed = last;
+        pendingEntries = [];
+      }
     } else {
       decodeProblem = { offset, reason: `unexpected record kind ${record.kind} in a log segment` };
       return;
@@ -253,31 +268,44 @@ async function replaySegment(
     lastOffset = offset;
     await yielder.maybeYield();
   });
+  progress.loadedBytes += size - lastOffset;
+  // Where to cut: before the write that holds the bad spot.
+  const cut = (offset: number): number => (expectedInBatch !== 0 ? batchStart : offset);
   if (decodeProblem !== undefined) {
     // CRC-valid but meaningless: never a torn write.
     const problem = decodeProblem as { offset: number; reason: string };
-    return { lastSequence: last, entries, problem: { ...problem, torn: false } };
+    return {
+      lastSequence: committed,
+      entries,
+      problem: { ...problem, truncateAt: cut(problem.offset), torn: false },
+    };
   }
-  progress.loadedBytes += size - lastOffset;
   if (scan.problem === undefined) {
-    if (expectedInBatch !== 0) {
-      // The batch header promised more entries than the file holds: the write was cut short.
-      return {
-        lastSequence: last,
-        entries,
-        problem: { offset: scan.goodEnd, reason: 'write batch cut short', torn: isLast },
-      };
-    }
-    return { lastSequence: last, entries, problem: undefined };
+    if (expectedInBatch === 0) return { lastSequence: committed, entries, problem: undefined };
+    // The batch header promised more entries than the file holds: the write was cut short.
+    return {
+      lastSequence: committed,
+      entries,
+      problem: {
+        offset: scan.goodEnd,
+        truncateAt: batchStart,
+        reason: 'write batch cut short',
+        torn: isLast,
+      },
+    };
   }
   const { offset, reason } = scan.problem;
   // Torn only in the last segment, and only if no complete write follows the bad spot.
   let torn = isLast;
-  if (torn && !(batchEnd >= size)) {
+  if (torn && !(batchEnd >= size && expectedInBatch !== 0)) {
     const rest = await readRegion(handle, offset + 1, size);
-    torn = !laterBatchExists(rest, last);
+    torn = !laterBatchExists(rest, committed);
   }
-  return { lastSequence: last, entries, problem: { offset, reason, torn } };
+  return {
+    lastSequence: committed,
+    entries,
+    problem: { offset, truncateAt: cut(offset), reason, torn },
+  };
 }
 
 /**
@@ -384,10 +412,10 @@ export async function recover(
       const problem = replay.problem;
       if (problem !== undefined) {
         const size = await handle.size();
-        const dropped = size - problem.offset;
+        const dropped = size - problem.truncateAt;
         const kind = problem.torn ? 'torn-tail' : 'corrupt';
         const message = problem.torn
-          ? `${path}: torn tail at offset ${problem.offset} (${problem.reason}): ${dropped} bytes to drop`
+          ? `${path}: torn tail at offset ${problem.offset} (${problem.reason}): ${dropped} bytes from offset ${problem.truncateAt} to drop`
           : `${path}: bad record at offset ${problem.offset} (${problem.reason})`;
         result.problems.push({ file: path, offset: problem.offset, kind, message });
         if (!checkOnly) {
@@ -405,13 +433,13 @@ export async function recover(
           }
           log(
             'warning',
-            `!!! Truncating the log file ${segment.name} at offset ${problem.offset}: ${dropped} bytes dropped !!!`,
+            `!!! Truncating the log file ${segment.name} at offset ${problem.truncateAt}: ${dropped} bytes dropped !!!`,
           );
-          if (problem.offset < FILE_HEADER_BYTES) {
+          if (problem.truncateAt < FILE_HEADER_BYTES) {
             await handle.close();
             await fs.unlink(path);
           } else {
-            await handle.truncate(problem.offset);
+            await handle.truncate(problem.truncateAt);
             await handle.datasync();
           }
           if (!problem.torn) {
@@ -420,12 +448,12 @@ export async function recover(
               log('warning', `!!! Removing log file ${later.name} after the repaired one !!!`);
               await fs.unlink(join(dir, later.name));
             }
-            if (problem.offset >= FILE_HEADER_BYTES)
+            if (problem.truncateAt >= FILE_HEADER_BYTES)
               result.segments.push({ firstSequence: segment.firstSequence, path });
             await fs.syncDirectory(dir);
             break;
           }
-          if (problem.offset >= FILE_HEADER_BYTES)
+          if (problem.truncateAt >= FILE_HEADER_BYTES)
             result.segments.push({ firstSequence: segment.firstSequence, path });
           await fs.syncDirectory(dir);
           continue;
