@@ -208,10 +208,17 @@ export async function writeSnapshot(
   slices: SnapshotSliceOptions,
 ): Promise<string> {
   const { temporary, final } = paths(dir, job.sequence);
-  const handle = await fs.open(temporary, 'create');
+  // Observe from now on: the keyspace may change while the file is being created.
+  job.start();
+  let handle;
+  try {
+    handle = await fs.open(temporary, 'create');
+  } catch (error) {
+    job.stop();
+    throw error;
+  }
   let position = 0;
   try {
-    job.start();
     for (let done = false; !done;) {
       if (job.aborted) throw new Error('snapshot abandoned');
       const started = performance.now();
