@@ -252,6 +252,8 @@ export class LogWriter {
       const buffers = this.retained.flatMap((batch) => batch.buffers);
       await handle.write(buffers, this.retainedStart);
       this.writtenOffset = this.retainedStart + sum(this.retained);
+      const lastRetained = this.retained[this.retained.length - 1];
+      if (lastRetained !== undefined) this.lastWritten = lastRetained.lastSequence;
       this.needsRewrite = false;
     }
     const batch = this.takePending();
