@@ -1,5 +1,6 @@
 // The `shoal` command: dispatches to its subcommands.
 
+import { check } from './check.js';
 import { serve } from './serve.js';
 import { UsageError } from './config-file.js';
 
@@ -10,6 +11,7 @@ Shoal: a Redis-compatible, durable key-value store for Node.js.
 Commands:
   serve [options]   start a server (default 127.0.0.1:6379, data in ./data)
                     see 'shoal serve --help' for every option
+  check --dir DIR   verify a data directory (snapshots and log), report damage
   help              show this help
 
 Options:
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (commandName === 'serve') return await serve(rest);
+    if (commandName === 'check') return await check(rest, (text) => process.stdout.write(text));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`shoal: ${error.message}\n(see 'shoal ${commandName} --help')\n`);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { Config, settingSpecs } from '../commands/config.js';
 import { Logger, type LogLevel } from '../server/logger.js';
+import { RecoveryError } from '../persist/recovery.js';
 import { ShoalServer } from '../server/server.js';
 import { applySettings, parseConfigFile, UsageError } from './config-file.js';
 import { AclStartupError } from '../commands/acl/access-control.js';
@@ -27,6 +28,8 @@ export function serveHelp(): string {
     '',
     'Options:',
     '  --config FILE            read settings from FILE',
+    '  --repair                 truncate the log at the first bad record instead of refusing',
+    '                           to start (run `shoal check --dir DIR` first to see what is lost)',
     '  --help                   show this help',
     '',
     'Settings (name, default, what it does):',
@@ -44,10 +47,15 @@ export function serveHelp(): string {
   return lines.join('\n');
 }
 
-export function parseServeArguments(args: string[]): { config: Config; help: boolean } {
+export function parseServeArguments(args: string[]): {
+  config: Config;
+  help: boolean;
+  repair: boolean;
+} {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     config: { type: 'string' },
     help: { type: 'boolean' },
+    repair: { type: 'boolean' },
   };
   for (const spec of settingSpecs) {
     options[spec.name] = { type: 'string' };
@@ -67,15 +75,17 @@ export function parseServeArguments(args: string[]): { config: Config; help: boo
   if (file !== undefined) applySettings(config, parseConfigFile(file), file);
   const flags: [string, string][] = [];
   for (const [name, value] of Object.entries(values)) {
-    if (name === 'config' || name === 'help' || typeof value !== 'string') continue;
+    if (name === 'config' || name === 'help' || name === 'repair' || typeof value !== 'string') {
+      continue;
+    }
     flags.push([name, value]);
   }
   applySettings(config, flags, 'command line');
-  return { config, help: values.help === true };
+  return { config, help: values.help === true, repair: values.repair === true };
 }
 
 export async function serve(args: string[]): Promise<number> {
-  const { config, help } = parseServeArguments(args);
+  const { config, help, repair } = parseServeArguments(args);
   if (help) {
     process.stdout.write(`${serveHelp()}\n`);
     return 0;
@@ -84,15 +94,13 @@ export async function serve(args: string[]): Promise<number> {
   for (const name of config.plannedInUse()) {
     logger.warning(`setting '${name}' is accepted but not implemented yet; it has no effect`);
   }
-  if (config.getBool('appendonly')) {
-    logger.warning(
-      'durability is not implemented yet: data is kept in memory only (see the durability issue)',
-    );
+  if (!config.getBool('appendonly')) {
+    logger.notice('appendonly is no: data is kept in memory only, nothing is written to disk');
   }
   mkdirSync(config.get('dir'), { recursive: true });
   let server: ShoalServer;
   try {
-    server = new ShoalServer({ config, logger });
+    server = new ShoalServer({ config, logger, repair });
   } catch (error) {
     configurationError(error);
   }
@@ -111,7 +119,13 @@ export async function serve(args: string[]): Promise<number> {
     });
   });
   logger.notice(`Shoal ${process.env['npm_package_version'] ?? ''} starting, pid=${process.pid}`);
-  await server.listen().catch(configurationError);
+  try {
+    await server.listen();
+  } catch (error) {
+    if (!(error instanceof RecoveryError)) configurationError(error);
+    logger.warning(error.message);
+    return 1;
+  }
   await stopped;
   return 0;
 }

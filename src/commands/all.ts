@@ -10,6 +10,7 @@ import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
 import { transactionCommands } from './families/transactions.js';
 import { listCommands } from './families/lists.js';
+import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
 import { stringCommands } from './families/strings.js';
@@ -29,4 +30,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...pubsubCommands,
   ...serverCommands,
   ...aclCommands,
+  ...persistenceCommands,
 ];

@@ -158,7 +158,14 @@ const shoalSettings: readonly SettingSpec[] = [
   // Persistence.
   setting('dir', 'string', './data', 'active', 'Data directory.', fixed),
   setting('dbfilename', 'string', 'dump.rdb', 'inert', 'Snapshot file name (Shoal names its own).'),
-  setting('appendonly', 'bool', 'yes', 'planned', 'Keep a write-ahead log.'),
+  setting(
+    'appendonly',
+    'bool',
+    'yes',
+    'active',
+    'Keep a write-ahead log and snapshots in dir ("no": memory only, nothing on disk).',
+    fixed,
+  ),
   setting(
     'appendfilename',
     'string',
@@ -175,21 +182,28 @@ const shoalSettings: readonly SettingSpec[] = [
     'Log folder name (Shoal names its own).',
     fixed,
   ),
-  setting('appendfsync', 'enum', 'always', 'planned', 'When the log is fsynced.', {
-    values: ['always', 'everysec', 'no'],
-  }),
+  setting(
+    'appendfsync',
+    'enum',
+    'always',
+    'active',
+    'When the log is fsynced (always: before the reply).',
+    {
+      values: ['always', 'everysec', 'no'],
+    },
+  ),
   setting(
     'save',
     'string',
     '3600 1 300 100 60 10000',
-    'planned',
+    'active',
     'Snapshot rules: "<seconds> <changes>" pairs.',
   ),
   setting(
     'stop-writes-on-bgsave-error',
     'bool',
     'yes',
-    'planned',
+    'active',
     'Refuse writes after a failed snapshot.',
   ),
   setting('rdbcompression', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),

@@ -27,6 +27,7 @@ export const Errors = {
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   stringTooLong: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
   wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
+  loading: 'LOADING Redis is loading the dataset in memory',
 } as const;
 
 export function fail(message: string): never {

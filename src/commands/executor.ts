@@ -74,6 +74,8 @@ export class Executor {
   notifyFlags = 0;
   /** Users, AUTH, the per-command ACL check, the ACL log. */
   readonly acl: AccessControl;
+  /** True while the host loads the dataset: commands without the `loading` flag get -LOADING. */
+  loading = false;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -217,6 +219,9 @@ export class Executor {
     if (!client.authenticated && (command.flagBits & FlagBit.no_auth) === 0) {
       if (this.acl.authRequired()) return this.refuse(Errors.noAuth, command);
     }
+    if (this.loading && (command.flagBits & FlagBit.loading) === 0) {
+      return this.refuse(Errors.loading, command);
+    }
     const denied = this.acl.check(client, command, argv, ctx.nowMs, ctx.inTransaction);
     if (denied !== undefined) return this.refuse(denied, command);
     if ((command.flagBits & FlagBit.write) !== 0) {
@@ -335,7 +340,7 @@ export { ClientState };
  * active expire cycle does (at most a quarter of each tick's time).
  */
 export function runExpiryCycle(executor: Executor, clock: () => number, budgetMs: number): number {
-  if (!executor.activeExpire) return 0;
+  if (!executor.activeExpire || executor.loading) return 0;
   const effort = executor.config.getNumber('active-expire-effort');
   const samples = 20 + 5 * (effort - 1);
   const startMs = clock();

@@ -23,6 +23,21 @@ export interface Host {
    * longer is, the host also resumes reading its pipelined commands.
    */
   clientHasOutput(client: ClientState): void;
+  /** Snapshots and the log (SAVE, BGSAVE ...); undefined when nothing is kept on disk. */
+  readonly persistence?: PersistenceControl | undefined;
+}
+
+/** A reply to BGSAVE or BGREWRITEAOF: a status line, or an error message. */
+export type ControlReply = { status: string } | { error: string };
+
+/** What the persistence commands need; implemented by src/persist through the host. */
+export interface PersistenceControl {
+  /** SAVE (blocking): undefined when saved, else the error message to reply. */
+  save(): string | undefined;
+  bgsave(schedule: boolean): ControlReply;
+  bgrewriteaof(): ControlReply;
+  /** Unix time in seconds of the last successful snapshot (start time if none). */
+  lastSaveTimeSeconds(): number;
 }
 
 /** Where effects go after they are applied: the write-ahead log, or Raft, or nowhere. */

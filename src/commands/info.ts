@@ -103,7 +103,7 @@ function sections(ctx: CommandContext, executor: Executor): Section[] {
         ['mem_allocator', 'v8'],
       ],
     ],
-    ['Persistence', [['loading', 0], ...extra('persistence')]],
+    ['Persistence', host['persistence'] === undefined ? [['loading', 0]] : extra('persistence')],
     [
       'Stats',
       [

@@ -7,6 +7,14 @@ import { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
+import type { FileSystem } from '../persist/fs.js';
+import type { FsyncPolicy } from '../persist/log.js';
+import {
+  disabledPersistenceInfo,
+  Persistence,
+  type PersistenceOptions,
+} from '../persist/persistence.js';
+import { resolve } from 'node:path';
 import { type Argument, encodeArgument } from './codec.js';
 import { ReplyError, type ReplyValue } from './value-reply.js';
 import type { StoreLike } from './handle-base.js';
@@ -20,8 +28,17 @@ export { Subscription, type Message } from './subscription.js';
 export { ReplyError, type ReplyValue, type Argument };
 
 export interface OpenOptions {
-  /** Data directory. Omitted: memory only. */
+  /** Data directory: the log and snapshots, as the server keeps them. Omitted: memory only. */
   dir?: string;
+  /**
+   * When writes reach the disk: 'always' (default: a method's promise settles once its writes
+   * are fsynced), 'everysec' (fsync once a second), 'no' (the OS decides).
+   */
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** @internal a simulated file system, for tests */
+  fileSystem?: FileSystem;
+  /** @internal persistence tuning (slices, retry delays), for tests */
+  persistence?: Partial<PersistenceOptions>;
   /** Values come back as Buffers instead of UTF-8 strings. */
   returnBuffers?: boolean;
   /** Any server setting by its Redis name, e.g. { databases: '4', hz: '10' }. */
@@ -65,21 +82,46 @@ class Store implements Host, StoreLike {
   readonly handles = new Set<ClientState>();
   readonly outputWaiters = new Map<ClientState, () => void>();
   readonly subscriptions = new Map<ClientState, { deliver(): void }>();
+  /** The log and snapshots when the store has a directory. */
+  readonly persistence: Persistence | undefined;
   private nextClientId = 1;
   private readonly expiryTimer: NodeJS.Timeout;
+  private readonly lockedDir: string | undefined;
 
   constructor(options: OpenOptions, sink: EffectSink | undefined) {
     const settings = Object.entries(options.config ?? {}).map(
       ([name, value]) => [name, String(value)] as [string, string],
     );
     if (options.dir !== undefined) settings.push(['dir', options.dir]);
+    if (options.appendfsync !== undefined) settings.push(['appendfsync', options.appendfsync]);
     this.config.setMany(settings, true);
     this.engine = new Engine(this.config.getNumber('databases'));
+    if (options.dir !== undefined && sink === undefined && this.config.getBool('appendonly')) {
+      const dir = resolve(options.dir);
+      if (options.fileSystem === undefined) {
+        if (openDirectories.has(dir)) {
+          throw new ReplyError(`ERR ${dir} is already open in this process: share its handle`);
+        }
+        openDirectories.add(dir);
+        this.lockedDir = dir;
+      }
+      this.persistence = new Persistence(this.engine, {
+        dir,
+        appendfsync: this.config.get('appendfsync') as FsyncPolicy,
+        save: this.config.get('save'),
+        stopWritesOnBgsaveError: this.config.getBool('stop-writes-on-bgsave-error'),
+        log: (level, message) => {
+          if (level === 'warning') process.emitWarning(message, 'ShoalWarning');
+        },
+        fs: options.fileSystem,
+        ...options.persistence,
+      });
+    }
     this.executor = new Executor({
       engine: this.engine,
       config: this.config,
       host: this,
-      sink,
+      sink: sink ?? this.persistence,
       schedule: keepAliveTimer,
     });
     const periodMs = Math.max(1, Math.floor(1000 / this.config.getNumber('hz')));
@@ -110,11 +152,29 @@ class Store implements Host, StoreLike {
   shutdown(): void {
     throw new ReplyError('ERR SHUTDOWN is not available in embedded mode: call close()');
   }
-  info(): InfoFields {
-    return {};
+  get durability(): Persistence | undefined {
+    return this.persistence;
   }
-  close(): void {
+  info(): InfoFields {
+    return { persistence: this.persistence?.info() ?? disabledPersistenceInfo(this.startedAtMs) };
+  }
+  /** Loads the directory (before any handle runs a command). */
+  async load(): Promise<void> {
+    try {
+      await this.persistence?.open();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+  /** Stops background work; with a directory, writes and fsyncs the log first. */
+  async close(): Promise<void> {
     clearInterval(this.expiryTimer);
+    try {
+      await this.persistence?.close();
+    } finally {
+      if (this.lockedDir !== undefined) openDirectories.delete(this.lockedDir);
+    }
   }
 }
 
@@ -126,6 +186,9 @@ function keepAliveTimer(task: () => void, ms: number): () => void {
   const timer = setTimeout(task, Math.min(ms, 2 ** 31 - 1));
   return () => clearTimeout(timer);
 }
+
+/** Directories open in this process: two stores on one log would corrupt it. */
+const openDirectories = new Set<string>();
 
 function setArguments(options: SetOptions): string[] {
   const words: string[] = [];
@@ -413,7 +476,7 @@ export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
     this.closed = true;
     this.store.handles.delete(this.client);
     this.store.executor.disconnect(this.client);
-    if (this.store.handles.size === 0) this.store.close();
+    if (this.store.handles.size === 0) await this.store.close();
   }
 }
 
@@ -448,8 +511,12 @@ export class TransactionBuilder {
   }
 }
 
-/** Opens a store in this process. `open()` keeps data in memory only. */
+/**
+ * Opens a store in this process. With `dir`, it loads the data kept there (the same log and
+ * snapshots as the server's) and keeps every write; without, data lives in memory only.
+ */
 export async function open(options: OpenOptions = {}): Promise<Shoal> {
   const store = new Store(options, undefined);
+  await store.load();
   return new Shoal<string>(store, store.newClient(), options.returnBuffers === true);
 }

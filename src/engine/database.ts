@@ -7,9 +7,10 @@
 import type { Value } from './values.js';
 
 export class Database {
-  readonly keys = new Map<string, Value>();
+  /** Replaced (never cleared) by a flush, so a snapshot in progress keeps the old Map. */
+  keys = new Map<string, Value>();
   /** Absolute expiry in Unix milliseconds, only for keys that have one. */
-  readonly expires = new Map<string, number>();
+  expires = new Map<string, number>();
   /** Rolling position for sampling keys with an expiry (active expiry) and any keys (eviction). */
   private expirySampler: Iterator<[string, number]> | undefined;
   private keySampler: Iterator<string> | undefined;
@@ -70,9 +71,14 @@ export class Database {
     return undefined;
   }
 
-  /** Drops all keys. Iterators over the old contents end, as a flushed database should. */
-  clear(): void {
-    this.keys.clear();
-    this.expires.clear();
+  /**
+   * Drops all keys by starting new Maps. Whoever holds the old Maps (a snapshot being written)
+   * still sees the contents from before the flush; SCAN cursors restart (the Map identity changed).
+   */
+  replaceContents(): void {
+    this.keys = new Map<string, Value>();
+    this.expires = new Map<string, number>();
+    this.expirySampler = undefined;
+    this.keySampler = undefined;
   }
 }

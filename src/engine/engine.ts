@@ -33,7 +33,7 @@ export class Engine {
   readonly databases: Database[];
   /** Count of key changes since start (Redis's `dirty`), for save rules and INFO. */
   changes = 0;
-  /** Told before every change (WATCH, blocked clients, copy-on-write snapshots). */
+  /** Everyone told before a key or database changes (copy-on-write snapshots, WATCH). */
   readonly observers: KeyspaceObserver[] = [];
   /** Live SCAN cursors over this engine's keyspaces (read-side state, never logged). */
   readonly scanCursors = new ScanCursors();
@@ -47,6 +47,20 @@ export class Engine {
     assert(databaseCount >= 1, 'at least one database');
     this.encodingLimits = encodingLimits;
     this.databases = Array.from({ length: databaseCount }, (_, index) => new Database(index));
+  }
+
+  addObserver(observer: KeyspaceObserver): void {
+    assert(!this.observers.includes(observer), 'an observer is added once');
+    this.observers.push(observer);
+  }
+
+  removeObserver(observer: KeyspaceObserver): void {
+    const at = this.observers.indexOf(observer);
+    if (at >= 0) this.observers.splice(at, 1);
+  }
+
+  private databaseWillChange(db: number): void {
+    for (const observer of this.observers) observer.databaseWillChange(db);
   }
 
   database(index: number): Database {
@@ -117,22 +131,14 @@ export class Engine {
     const db = this.database(dbIndex);
     const value = db.keys.get(key);
     if (value === undefined) return [];
-    const expireAtMs = db.expires.get(key);
-    const effects: Effect[] = [];
-    if (typeof value === 'object') {
-      const dumper = collectionDumpers.get(value.type);
-      assert(dumper !== undefined, `a dumper for ${value.type}`);
-      effects.push(...dumper(dbIndex, key, value));
-      if (expireAtMs !== undefined) effects.push([Op.ExpireAt, dbIndex, key, expireAtMs]);
-    } else {
-      effects.push([Op.Set, dbIndex, key, value, expireAtMs ?? ExpireNone]);
-    }
-    return effects;
+    return dumpValue(dbIndex, key, value, db.expires.get(key));
   }
 
   private willChange(db: number, key: string): void {
     this.changes++;
-    for (const observer of this.observers) observer.keyWillChange(db, key);
+    const observers = this.observers;
+    for (let i = 0; i < observers.length; i++)
+      (observers[i] as KeyspaceObserver).keyWillChange(db, key);
   }
 
   private set(dbIndex: number, key: string, value: string | number, expireAtMs: number): void {
@@ -215,10 +221,8 @@ export class Engine {
   private swapDatabases(a: number, b: number): void {
     const first = this.database(a);
     const second = this.database(b);
-    for (const observer of this.observers) {
-      observer.databaseWillChange(a);
-      observer.databaseWillChange(b);
-    }
+    this.databaseWillChange(a);
+    this.databaseWillChange(b);
     this.changes++;
     this.databases[a] = second;
     this.databases[b] = first;
@@ -228,9 +232,10 @@ export class Engine {
 
   private flush(dbIndex: number): void {
     const db = this.database(dbIndex);
-    for (const observer of this.observers) observer.databaseWillChange(dbIndex);
+    this.databaseWillChange(dbIndex);
     this.changes += db.size;
-    db.clear();
+    // New Maps rather than clear(): a snapshot in progress keeps walking the old contents.
+    db.replaceContents();
   }
 
   private append(dbIndex: number, key: string, suffix: string): void {
@@ -252,4 +257,22 @@ export class Engine {
     text = text.slice(0, offset) + value + text.slice(offset + value.length);
     db.keys.set(key, canonicalSafeInteger(text) ?? text);
   }
+}
+
+/**
+ * The effects that recreate one value at `key` (with its expiry) from nothing. Snapshots call it
+ * with values they captured, which may no longer be at that key.
+ */
+export function dumpValue(
+  dbIndex: number,
+  key: string,
+  value: Value,
+  expireAtMs: number | undefined,
+): Effect[] {
+  if (typeof value !== 'object') return [[Op.Set, dbIndex, key, value, expireAtMs ?? ExpireNone]];
+  const dumper = collectionDumpers.get(value.type);
+  assert(dumper !== undefined, `a dumper for ${value.type}`);
+  const effects = dumper(dbIndex, key, value);
+  if (expireAtMs !== undefined) effects.push([Op.ExpireAt, dbIndex, key, expireAtMs]);
+  return effects;
 }

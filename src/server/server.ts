@@ -7,6 +7,9 @@ import type { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
+import type { FileSystem } from '../persist/fs.js';
+import type { FsyncPolicy } from '../persist/log.js';
+import { disabledPersistenceInfo, Persistence } from '../persist/persistence.js';
 import { Logger, type LogLevel } from './logger.js';
 import { Session } from './session.js';
 import { type OutputLimits, parseOutputLimits } from '../commands/output-limits.js';
@@ -19,6 +22,10 @@ export interface ServerOptions {
   logger?: Logger;
   engine?: Engine;
   sink?: EffectSink;
+  /** With appendonly yes: the file system under `dir` (tests inject a simulated one). */
+  fileSystem?: FileSystem;
+  /** Truncate the log at the first bad record instead of refusing to start (--repair). */
+  repair?: boolean;
 }
 
 export class ShoalServer implements Host {
@@ -27,6 +34,10 @@ export class ShoalServer implements Host {
   readonly engine: Engine;
   readonly executor: Executor;
   readonly logger: Logger;
+  /** The log and snapshots; undefined with appendonly no (nothing kept on disk). */
+  readonly persistence: Persistence | undefined;
+  /** The port bound by listen() (set before the dataset is loaded). */
+  port = 0;
   private readonly config: Config;
   private readonly sessions = new Map<number, Session>();
   private readonly listeners: NetServer[] = [];
@@ -45,11 +56,22 @@ export class ShoalServer implements Host {
     this.config = options.config;
     this.logger = options.logger ?? new Logger(options.config.get('loglevel') as LogLevel);
     this.engine = options.engine ?? new Engine(this.config.getNumber('databases'));
+    if (options.sink === undefined && this.config.getBool('appendonly')) {
+      this.persistence = new Persistence(this.engine, {
+        dir: this.config.get('dir'),
+        appendfsync: this.config.get('appendfsync') as FsyncPolicy,
+        save: this.config.get('save'),
+        stopWritesOnBgsaveError: this.config.getBool('stop-writes-on-bgsave-error'),
+        log: (level, message) => this.logger.log(level, message),
+        fs: options.fileSystem,
+        repair: options.repair,
+      });
+    }
     this.executor = new Executor({
       engine: this.engine,
       config: this.config,
       host: this,
-      sink: options.sink,
+      sink: options.sink ?? this.persistence,
     });
     this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.settingChanged(name, value));
@@ -79,6 +101,8 @@ export class ShoalServer implements Host {
         this.tlsListeners.push(listener);
       }
     }
+    this.port = port;
+    await this.load(addresses, port);
     this.startTimers();
     if (plain) {
       this.logger.notice(`Ready to accept connections tcp on ${addresses.join(' ')} port ${port}`);
@@ -106,6 +130,22 @@ export class ShoalServer implements Host {
     this.listeners.push(listener);
     const bound = listener.address();
     return bound !== null && typeof bound === 'object' ? bound.port : port;
+  }
+
+  /** Loads the data directory while already accepting connections (they get -LOADING). */
+  private async load(addresses: string[], port: number): Promise<void> {
+    const persistence = this.persistence;
+    if (persistence === undefined) return;
+    this.logger.notice(`Listening on tcp ${addresses.join(' ')} port ${port}, loading the dataset`);
+    this.executor.loading = true;
+    try {
+      await persistence.open();
+    } catch (error) {
+      await this.close();
+      throw error;
+    } finally {
+      this.executor.loading = false;
+    }
   }
 
   private accept(socket: Socket): void {
@@ -137,6 +177,7 @@ export class ShoalServer implements Host {
       },
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
+      durability: this.persistence,
     });
     this.sessions.set(client.id, session);
   }
@@ -173,6 +214,11 @@ export class ShoalServer implements Host {
     if (name === 'loglevel') this.logger.level = value as LogLevel;
     if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value);
     if (TLS_CONTEXT_SETTINGS.has(name) && this.tlsListeners.length > 0) this.reloadTls();
+    if (name === 'appendfsync') this.persistence?.setFsyncPolicy(value as FsyncPolicy);
+    if (name === 'save') this.persistence?.setSaveRules(value);
+    if (name === 'stop-writes-on-bgsave-error') {
+      this.persistence?.setStopWritesOnBgsaveError(value === 'yes');
+    }
     if (name === 'proto-max-bulk-len' || name === 'client-query-buffer-limit') {
       for (const session of this.sessions.values()) {
         session.parser.setLimits({
@@ -221,6 +267,7 @@ export class ShoalServer implements Host {
         rejected_connections: this.rejectedConnections,
         client_output_buffer_limit_disconnections: this.outputLimitDisconnections,
       },
+      persistence: this.persistence?.info() ?? disabledPersistenceInfo(this.startedAtMs),
     };
   }
 
@@ -231,9 +278,16 @@ export class ShoalServer implements Host {
       const closed = this.listeners.map(
         (listener) => new Promise<void>((resolve) => listener.close(() => resolve())),
       );
-      for (const session of this.sessions.values()) session.close();
-      for (const session of this.sessions.values()) session.destroy();
+      // Closing removes a session from the registry: work on a copy. close() sends what is
+      // pending; destroy() then drops the socket even if the client keeps its side open.
+      const sessions = [...this.sessions.values()];
+      for (const session of sessions) session.close();
+      for (const session of sessions) session.destroy();
       await Promise.all(closed);
+      if (this.persistence !== undefined) {
+        this.logger.notice('Calling fsync() on the log and closing it.');
+        await this.persistence.close();
+      }
       this.logger.notice('Shoal is now ready to exit, bye bye...');
     })();
     return this.closing;

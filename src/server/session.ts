@@ -17,6 +17,17 @@ export interface SessionEvents {
   outputLimits(): OutputLimits;
   /** A client was closed for going over its output buffer limit (INFO stats). */
   outputLimitExceeded(session: Session): void;
+  /** Under appendfsync always: replies wait until the writes they may reveal are durable. */
+  durability?: DurabilityGate | undefined;
+}
+
+/** What a session needs of the log to hold replies (implemented by src/persist). */
+export interface DurabilityGate {
+  readonly lastAppendedSequence: number;
+  readonly lastDurableSequence: number;
+  /** The sequence this batch's replies must wait for, or undefined to send them now. */
+  holdUntil(appendedBefore: number): number | undefined;
+  whenDurable(sequence: number, callback: () => void): void;
 }
 
 export class Session {
@@ -26,6 +37,8 @@ export class Session {
   private closed = false;
   /** When unsent output first went over the soft limit (undefined while under it). */
   private overSoftLimitSinceMs: number | undefined;
+  /** Replies are held until this log sequence is durable (0: nothing held). */
+  private heldUntil = 0;
 
   constructor(
     readonly socket: Socket,
@@ -56,6 +69,7 @@ export class Session {
     const client = this.client;
     const encoder = this.encoder;
     const nowMs = Date.now();
+    const appendedBefore = this.events.durability?.lastAppendedSequence ?? 0;
     this.executing = true;
     try {
       while (client.blocked === undefined && !client.closeAfterReply) {
@@ -83,6 +97,10 @@ export class Session {
     } finally {
       this.executing = false;
     }
+    // --- durability: hold this read's replies until its log entries are fsynced (issue 4) ---
+    const holdUntil = this.events.durability?.holdUntil(appendedBefore);
+    if (holdUntil !== undefined) return this.hold(holdUntil);
+    // --- end durability ---
     this.flush();
   }
 
@@ -106,9 +124,27 @@ export class Session {
     }
   }
 
+  /** Keeps every pending reply until log entry `sequence` is durable; reading pauses meanwhile. */
+  private hold(sequence: number): void {
+    const gate = this.events.durability as DurabilityGate;
+    const alreadyHolding = this.heldUntil !== 0;
+    this.heldUntil = Math.max(this.heldUntil, sequence);
+    if (alreadyHolding) return;
+    this.socket.pause();
+    const release = (): void => {
+      if (gate.lastDurableSequence < this.heldUntil)
+        return gate.whenDurable(this.heldUntil, release);
+      this.heldUntil = 0;
+      if (this.closed) return;
+      this.socket.resume();
+      this.flush();
+    };
+    gate.whenDurable(this.heldUntil, release);
+  }
+
   /** Writes pending replies; closes the connection if the client is marked to close. */
   flush(): void {
-    if (this.closed) return;
+    if (this.closed || this.heldUntil !== 0) return;
     if (this.encoder.length > 0) {
       const accepted = this.socket.write(this.encoder.take());
       if (!accepted) {

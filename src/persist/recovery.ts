@@ -1,0 +1,486 @@
+// Recovery at start: load the newest valid snapshot, then replay the log entries after it, in
+// slices across event-loop turns (the server answers -LOADING meanwhile). Damage is told apart:
+// - a torn tail (the last write of the last segment cut short by a crash, found by length or CRC)
+//   is truncated, with a log line saying how many bytes were dropped;
+// - a bad record with a good write batch after it is corruption in the middle: recovery stops
+//   with the file and offset, unless `repair` truncates there (dropping everything after).
+// `check` runs the same reading without changing anything and reports what it finds.
+
+import type { Engine } from '../engine/engine.js';
+import type { LogEntry } from '../engine/effects.js';
+import { DecodeError, decodeRecord, RecordKind } from './codec.js';
+import { crc32c } from './crc32c.js';
+import {
+  checkFileHeader,
+  FILE_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  LOG_MAGIC,
+  readRegion,
+  scanFrames,
+  SNAPSHOT_MAGIC,
+} from './framing.js';
+import type { FileHandle, FileSystem } from './fs.js';
+import type { LogLine, SegmentInfo } from './log.js';
+import { classify, join } from './names.js';
+
+export class RecoveryError extends Error {
+  override name = 'RecoveryError';
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface RecoveryProgress {
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface RecoveryOptions {
+  fs: FileSystem;
+  dir: string;
+  /** Truncate the log at the first bad record instead of refusing to start. */
+  repair: boolean;
+  log: LogLine;
+  /** Work this long before yielding to the event loop. */
+  sliceMs: number;
+  progress?: RecoveryProgress;
+  /** Check only: read and verify, change nothing, apply nothing. */
+  checkOnly?: boolean;
+}
+
+export interface Problem {
+  file: string;
+  offset: number;
+  kind: 'torn-tail' | 'corrupt' | 'bad-snapshot' | 'gap';
+  message: string;
+}
+
+export interface RecoveryResult {
+  lastSequence: number;
+  snapshotSequence: number;
+  snapshotKeys: number;
+  entriesReplayed: number;
+  /** Segments left on disk, in order (the log continues after the last). */
+  segments: SegmentInfo[];
+  problems: Problem[];
+}
+
+interface SnapshotCheck {
+  sequence: number;
+  databaseCount: number;
+  keyCount: number;
+}
+
+/** Verifies a snapshot completely (header, every record, trailer, file checksum) without applying it. */
+async function verifySnapshot(fs: FileSystem, path: string): Promise<SnapshotCheck | string> {
+  const handle = await fs.open(path, 'read');
+  try {
+    const header = await readRegion(handle, 0, FILE_HEADER_BYTES);
+    const headerProblem = checkFileHeader(header, SNAPSHOT_MAGIC);
+    if (headerProblem !== undefined) return headerProblem;
+    let fileCrc = crc32c(header);
+    let records = 0;
+    let check: SnapshotCheck | undefined;
+    let trailerSeen: string | undefined;
+    const scan = await scanFrames(handle, FILE_HEADER_BYTES, (payload, offset, frame) => {
+      if (trailerSeen !== undefined) {
+        trailerSeen = `data after the trailer at offset ${offset}`;
+        return;
+      }
+      const record = decodeRecord(payload);
+      if (records === 0) {
+        if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
+        check = { ...record.value, keyCount: 0 };
+      } else if (record.kind === RecordKind.Trailer) {
+        if (record.value.fileCrc !== fileCrc) trailerSeen = 'file checksum mismatch';
+        else if (record.value.recordCount !== records) trailerSeen = 'record count mismatch';
+        else trailerSeen = '';
+        if (check !== undefined) check.keyCount = record.value.keyCount;
+        return;
+      } else if (record.kind !== RecordKind.Keys) {
+        throw new DecodeError(`unexpected record kind ${record.kind}`);
+      }
+      records++;
+      fileCrc = crc32c(frame, 0, frame.length, fileCrc);
+    }).catch((error: unknown) => {
+      if (error instanceof DecodeError) return error.message;
+      throw error;
+    });
+    if (typeof scan === 'string') return scan;
+    if (scan.problem !== undefined)
+      return `${scan.problem.reason} at offset ${scan.problem.offset}`;
+    if (trailerSeen === undefined) return 'no trailer (the snapshot is incomplete)';
+    if (trailerSeen !== '') return trailerSeen;
+    if (check === undefined) return 'no snapshot header';
+    return check;
+  } finally {
+    await handle.close();
+  }
+}
+
+class Yielder {
+  private started = performance.now();
+  constructor(private readonly sliceMs: number) {}
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.started < this.sliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.started = performance.now();
+  }
+}
+
+async function loadSnapshot(
+  fs: FileSystem,
+  path: string,
+  engine: Engine,
+  yielder: Yielder,
+  progress: RecoveryProgress,
+): Promise<void> {
+  const handle = await fs.open(path, 'read');
+  let lastOffset = FILE_HEADER_BYTES;
+  try {
+    await scanFrames(handle, FILE_HEADER_BYTES, async (payload, offset) => {
+      const record = decodeRecord(payload);
+      if (record.kind === RecordKind.Keys) {
+        for (const effects of record.value) {
+          const first = effects[0];
+          if (first === undefined) continue;
+          // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
+          engine.delete(first[1] as number, first[2] as string);
+          for (const effect of effects) engine.applyEffect(effect);
+        }
+      }
+      progress.loadedBytes += offset - lastOffset;
+      lastOffset = offset;
+      await yielder.maybeYield();
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Is there a good Batch frame for a later sequence anywhere in `data`? (Then a bad record before it is not a torn tail.) */
+function laterBatchExists(data: Buffer, afterSequence: number): boolean {
+  for (let at = 0; at + FRAME_HEADER_BYTES < data.length; at++) {
+    if (data[at + FRAME_HEADER_BYTES] !== RecordKind.Batch) continue;
+    const length = data.readUInt32LE(at);
+    if (length < 4 || length > 40 || at + FRAME_HEADER_BYTES + length > data.length) continue;
+    const start = at + FRAME_HEADER_BYTES;
+    if (crc32c(data, start, start + length) !== data.readUInt32LE(at + 4)) continue;
+    try {
+      const record = decodeRecord(data, start, start + length);
+      if (record.kind === RecordKind.Batch && record.value.firstSequence > afterSequence)
+        return true;
+    } catch {
+      continue;
+    }
+  }
+  return false;
+}
+
+interface SegmentReplay {
+  lastSequence: number;
+  entries: number;
+  /** The first bad record, and where the good data ends (the start of the write holding it). */
+  problem: { offset: number; truncateAt: number; reason: string; torn: boolean } | undefined;
+}
+
+async function replaySegment(
+  handle: FileHandle,
+  segment: { firstSequence: number; name: string },
+  previousSequence: number,
+  snapshotSequence: number,
+  isLast: boolean,
+  apply: ((entry: LogEntry) => void) | undefined,
+  yielder: Yielder,
+  progress: RecoveryProgress,
+): Promise<SegmentReplay> {
+  const size = await handle.size();
+  const header = await readRegion(handle, 0, FILE_HEADER_BYTES);
+  const headerProblem = checkFileHeader(header, LOG_MAGIC);
+  let last = previousSequence;
+  let entries = 0;
+  if (headerProblem !== undefined) {
+    // A segment created just before a crash may have no complete header yet.
+    const torn =
+      isLast &&
+      size <= FILE_HEADER_BYTES &&
+      (size < FILE_HEADER_BYTES || header.every((byte) => byte === 0));
+    return {
+      lastSequence: last,
+      entries,
+      problem: { offset: 0, truncateAt: 0, reason: headerProblem, torn },
+    };
+  }
+  // A write (one Batch frame and its entries) counts whole or not at all: its entries are
+  // applied once the last one is read, and a torn write is cut off at the batch's start.
+  let expectedInBatch = 0;
+  let batchStart = FILE_HEADER_BYTES;
+  let batchEnd = -1;
+  let committed = previousSequence;
+  let pendingEntries: LogEntry[] = [];
+  let lastOffset = FILE_HEADER_BYTES;
+  let decodeProblem: { offset: number; reason: string } | undefined;
+  const scan = await scanFrames(handle, FILE_HEADER_BYTES, async (payload, offset) => {
+    if (decodeProblem !== undefined) return;
+    let record;
+    try {
+      record = decodeRecord(payload);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      decodeProblem = { offset, reason: `undecodable record: ${error.message}` };
+      return;
+    }
+    if (record.kind === RecordKind.Batch) {
+      if (expectedInBatch !== 0 || record.value.firstSequence !== last + 1) {
+        decodeProblem = {
+          offset,
+          reason: `batch starts at sequence ${record.value.firstSequence}, expected ${last + 1}`,
+        };
+        return;
+      }
+      expectedInBatch = record.value.entryCount;
+      batchStart = offset;
+      batchEnd = offset + payload.length + FRAME_HEADER_BYTES + record.value.bytes;
+    } else if (record.kind === RecordKind.Entry) {
+      const { sequence, entry } = record.value;
+      if (expectedInBatch === 0 || sequence !== last + 1) {
+        decodeProblem = { offset, reason: `entry ${sequence} out of order (expected ${last + 1})` };
+        return;
+      }
+      expectedInBatch--;
+      last = sequence;
+      if (sequence > snapshotSequence) pendingEntries.push(entry);
+      if (expectedInBatch === 0) {
+        if (apply !== undefined) for (const pending of pendingEntries) apply(pending);
+        entries += last - committed;
+        committed = last;
+        pendingEntries = [];
+      }
+    } else {
+      decodeProblem = { offset, reason: `unexpected record kind ${record.kind} in a log segment` };
+      return;
+    }
+    progress.loadedBytes += offset - lastOffset;
+    lastOffset = offset;
+    await yielder.maybeYield();
+  });
+  progress.loadedBytes += size - lastOffset;
+  // Where to cut: before the write that holds the bad spot.
+  const cut = (offset: number): number => (expectedInBatch !== 0 ? batchStart : offset);
+  if (decodeProblem !== undefined) {
+    // CRC-valid but meaningless: never a torn write.
+    const problem = decodeProblem as { offset: number; reason: string };
+    return {
+      lastSequence: committed,
+      entries,
+      problem: { ...problem, truncateAt: cut(problem.offset), torn: false },
+    };
+  }
+  if (scan.problem === undefined) {
+    if (expectedInBatch === 0) return { lastSequence: committed, entries, problem: undefined };
+    // The batch header promised more entries than the file holds: the write was cut short.
+    return {
+      lastSequence: committed,
+      entries,
+      problem: {
+        offset: scan.goodEnd,
+        truncateAt: batchStart,
+        reason: 'write batch cut short',
+        torn: isLast,
+      },
+    };
+  }
+  const { offset, reason } = scan.problem;
+  // Torn only in the last segment, and only if no complete write follows the bad spot.
+  let torn = isLast;
+  if (torn && !(batchEnd >= size && expectedInBatch !== 0)) {
+    const rest = await readRegion(handle, offset + 1, size);
+    torn = !laterBatchExists(rest, committed);
+  }
+  return {
+    lastSequence: committed,
+    entries,
+    problem: { offset, truncateAt: cut(offset), reason, torn },
+  };
+}
+
+/**
+ * Loads `dir` into `engine` (or, with checkOnly, only verifies it). Throws RecoveryError for
+ * damage it may not repair by itself.
+ */
+export async function recover(
+  engine: Engine | undefined,
+  options: RecoveryOptions,
+): Promise<RecoveryResult> {
+  const { fs, dir, log } = options;
+  const checkOnly = options.checkOnly === true;
+  const progress = options.progress ?? { loadedBytes: 0, totalBytes: 0 };
+  const yielder = new Yielder(options.sliceMs);
+  if (!checkOnly) await fs.mkdir(dir);
+  const listing = classify(await fs.readdir(dir));
+  const result: RecoveryResult = {
+    lastSequence: 0,
+    snapshotSequence: 0,
+    snapshotKeys: 0,
+    entriesReplayed: 0,
+    segments: [],
+    problems: [],
+  };
+  for (const name of listing.temporary) {
+    if (checkOnly) continue;
+    log('notice', `Removing temporary file ${name} left by an interrupted snapshot`);
+    await fs.unlink(join(dir, name));
+  }
+  progress.totalBytes = await totalBytes(fs, dir, listing);
+
+  // The newest snapshot that verifies.
+  for (let i = listing.snapshots.length - 1; i >= 0; i--) {
+    const snapshot = listing.snapshots[i] as { sequence: number; name: string };
+    const path = join(dir, snapshot.name);
+    const verified = await verifySnapshot(fs, path);
+    if (typeof verified === 'string') {
+      const message = `snapshot ${snapshot.name} is damaged (${verified}): skipped`;
+      result.problems.push({ file: path, offset: 0, kind: 'bad-snapshot', message });
+      log('warning', message);
+      continue;
+    }
+    if (engine !== undefined && verified.databaseCount > engine.databases.length) {
+      throw new RecoveryError(
+        `${path}: the snapshot has ${verified.databaseCount} databases but 'databases' is ${engine.databases.length}`,
+        path,
+        0,
+      );
+    }
+    if (!checkOnly && engine !== undefined) {
+      log('notice', `Loading snapshot ${snapshot.name} (log sequence ${verified.sequence})`);
+      await loadSnapshot(fs, path, engine, yielder, progress);
+    }
+    result.snapshotSequence = verified.sequence;
+    result.snapshotKeys = verified.keyCount;
+    result.lastSequence = verified.sequence;
+    break;
+  }
+
+  // Segments wholly covered by the snapshot are not needed (a crash came before their deletion).
+  const segments = listing.segments;
+  let first = 0;
+  while (
+    first + 1 < segments.length &&
+    (segments[first + 1] as { firstSequence: number }).firstSequence <= result.snapshotSequence + 1
+  ) {
+    first++;
+  }
+  for (let i = 0; i < first; i++) {
+    const name = (segments[i] as { name: string }).name;
+    if (!checkOnly) await fs.unlink(join(dir, name));
+  }
+  const apply =
+    checkOnly || engine === undefined ? undefined : (entry: LogEntry) => engine.apply(entry);
+  let last = result.snapshotSequence;
+  for (let i = first; i < segments.length; i++) {
+    const segment = segments[i] as { firstSequence: number; name: string };
+    const path = join(dir, segment.name);
+    if (segment.firstSequence > last + 1 || (i > first && segment.firstSequence !== last + 1)) {
+      const message =
+        segment.firstSequence > last + 1
+          ? `${path}: log entries ${last + 1} to ${segment.firstSequence - 1} are missing`
+          : `${path}: starts at entry ${segment.firstSequence}, but the log before it ends at ${last}`;
+      result.problems.push({ file: path, offset: 0, kind: 'gap', message });
+      throw new RecoveryError(message, path, 0);
+    }
+    const handle = await fs.open(path, checkOnly ? 'read' : 'write');
+    let replay: SegmentReplay;
+    try {
+      replay = await replaySegment(
+        handle,
+        segment,
+        segment.firstSequence - 1,
+        result.snapshotSequence,
+        i === segments.length - 1,
+        apply,
+        yielder,
+        progress,
+      );
+      if (replay.lastSequence > result.snapshotSequence) {
+        result.entriesReplayed += replay.lastSequence - Math.max(last, result.snapshotSequence);
+      }
+      last = Math.max(last, replay.lastSequence);
+      const problem = replay.problem;
+      if (problem !== undefined) {
+        const size = await handle.size();
+        const dropped = size - problem.truncateAt;
+        const kind = problem.torn ? 'torn-tail' : 'corrupt';
+        const message = problem.torn
+          ? `${path}: torn tail at offset ${problem.offset} (${problem.reason}): ${dropped} bytes from offset ${problem.truncateAt} to drop`
+          : `${path}: bad record at offset ${problem.offset} (${problem.reason})`;
+        result.problems.push({ file: path, offset: problem.offset, kind, message });
+        if (!checkOnly) {
+          if (!problem.torn && !options.repair) {
+            throw new RecoveryError(
+              `Bad record in the middle of log file ${path} at offset ${problem.offset} (${problem.reason}). ` +
+                `Make a backup of ${dir}, then run 'shoal check --dir ${dir}' to see the damage and ` +
+                `'shoal serve --repair' to truncate the log at the first bad record.`,
+              path,
+              problem.offset,
+            );
+          }
+          if (problem.torn) {
+            log('warning', `!!! Warning: short read while loading the log file ${segment.name}!!!`);
+          }
+          log(
+            'warning',
+            `!!! Truncating the log file ${segment.name} at offset ${problem.truncateAt}: ${dropped} bytes dropped !!!`,
+          );
+          if (problem.truncateAt < FILE_HEADER_BYTES) {
+            await handle.close();
+            await fs.unlink(path);
+          } else {
+            await handle.truncate(problem.truncateAt);
+            await handle.datasync();
+          }
+          if (!problem.torn) {
+            // Repair: everything after the first bad record goes.
+            for (const later of segments.slice(i + 1)) {
+              log('warning', `!!! Removing log file ${later.name} after the repaired one !!!`);
+              await fs.unlink(join(dir, later.name));
+            }
+            if (problem.truncateAt >= FILE_HEADER_BYTES)
+              result.segments.push({ firstSequence: segment.firstSequence, path });
+            await fs.syncDirectory(dir);
+            break;
+          }
+          if (problem.truncateAt >= FILE_HEADER_BYTES)
+            result.segments.push({ firstSequence: segment.firstSequence, path });
+          await fs.syncDirectory(dir);
+          continue;
+        }
+        if (!problem.torn) break;
+      }
+      result.segments.push({ firstSequence: segment.firstSequence, path });
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+  result.lastSequence = last;
+  return result;
+}
+
+async function totalBytes(
+  fs: FileSystem,
+  dir: string,
+  listing: ReturnType<typeof classify>,
+): Promise<number> {
+  let total = 0;
+  const newest = listing.snapshots[listing.snapshots.length - 1];
+  const names = [...listing.segments.map((s) => s.name), ...(newest ? [newest.name] : [])];
+  for (const name of names) {
+    const handle = await fs.open(join(dir, name), 'read');
+    total += await handle.size();
+    await handle.close();
+  }
+  return total;
+}

@@ -1,0 +1,276 @@
+// Snapshots without fork and without stopping the server. A snapshot is the state after log entry
+// `sequence`: a header, then every key as the effects that rebuild it (engine dumpers), then a
+// trailer with a checksum of the whole file. Loading one is applying effects, like log replay.
+//
+// Copy-on-write per key: while the snapshot runs, it observes the keyspace. The first time a key
+// is about to change, the snapshot writes that key's current (pre-change) state at once, or notes
+// it as absent, and remembers it as handled; the iterator, walking the Maps captured at the start
+// in slices across event-loop turns, skips handled keys. A key the iterator wrote may be written
+// again by the observer with the same state; loading replaces a key it meets twice.
+// FLUSHDB/FLUSHALL give a database new Maps (engine.ts), so the captured Maps keep the contents
+// from before; SWAPDB moves Database objects, which the snapshot tracks by identity.
+
+import type { Database } from '../engine/database.js';
+import type { Effect } from '../engine/effects.js';
+import { dumpValue, type Engine, type KeyspaceObserver } from '../engine/engine.js';
+import type { Value } from '../engine/values.js';
+import { ByteWriter, RecordKind, writeEffects } from './codec.js';
+import { crc32c } from './crc32c.js';
+import { beginFrame, endFrame, fileHeader, SNAPSHOT_MAGIC } from './framing.js';
+import type { FileSystem } from './fs.js';
+import { join, snapshotName, TEMPORARY_SUFFIX } from './names.js';
+
+interface Captured {
+  /** The database's index when the snapshot started (SWAPDB may move it since). */
+  index: number;
+  keys: Map<string, Value>;
+  expires: Map<string, number>;
+  /** Keys the observer wrote (or found absent) before they changed: the iterator skips them. */
+  handled: Set<string>;
+}
+
+/** Keys per Keys record before it is closed. */
+const RECORD_BYTES_TARGET = 64 * 1024;
+
+export class SnapshotJob implements KeyspaceObserver {
+  keysWritten = 0;
+  recordsWritten = 0;
+  /** Keys written by the observer ahead of the iterator (copy-on-write). */
+  keysCopiedOnWrite = 0;
+  private readonly captured: Captured[] = [];
+  private readonly byDatabase = new Map<Database, Captured>();
+  private readonly out = new ByteWriter(256 * 1024);
+  private readonly record = new ByteWriter(RECORD_BYTES_TARGET * 2);
+  private recordKeys = 0;
+  private fileCrc = 0;
+  private bytesTaken = 0;
+  private current = 0;
+  private iterator: Iterator<[string, Value]> | undefined;
+  private observing = false;
+  /** Set by abort(): the writer stops at its next slice. */
+  aborted = false;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly sequence: number,
+    readonly timeMs: number,
+  ) {
+    for (const database of engine.databases) {
+      const captured: Captured = {
+        index: database.index,
+        keys: database.keys,
+        expires: database.expires,
+        handled: new Set(),
+      };
+      this.captured.push(captured);
+      this.byDatabase.set(database, captured);
+    }
+  }
+
+  get totalKeys(): number {
+    let total = 0;
+    for (const captured of this.captured) total += captured.keys.size;
+    return total;
+  }
+
+  /** Writes the file header and the snapshot header, and starts observing changes. */
+  start(): void {
+    this.out.bytes(fileHeader(SNAPSHOT_MAGIC));
+    const at = beginFrame(this.out);
+    this.out.u8(RecordKind.Header);
+    this.out.varint(this.sequence);
+    this.out.f64(this.timeMs);
+    this.out.varint(this.captured.length);
+    endFrame(this.out, at);
+    this.recordsWritten++;
+    this.engine.addObserver(this);
+    this.observing = true;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.stop();
+  }
+
+  stop(): void {
+    if (this.observing) this.engine.removeObserver(this);
+    this.observing = false;
+  }
+
+  keyWillChange(dbIndex: number, key: string): void {
+    const database = this.engine.databases[dbIndex];
+    if (database === undefined) return;
+    const captured = this.byDatabase.get(database);
+    // A flushed database has new Maps: its new contents are after the snapshot's sequence.
+    if (captured === undefined || captured.keys !== database.keys) return;
+    if (captured.handled.has(key)) return;
+    captured.handled.add(key);
+    const value = captured.keys.get(key);
+    if (value === undefined) return; // created after the snapshot started: not in it
+    this.keysCopiedOnWrite++;
+    this.writeKey(captured, key, value);
+  }
+
+  databaseWillChange(): void {
+    // Nothing to do: a flush leaves the captured Maps intact, a swap keeps Database objects.
+  }
+
+  /** Writes up to `maxKeys` keys (or until `deadline` returns true); true when every key is done. */
+  step(maxKeys: number, deadline: () => boolean = () => false): boolean {
+    for (let written = 0; written < maxKeys;) {
+      const captured = this.captured[this.current];
+      if (captured === undefined) return true;
+      this.iterator ??= captured.keys.entries();
+      const next = this.iterator.next();
+      if (next.done === true) {
+        this.iterator = undefined;
+        this.current++;
+        continue;
+      }
+      const [key, value] = next.value;
+      if (captured.handled.has(key)) continue;
+      this.writeKey(captured, key, value);
+      written++;
+      if ((written & 255) === 0 && deadline()) break;
+    }
+    return this.current >= this.captured.length;
+  }
+
+  private writeKey(captured: Captured, key: string, value: Value): void {
+    const effects: Effect[] = dumpValue(captured.index, key, value, captured.expires.get(key));
+    writeEffects(this.record, effects);
+    this.recordKeys++;
+    this.keysWritten++;
+    if (this.record.length >= RECORD_BYTES_TARGET) this.closeRecord();
+  }
+
+  private closeRecord(): void {
+    if (this.recordKeys === 0) return;
+    const out = this.out;
+    const at = beginFrame(out);
+    out.u8(RecordKind.Keys);
+    out.varint(this.recordKeys);
+    out.bytes(this.record.buffer.subarray(0, this.record.length));
+    endFrame(out, at);
+    this.record.length = 0;
+    this.recordKeys = 0;
+    this.recordsWritten++;
+  }
+
+  /** The bytes produced so far (closing the current record). */
+  takeBytes(): Buffer {
+    this.closeRecord();
+    const bytes = this.out.take();
+    this.fileCrc = crc32c(bytes, 0, bytes.length, this.fileCrc);
+    this.bytesTaken += bytes.length;
+    return bytes;
+  }
+
+  /** The last bytes: whatever is left and the trailer. Call after stop(). */
+  finish(): Buffer {
+    const rest = this.takeBytes();
+    const out = this.out;
+    const at = beginFrame(out);
+    out.u8(RecordKind.Trailer);
+    out.varint(this.keysWritten);
+    out.varint(this.recordsWritten);
+    out.u32(this.fileCrc);
+    endFrame(out, at);
+    const trailer = out.take();
+    this.bytesTaken += trailer.length;
+    return Buffer.concat([rest, trailer]);
+  }
+
+  get bytesWritten(): number {
+    return this.bytesTaken;
+  }
+}
+
+export interface SnapshotSliceOptions {
+  /** Keys per slice, and the time a slice may take, before yielding to the event loop. */
+  sliceKeys: number;
+  sliceMs: number;
+}
+
+function paths(dir: string, sequence: number): { temporary: string; final: string } {
+  const final = join(dir, snapshotName(sequence));
+  return { temporary: final + TEMPORARY_SUFFIX, final };
+}
+
+/**
+ * Writes the snapshot in slices across event-loop turns: temporary name, fsync, rename, directory
+ * fsync. Returns the final path. On error the temporary file is removed and the error rethrown.
+ */
+export async function writeSnapshot(
+  job: SnapshotJob,
+  fs: FileSystem,
+  dir: string,
+  slices: SnapshotSliceOptions,
+): Promise<string> {
+  const { temporary, final } = paths(dir, job.sequence);
+  // Observe from now on: the keyspace may change while the file is being created.
+  job.start();
+  let handle;
+  try {
+    handle = await fs.open(temporary, 'create');
+  } catch (error) {
+    job.stop();
+    throw error;
+  }
+  let position = 0;
+  try {
+    for (let done = false; !done;) {
+      if (job.aborted) throw new Error('snapshot abandoned');
+      const started = performance.now();
+      done = job.step(slices.sliceKeys, () => performance.now() - started > slices.sliceMs);
+      const bytes = job.takeBytes();
+      if (bytes.length > 0) {
+        await handle.write([bytes], position);
+        position += bytes.length;
+      } else await new Promise((resolve) => setImmediate(resolve));
+    }
+    job.stop();
+    await handle.write([job.finish()], position);
+    await handle.datasync();
+    await handle.close();
+    await fs.rename(temporary, final);
+    await fs.syncDirectory(dir);
+    return final;
+  } catch (error) {
+    job.stop();
+    await handle.close().catch(() => undefined);
+    await fs.unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The same, all at once, blocking (SAVE). */
+export function writeSnapshotSync(job: SnapshotJob, fs: FileSystem, dir: string): string {
+  const { temporary, final } = paths(dir, job.sequence);
+  const handle = fs.openSync(temporary, 'create');
+  let position = 0;
+  try {
+    job.start();
+    while (!job.step(4096)) {
+      const bytes = job.takeBytes();
+      handle.writeSync(bytes, position);
+      position += bytes.length;
+    }
+    job.stop();
+    handle.writeSync(job.finish(), position);
+    handle.datasyncSync();
+    handle.closeSync();
+    fs.renameSync(temporary, final);
+    fs.syncDirectorySync(dir);
+    return final;
+  } catch (error) {
+    job.stop();
+    try {
+      handle.closeSync();
+    } catch {
+      // Already failing: the first error is the one to report.
+    }
+    void fs.unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
