@@ -35,7 +35,9 @@ describe('disk errors', () => {
   it('disk full: MISCONF for writes, reads work, the held write is acknowledged only once stored', async () => {
     const fs = new SimulatedFileSystem();
     const { server, port } = await startOnDisk(fs);
-    cleanup.push(() => server.close());
+    // Not awaited: after fs.crash() below this server's disk is dead, like a machine without
+    // power, so its close() would wait forever on the log.
+    cleanup.push(() => void server.close());
     const client = await RawClient.connect(port);
     const reader = await RawClient.connect(port);
     cleanup.push(
@@ -80,7 +82,7 @@ describe('disk errors', () => {
   it('fsync error (EIO): the data is written again and synced before the reply', async () => {
     const fs = new SimulatedFileSystem();
     const { server, port } = await startOnDisk(fs);
-    cleanup.push(() => server.close());
+    cleanup.push(() => void server.close()); // its disk dies below (see above)
     const client = await RawClient.connect(port);
     cleanup.push(() => client.close());
     fs.failNext('datasync', 'EIO');
