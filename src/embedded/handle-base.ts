@@ -56,10 +56,15 @@ export class HandleBase<V extends Value = string> {
     if (!durability.acknowledgeAfterSync) return result;
     const sequence = this.lastSequence;
     if (sequence <= durability.lastDurableSequence) return result;
-    return result.then(
-      (value: unknown) =>
-        new Promise((resolve) => durability.whenDurable(sequence, () => resolve(value))),
-    ) as T;
+    return result.then((value: unknown) => this.durable(sequence).then(() => value)) as T;
+  }
+
+  /** Resolves once log entry `sequence` is durable (at once without a log, or unless `always`). */
+  private durable(sequence: number): Promise<void> {
+    const durability = this.store.durability;
+    if (durability === undefined || !durability.acknowledgeAfterSync) return Promise.resolve();
+    if (sequence <= durability.lastDurableSequence) return Promise.resolve();
+    return new Promise((resolve) => durability.whenDurable(sequence, resolve));
   }
 
   /**
@@ -70,7 +75,6 @@ export class HandleBase<V extends Value = string> {
     return this.runBlocking(name, ...args);
   }
 
-  /** Like run(), for commands that may block (BLPOP …): settles when the reply exists. */
   /**
    * Like run(), for commands that may block (BLPOP …): settles when the reply exists. A blocked
    * command waits on a client of its own (same database), so the handle stays usable meanwhile:
@@ -86,8 +90,11 @@ export class HandleBase<V extends Value = string> {
     waiter.reply = reply;
     try {
       this.store.executor.execute(waiter, argv, reply, Date.now());
+      this.lastSequence = this.store.durability?.lastAppendedSequence ?? 0;
       if (waiter.blocked !== undefined) {
         await new Promise<void>((resolve) => this.store.outputWaiters.set(waiter, resolve));
+        // Served later: its effects were appended then, so wait for them here.
+        await this.durable(this.store.durability?.lastAppendedSequence ?? 0);
       }
     } finally {
       this.store.executor.disconnect(waiter);

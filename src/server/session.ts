@@ -118,7 +118,10 @@ export class Session {
    */
   outputReady(): void {
     if (this.executing || this.closed) return;
-    this.flush();
+    // A served blocked command, or a keyspace notification, may reveal writes not yet durable.
+    const holdUntil = this.events.durability?.holdUntil(-1);
+    if (holdUntil !== undefined) this.hold(holdUntil);
+    else this.flush();
     if (this.client.blocked === undefined && this.parser.bufferedBytes > 0) {
       setImmediate(() => this.processPending());
     }
