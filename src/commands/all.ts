@@ -2,7 +2,9 @@
 
 import type { CommandDefinition } from './spec.js';
 import { blockingListCommands } from './families/blocking-lists.js';
+import { clientCommands } from './families/client.js';
 import { connectionCommands } from './families/connection.js';
+import { introspectionCommands } from './families/introspection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
@@ -15,6 +17,7 @@ import { sortedSetCommands } from './families/zsets.js';
 
 export const allCommands: readonly CommandDefinition[] = [
   ...connectionCommands,
+  ...clientCommands,
   ...stringCommands,
   ...keyCommands,
   ...listCommands,
@@ -25,4 +28,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...serverCommands,
+  ...introspectionCommands,
 ];

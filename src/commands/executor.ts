@@ -17,7 +17,11 @@ import { BlockingRegistry } from './blocking.js';
 import { PubSubRegistry } from './pubsub.js';
 import { WatchRegistry } from './watch.js';
 import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
+import { CommandRecorder } from './introspection/recorder.js';
+import { ClientPause } from './pause.js';
 
+/** A MONITOR client may not run these (Redis: "Replica can't interact with the keyspace"). */
+const KEYSPACE_ACCESS = FlagBit.write | FlagBit.readonly | FlagBit.may_replicate;
 /** Commands a transaction runs at once instead of queueing. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** What a RESP2 client may run while subscribed. */
@@ -69,6 +73,10 @@ export class Executor {
   private readonly blockTimers = new Map<ClientState, () => void>();
   /** notify-keyspace-events, parsed (0 = off, the default). */
   notifyFlags = 0;
+  /** Command timing, latency histograms, slow log, latency monitor, MONITOR feed. */
+  readonly recorder: CommandRecorder;
+  /** CLIENT PAUSE state; the host holds paused clients' commands (mustWait) until it ends. */
+  readonly pause: ClientPause;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -84,6 +92,8 @@ export class Executor {
       if (name === 'notify-keyspace-events') this.notifyFlags = parseEventClasses(value) ?? 0;
     });
     this.table = new CommandTable(allCommands);
+    this.recorder = new CommandRecorder(options.config, options.host);
+    this.pause = new ClientPause(this.table);
     this.ctx = new CommandContext(
       options.engine,
       options.config,
@@ -184,6 +194,7 @@ export class Executor {
     this.blockTimers.delete(client);
     this.watches.unwatchAll(client);
     this.pubsub.unsubscribeAll(client);
+    this.recorder.monitors.remove(client);
     client.transaction = undefined;
   }
 
@@ -209,6 +220,9 @@ export class Executor {
       if (refusal !== undefined) return this.refuse(refusal, command);
     }
     const name = command.parent?.name ?? command.name;
+    if (client.monitor && (command.flagBits & KEYSPACE_ACCESS) !== 0) {
+      return this.refuse("ERR Replica can't interact with the keyspace", command);
+    }
     if (client.protocol === 2 && client.subscriptionCount > 0 && !SUBSCRIBED_CONTEXT.has(name)) {
       return this.refuse(
         `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
@@ -226,6 +240,7 @@ export class Executor {
     client.lastCommand = command.fullName;
     command.calls++;
     this.commandsProcessed++;
+    const startedMs = performance.now();
     try {
       ctx.currentArgv = argv;
       (command.handler as NonNullable<Command['handler']>)(ctx, argv);
@@ -235,6 +250,8 @@ export class Executor {
       this.countError(error.prefix);
       reply.error(error.message);
     }
+    const elapsedMs = performance.now() - startedMs;
+    this.recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
   }
 
   /** The command (or subcommand) to run, or the error message that refuses it. */
@@ -320,7 +337,8 @@ export { ClientState };
  * active expire cycle does (at most a quarter of each tick's time).
  */
 export function runExpiryCycle(executor: Executor, clock: () => number, budgetMs: number): number {
-  if (!executor.activeExpire) return 0;
+  // Nothing expires while clients are paused (CLIENT PAUSE), as in Redis.
+  if (!executor.activeExpire || executor.pause.active) return 0;
   const effort = executor.config.getNumber('active-expire-effort');
   const samples = 20 + 5 * (effort - 1);
   const startMs = clock();

@@ -9,6 +9,7 @@ import { type Command, command, type CommandDefinition } from '../spec.js';
 import { floatArg } from '../args.js';
 import { replyHelp } from './keys.js';
 import { globMatch } from '../../util/glob.js';
+import { rewriteConfigFile } from '../config-rewrite.js';
 
 function info(ctx: CommandContext, argv: string[]): void {
   ctx.reply.verbatim(infoText(ctx, ctx.executor, argv.slice(1)));
@@ -74,6 +75,20 @@ function configResetStat(ctx: CommandContext): void {
   ctx.executor.errorCounts.clear();
   ctx.executor.commandsProcessed = 0;
   ctx.executor.expiredKeys = 0;
+  ctx.executor.recorder.resetStats();
+  ctx.keyspaceHits = 0;
+  ctx.keyspaceMisses = 0;
+  ctx.reply.ok();
+}
+
+function configRewrite(ctx: CommandContext): void {
+  const path = ctx.config.configFile;
+  if (path === undefined) fail('ERR The server is running without a config file');
+  try {
+    rewriteConfigFile(ctx.config, path);
+  } catch (error) {
+    fail(`ERR Rewriting config file: ${(error as Error).message}`);
+  }
   ctx.reply.ok();
 }
 
@@ -85,6 +100,8 @@ const configHelp = [
   '    Set the configuration <directive> to <value>.',
   'RESETSTAT',
   '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
   'HELP',
   '    Print this help.',
 ];
@@ -98,6 +115,7 @@ const configSubcommands: CommandDefinition[] = [
   command('get', -3, 'server', 'Reads settings.', configGet, admin),
   command('set', -4, 'server', 'Changes settings.', configSet, admin),
   command('resetstat', 2, 'server', 'Resets the statistics.', configResetStat, admin),
+  command('rewrite', 2, 'server', 'Writes settings back to the config file.', configRewrite, admin),
   command('help', 2, 'server', 'Help for CONFIG.', (ctx) => replyHelp(ctx, configHelp), {
     flags: ['loading', 'stale'],
   }),
