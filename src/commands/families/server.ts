@@ -10,6 +10,7 @@ import { floatArg } from '../args.js';
 import { replyHelp } from './keys.js';
 import { globMatch } from '../../util/glob.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
+import { replyCommandDocs } from '../introspection/command-docs.js';
 
 function info(ctx: CommandContext, argv: string[]): void {
   ctx.reply.verbatim(infoText(ctx, ctx.executor, argv.slice(1)));
@@ -247,28 +248,6 @@ function commandGetKeys(ctx: CommandContext, argv: string[]): void {
   for (const key of keys) ctx.reply.bulk(key);
 }
 
-function replyDocs(ctx: CommandContext, entry: Command): void {
-  const reply = ctx.reply;
-  const subs = entry.subcommandTable === undefined ? [] : [...entry.subcommandTable.values()];
-  reply.map(subs.length > 0 ? 5 : 4);
-  reply.bulk('summary');
-  reply.bulk(entry.summary);
-  reply.bulk('since');
-  reply.bulk(entry.since);
-  reply.bulk('group');
-  reply.bulk(entry.group);
-  reply.bulk('complexity');
-  reply.bulk(entry.complexity ?? '');
-  if (subs.length > 0) {
-    reply.bulk('subcommands');
-    reply.map(subs.length);
-    for (const sub of subs) {
-      reply.bulk(sub.fullName);
-      replyDocs(ctx, sub);
-    }
-  }
-}
-
 function commandDocs(ctx: CommandContext, argv: string[]): void {
   const entries: Command[] = [];
   if (argv.length === 2) entries.push(...ctx.executor.table.commands);
@@ -279,7 +258,7 @@ function commandDocs(ctx: CommandContext, argv: string[]): void {
   ctx.reply.map(entries.length);
   for (const entry of entries) {
     ctx.reply.bulk(entry.fullName);
-    replyDocs(ctx, entry);
+    replyCommandDocs(ctx.reply, entry);
   }
 }
 
