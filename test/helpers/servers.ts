@@ -121,7 +121,7 @@ export async function spawnShoal(args: string[] = [], cwd = repoRoot): Promise<C
 }
 
 /** A real redis-server with persistence off, for side-by-side checks; undefined if not installed. */
-export async function spawnRedis(): Promise<ChildServer | undefined> {
+export async function spawnRedis(extraArgs: string[] = []): Promise<ChildServer | undefined> {
   if (!hasCommand('redis-server')) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
@@ -138,6 +138,7 @@ export async function spawnRedis(): Promise<ChildServer | undefined> {
       'no',
       '--dir',
       dir,
+      ...extraArgs,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],

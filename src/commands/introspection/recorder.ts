@@ -42,10 +42,9 @@ export class CommandRecorder {
     this.percentiles = parsePercentiles(config.get('latency-tracking-info-percentiles'));
     config.onChange((name, value) => {
       if (name === 'slowlog-log-slower-than') this.slowLogThresholdMicroseconds = Number(value);
-      else if (name === 'slowlog-max-len') {
-        this.slowLog.maxLength = Number(value);
-        this.slowLog.trim();
-      } else if (name === 'latency-monitor-threshold') {
+      // As Redis, a shorter slowlog-max-len trims the log at the next entry, not at once.
+      else if (name === 'slowlog-max-len') this.slowLog.maxLength = Number(value);
+      else if (name === 'latency-monitor-threshold') {
         this.latencyThresholdMilliseconds = Number(value);
       } else if (name === 'latency-tracking') this.trackLatency = value === 'yes';
       else if (name === 'latency-tracking-info-percentiles') {
