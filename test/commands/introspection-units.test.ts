@@ -50,7 +50,10 @@ describe('latency histogram', () => {
 
 describe('MONITOR lines', () => {
   it('quote arguments as sdscatrepr', () => {
-    assert.equal(quoteRepr('a\x01b"c\\\n\t\r\x07\x08\xff'), '"a\\x01b\\"c\\\\\\n\\t\\r\\a\\b\\xff"');
+    assert.equal(
+      quoteRepr('a\x01b"c\\\n\t\r\x07\x08\xff'),
+      '"a\\x01b\\"c\\\\\\n\\t\\r\\a\\b\\xff"',
+    );
     assert.equal(
       monitorLine(1700000000000123, 3, '127.0.0.1:5000', ['SET', 'k', 'v']),
       '1700000000.000123 [3 127.0.0.1:5000] "SET" "k" "v"',

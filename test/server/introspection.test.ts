@@ -42,7 +42,8 @@ describe('introspection', { timeout: 60_000 }, () => {
   let shoal: RunningServer;
   let redisClient: RawClient;
   let shoalClient: RawClient;
-  const both = (): RawClient[] => (redis === undefined ? [shoalClient] : [redisClient, shoalClient]);
+  const both = (): RawClient[] =>
+    redis === undefined ? [shoalClient] : [redisClient, shoalClient];
 
   before(async () => {
     redis = await spawnRedis(['--enable-debug-command', 'yes']);
@@ -217,7 +218,7 @@ describe('introspection', { timeout: 60_000 }, () => {
     }
     const lines = async (watcher: RawClient): Promise<string[]> => {
       const replies = await watcher.read(11).catch((error: unknown) => {
-        throw new Error(`${String(error)}: ${watcher.chunks.map(String).join("")}`);
+        throw new Error(`${String(error)}: ${watcher.chunks.map(String).join('')}`);
       });
       return replies.map((line) => {
         const text = String(line);

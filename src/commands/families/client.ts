@@ -193,7 +193,9 @@ function clientUnblock(ctx: CommandContext, argv: string[]): void {
 
 function clientPause(ctx: CommandContext, argv: string[]): void {
   if (argv.length > 4) {
-    fail("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+    fail(
+      `ERR unknown subcommand or wrong number of arguments for '${argv[1] as string}'. Try CLIENT HELP.`,
+    );
   }
   const timeoutMs = intArg(argv[2], 'ERR timeout is not an integer or out of range');
   if (timeoutMs < 0) fail('ERR timeout is negative');
