@@ -73,6 +73,8 @@ export class Executor {
   private readonly blockTimers = new Map<ClientState, () => void>();
   /** notify-keyspace-events, parsed (0 = off, the default). */
   notifyFlags = 0;
+  /** performance.now() at the start of the command about to run, then at the end of the last. */
+  clockMs = 0;
   /** Command timing, latency histograms, slow log, latency monitor, MONITOR feed. */
   readonly recorder: CommandRecorder;
   /** CLIENT PAUSE state; the host holds paused clients' commands (mustWait) until it ends. */
@@ -104,8 +106,19 @@ export class Executor {
     this.ctx.executor = this;
   }
 
-  /** Runs one command for `client`, writing its reply to `reply`. */
-  execute(client: ClientState, argv: string[], reply: Reply, nowMs: number): void {
+  /**
+   * Runs one command for `client`, writing its reply to `reply`. `clockMs` is performance.now()
+   * when the command started, if the caller has it (a pipeline passes the end of the previous
+   * command, `clockMs` after the call, so each command costs one clock read).
+   */
+  execute(
+    client: ClientState,
+    argv: string[],
+    reply: Reply,
+    nowMs: number,
+    clockMs: number = performance.now(),
+  ): void {
+    this.clockMs = clockMs;
     const ctx = this.ctx;
     ctx.client = client;
     ctx.reply = reply;
@@ -240,7 +253,7 @@ export class Executor {
     client.lastCommand = command.fullName;
     command.calls++;
     this.commandsProcessed++;
-    const startedMs = performance.now();
+    const startedMs = this.clockMs;
     try {
       ctx.currentArgv = argv;
       (command.handler as NonNullable<Command['handler']>)(ctx, argv);
@@ -250,8 +263,15 @@ export class Executor {
       this.countError(error.prefix);
       reply.error(error.message);
     }
-    const elapsedMs = performance.now() - startedMs;
-    this.recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
+    // Hot path: time, histogram, and one compare; the rest only when the recorder asks.
+    const endedMs = performance.now();
+    this.clockMs = endedMs;
+    const elapsedMs = endedMs - startedMs;
+    const recorder = this.recorder;
+    (command.histogram ?? recorder.newHistogram(command)).record(elapsedMs, recorder.trackLatency);
+    if (elapsedMs >= recorder.attentionMs) {
+      recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
+    }
   }
 
   /** The command (or subcommand) to run, or the error message that refuses it. */

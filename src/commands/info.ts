@@ -346,8 +346,9 @@ function commandstatsSection(executor: Executor): Fields {
   const fields: Fields = [];
   for (const command of everyCommand(executor)) {
     if (command.calls + command.rejectedCalls + command.failedCalls === 0) continue;
-    const usec = Math.round(command.microseconds);
-    const perCall = command.calls === 0 ? 0 : command.microseconds / command.calls;
+    const microseconds = (command.histogram?.totalMilliseconds ?? 0) * 1000;
+    const usec = Math.round(microseconds);
+    const perCall = command.calls === 0 ? 0 : microseconds / command.calls;
     fields.push([
       `cmdstat_${command.fullName}`,
       `calls=${command.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${command.rejectedCalls},failed_calls=${command.failedCalls}`,
@@ -360,7 +361,7 @@ function latencystatsSection(executor: Executor): Fields {
   const recorder = executor.recorder;
   const fields: Fields = [];
   for (const command of everyCommand(executor)) {
-    const histogram = recorder.histograms.get(command);
+    const histogram = command.histogram;
     if (histogram === undefined || histogram.total === 0) continue;
     const parts = recorder.percentiles.map(
       (p) => `p${p}=${(histogram.valueAtPercentile(p) / 1000).toFixed(3)}`,

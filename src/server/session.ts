@@ -84,6 +84,9 @@ export class Session implements ConnectionInfo {
     const encoder = this.encoder;
     const nowMs = Date.now();
     const pause = this.executor.pause;
+    // One clock read per command: each starts where the previous one ended (its time includes
+    // parsing its own arguments).
+    let clockMs = performance.now();
     this.executing = true;
     try {
       while (client.blocked === undefined && !client.closeAfterReply) {
@@ -100,7 +103,8 @@ export class Session implements ConnectionInfo {
         const mark = encoder.mark();
         const wasAuthenticated = client.authenticated;
         try {
-          this.executor.execute(client, argv, encoder, nowMs);
+          this.executor.execute(client, argv, encoder, nowMs, clockMs);
+          clockMs = this.executor.clockMs;
           if (client.authenticated !== wasAuthenticated) {
             this.parser.setLimits({ unauthenticated: !client.authenticated });
           }

@@ -15,6 +15,7 @@ import { ClientState } from '../../src/commands/client.js';
 import { CommandTable } from '../../src/commands/table.js';
 import { allCommands } from '../../src/commands/all.js';
 import type { Host } from '../../src/commands/hooks.js';
+import type { Command } from '../../src/commands/spec.js';
 
 describe('latency histogram', () => {
   it('reports percentiles within 1/32 of the exact value', () => {
@@ -24,7 +25,7 @@ describe('latency histogram', () => {
         fc.constantFrom(50, 90, 99, 99.9, 100),
         (values, percentile) => {
           const histogram = new LatencyHistogram();
-          for (const value of values) histogram.record(value);
+          for (const value of values) histogram.recordNanoseconds(value);
           const sorted = [...values].sort((a, b) => a - b);
           const rank = Math.max(1, Math.ceil((percentile / 100) * sorted.length));
           const exact = sorted[rank - 1] as number;
@@ -38,12 +39,12 @@ describe('latency histogram', () => {
 
   it('counts samples at powers of two cumulatively', () => {
     const histogram = new LatencyHistogram();
-    for (const ns of [500, 1000, 1500, 3000, 5_000_000]) histogram.record(ns);
+    for (const ns of [500, 1000, 1500, 3000, 5_000_000]) histogram.recordNanoseconds(ns);
     assert.equal(histogram.countAtOrBelowPowerOfTwo(1024), 2);
     assert.equal(histogram.countAtOrBelowPowerOfTwo(2048), 3);
     assert.equal(histogram.countAtOrBelowPowerOfTwo(4096), 4);
     assert.equal(histogram.countAtOrBelowPowerOfTwo(2 ** 30), 5);
-    histogram.record(1e12);
+    histogram.recordNanoseconds(1e12);
     assert.equal(histogram.valueAtPercentile(100), 2 ** 31 - 1, 'clamped');
   });
 });
@@ -130,12 +131,21 @@ describe('command recorder', () => {
     const recorder = new CommandRecorder(config, host);
     const table = new CommandTable(allCommands);
     const client = new ClientState(1, 0, true, '127.0.0.1:1');
-    recorder.commandDone(table.lookup('get')!, ['GET', 'k'], client, 5, false);
-    recorder.commandDone(table.lookup('keys')!, ['KEYS', '*'], client, 7, false);
-    recorder.commandDone(table.lookup('keys')!, ['KEYS', '*'], client, 0.5, false);
+    const get = table.lookup('get') as Command;
+    const keys = table.lookup('keys') as Command;
+    assert.equal(recorder.attentionMs, 1, 'the latency threshold is the smaller one');
+    recorder.commandDone(get, ['GET', 'k'], client, 5, false);
+    recorder.commandDone(keys, ['KEYS', '*'], client, 7, false);
+    recorder.commandDone(keys, ['KEYS', '*'], client, 0.5, false);
     assert.equal(recorder.latencyMonitor.events.get('fast-command')?.maxMs, 5);
     assert.equal(recorder.latencyMonitor.events.get('command')?.maxMs, 7);
     assert.equal(recorder.latencyMonitor.events.get('command')?.samples.length, 1);
-    assert.equal(recorder.histograms.get(table.lookup('keys')!)?.total, 2);
+    config.set('slowlog-log-slower-than', '-1');
+    config.set('latency-monitor-threshold', '0');
+    assert.equal(recorder.attentionMs, Infinity, 'nothing to check');
+    recorder.monitors.add(client);
+    assert.equal(recorder.attentionMs, -Infinity, 'MONITOR sees every command');
+    recorder.monitors.remove(client);
+    assert.equal(recorder.attentionMs, Infinity);
   });
 });

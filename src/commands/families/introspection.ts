@@ -191,14 +191,18 @@ function latencyHistogram(ctx: CommandContext, argv: string[]): void {
   const histograms = ctx.executor.recorder.histograms;
   const chosen: [Command, LatencyHistogram][] = [];
   if (argv.length === 2) {
-    for (const entry of histograms) if (entry[1].total > 0) chosen.push(entry);
+    for (const entry of histograms) {
+      if (entry.histogram !== undefined && entry.histogram.total > 0) {
+        chosen.push([entry, entry.histogram]);
+      }
+    }
   } else {
     const seen = new Set<Command>();
     for (let i = 2; i < argv.length; i++) {
       const [top, sub] = (argv[i] as string).toLowerCase().split('|');
       let entry = ctx.executor.table.lookup(top ?? '');
       if (sub !== undefined) entry = entry?.subcommandTable?.get(sub);
-      const histogram = entry === undefined ? undefined : histograms.get(entry);
+      const histogram = entry?.histogram;
       if (entry === undefined || histogram === undefined || seen.has(entry)) continue;
       seen.add(entry);
       chosen.push([entry, histogram]);

@@ -29,10 +29,26 @@ function bucketHighest(index: number): number {
 
 export class LatencyHistogram {
   private readonly counts = new Uint32Array(BUCKET_COUNT);
+  /** Samples recorded in the buckets. */
   total = 0;
+  /**
+   * Sum of every call's time in milliseconds (INFO commandstats usec), in a typed array: a
+   * double stored in an object field would allocate a number on every update.
+   */
+  private readonly sum = new Float64Array(1);
+
+  /** One call's time, in milliseconds; in the buckets too when `bucket` (latency-tracking). */
+  record(milliseconds: number, bucket: boolean): void {
+    this.sum[0] = (this.sum[0] as number) + milliseconds;
+    if (bucket) this.recordNanoseconds(milliseconds * 1e6);
+  }
+
+  get totalMilliseconds(): number {
+    return this.sum[0] as number;
+  }
 
   /** Records one sample, in nanoseconds (fractions dropped, clamped to the range). */
-  record(nanoseconds: number): void {
+  recordNanoseconds(nanoseconds: number): void {
     const value =
       nanoseconds >= HISTOGRAM_MAX_NANOSECONDS ? HISTOGRAM_MAX_NANOSECONDS : nanoseconds | 0;
     const index = bucketOf(value < 0 ? 0 : value);
@@ -63,5 +79,6 @@ export class LatencyHistogram {
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
+    this.sum[0] = 0;
   }
 }

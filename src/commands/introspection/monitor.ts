@@ -82,12 +82,16 @@ export function monitorLine(
 export class MonitorRegistry {
   readonly clients = new Set<ClientState>();
 
+  /** `changed` runs when a client starts or stops monitoring. */
+  constructor(private readonly changed: () => void = () => undefined) {}
+
   add(client: ClientState): void {
     this.clients.add(client);
+    this.changed();
   }
 
   remove(client: ClientState): void {
-    this.clients.delete(client);
+    if (this.clients.delete(client)) this.changed();
   }
 
   get size(): number {

@@ -1,7 +1,8 @@
-// What the dispatcher records after each command: its time (INFO commandstats), its latency
-// histogram (INFO latencystats, LATENCY HISTOGRAM), the slow log, the latency monitor, and the
-// MONITOR feed. Kept out of the executor so the hot path there is one call; each part below is a
-// number compare unless its feature is on.
+// What the dispatcher records after each command. The executor itself adds the time to the
+// command's usec (INFO commandstats) and records it in the command's latency histogram (INFO
+// latencystats, LATENCY HISTOGRAM); it calls commandDone only when the command took at least
+// `attentionMs`, the smallest threshold in force: the slow log, the latency monitor, or
+// MONITOR (which wants every command, so its threshold is -Infinity).
 
 import type { ClientState } from '../client.js';
 import type { Config } from '../config.js';
@@ -22,14 +23,17 @@ const NOT_MONITORED = FlagBit.admin | FlagBit.skip_monitor;
 export class CommandRecorder {
   readonly slowLog: SlowLog;
   readonly latencyMonitor = new LatencyMonitor();
-  readonly monitors = new MonitorRegistry();
-  /** Per command (and subcommand) latency histograms, created at the first call. */
-  readonly histograms = new Map<Command, LatencyHistogram>();
+  readonly monitors = new MonitorRegistry(() => this.updateAttention());
+  /** Commands that have a latency histogram (they keep it in Command.histogram). */
+  readonly histograms = new Set<Command>();
   /** Percentiles INFO latencystats reports (latency-tracking-info-percentiles). */
   percentiles: number[] = [50, 99, 99.9];
+  /** latency-tracking: the executor records histograms while true. */
+  trackLatency: boolean;
+  /** Commands at least this slow (ms) go through commandDone. */
+  attentionMs = Infinity;
   private slowLogThresholdMicroseconds: number;
   private latencyThresholdMilliseconds: number;
-  private trackLatency: boolean;
 
   constructor(
     config: Config,
@@ -50,10 +54,32 @@ export class CommandRecorder {
       else if (name === 'latency-tracking-info-percentiles') {
         this.percentiles = parsePercentiles(value);
       }
+      this.updateAttention();
     });
+    this.updateAttention();
   }
 
-  /** Called by the dispatcher after a handler ran (successfully or with an error reply). */
+  private updateAttention(): void {
+    let attention = Infinity;
+    if (this.slowLogThresholdMicroseconds >= 0) {
+      attention = this.slowLogThresholdMicroseconds / 1000;
+    }
+    if (this.latencyThresholdMilliseconds > 0) {
+      attention = Math.min(attention, this.latencyThresholdMilliseconds);
+    }
+    if (this.monitors.size > 0) attention = -Infinity;
+    this.attentionMs = attention;
+  }
+
+  /** The command's histogram, created at its first call. */
+  newHistogram(command: Command): LatencyHistogram {
+    const histogram = new LatencyHistogram();
+    command.histogram = histogram;
+    this.histograms.add(command);
+    return histogram;
+  }
+
+  /** Slow log, latency monitor and MONITOR, for a command that took `elapsedMilliseconds`. */
   commandDone(
     command: Command,
     argv: string[],
@@ -62,15 +88,6 @@ export class CommandRecorder {
     retryingBlocked: boolean,
   ): void {
     const microseconds = elapsedMilliseconds * 1000;
-    command.microseconds += microseconds;
-    if (this.trackLatency) {
-      let histogram = this.histograms.get(command);
-      if (histogram === undefined) {
-        histogram = new LatencyHistogram();
-        this.histograms.set(command, histogram);
-      }
-      histogram.record(microseconds * 1000);
-    }
     const slowLogThreshold = this.slowLogThresholdMicroseconds;
     if (
       slowLogThreshold >= 0 &&
@@ -110,6 +127,7 @@ export class CommandRecorder {
 
   /** CONFIG RESETSTAT: the histograms (commandstats live on the table entries). */
   resetStats(): void {
+    for (const command of this.histograms) command.histogram = undefined;
     this.histograms.clear();
   }
 }
