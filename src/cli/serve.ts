@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Config, settingSpecs } from '../commands/config.js';
 import { Logger, type LogLevel } from '../server/logger.js';
 import { RecoveryError } from '../persist/recovery.js';
@@ -72,7 +73,11 @@ export function parseServeArguments(args: string[]): {
   if (positionals.length > 1)
     throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
   const file = (values.config as string | undefined) ?? positionals[0];
-  if (file !== undefined) applySettings(config, parseConfigFile(file), file);
+  if (file !== undefined) {
+    applySettings(config, parseConfigFile(file), file);
+    // CONFIG REWRITE writes back here (an absolute path: the working directory may change).
+    config.configFile = resolve(file);
+  }
   const flags: [string, string][] = [];
   for (const [name, value] of Object.entries(values)) {
     if (name === 'config' || name === 'help' || name === 'repair' || typeof value !== 'string') {

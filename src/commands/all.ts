@@ -4,7 +4,9 @@ import type { CommandDefinition } from './spec.js';
 import { aclCommands } from './families/acl.js';
 import { blockingListCommands } from './families/blocking-lists.js';
 import { blockingSortedSetCommands } from './families/blocking-zsets.js';
+import { clientCommands } from './families/client.js';
 import { connectionCommands } from './families/connection.js';
+import { introspectionCommands } from './families/introspection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
@@ -18,6 +20,7 @@ import { sortedSetCommands } from './families/zsets.js';
 
 export const allCommands: readonly CommandDefinition[] = [
   ...connectionCommands,
+  ...clientCommands,
   ...stringCommands,
   ...keyCommands,
   ...listCommands,
@@ -31,4 +34,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...serverCommands,
   ...aclCommands,
   ...persistenceCommands,
+  ...introspectionCommands,
 ];

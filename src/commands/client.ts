@@ -29,6 +29,23 @@ export interface BlockedState {
   timeoutReply: 'nil' | 'nilArray';
 }
 
+/**
+ * What the connection under a client can tell CLIENT LIST (the server's session implements it;
+ * embedded handles have none). Sizes in bytes.
+ */
+export interface ConnectionInfo {
+  /** The socket's file descriptor, or -1. */
+  readonly fd: number;
+  /** Bytes received and not yet run as commands (qbuf). */
+  queryBufferBytes(): number;
+  /** Replies encoded but not yet handed to the socket (obl), and the buffer's size and peak (rbs, rbp). */
+  replyBufferBytes(): number;
+  replyBufferSize(): number;
+  replyBufferPeak(): number;
+  /** Replies handed to the socket that the peer has not read yet (omem). */
+  pendingOutputBytes(): number;
+}
+
 export class ClientState {
   name = '';
   db = 0;
@@ -59,6 +76,21 @@ export class ClientState {
    * pub/sub messages, and the reply of a blocked command served when its key got data.
    */
   reply: Reply | undefined;
+
+  // Introspection and client control (commands/families/client.ts, commands/introspection/).
+  /** In MONITOR mode: receives every command run, may only PING, QUIT or RESET. */
+  monitor = false;
+  /** CLIENT NO-EVICT: never closed to free memory (maxmemory-clients). */
+  noEvict = false;
+  /** CLIENT NO-TOUCH: this client's reads leave keys' LRU/LFU data alone (eviction reads it). */
+  noTouch = false;
+  /** CLIENT REPLY OFF, and SKIP (this command's reply is dropped; the next one's too). */
+  replyOff = false;
+  replySkip = false;
+  replySkipNext = false;
+  /** Its next command waits for CLIENT PAUSE to end. */
+  postponed = false;
+  connection: ConnectionInfo | undefined;
 
   get subscriptionCount(): number {
     return this.channels.size + this.patterns.size + this.shardChannels.size;

@@ -312,12 +312,37 @@ const shoalSettings: readonly SettingSpec[] = [
     'slowlog-log-slower-than',
     'int',
     '10000',
-    'planned',
+    'active',
     'Slow log threshold in microseconds.',
   ),
-  setting('slowlog-max-len', 'int', '128', 'planned', 'Slow log length.'),
-  setting('latency-monitor-threshold', 'int', '0', 'planned', 'Latency monitor threshold in ms.'),
-  setting('latency-tracking', 'bool', 'yes', 'planned', 'Per-command latency tracking.'),
+  setting('slowlog-max-len', 'int', '128', 'active', 'Slow log length.', { min: 0 }),
+  setting('latency-monitor-threshold', 'int', '0', 'active', 'Latency monitor threshold in ms.', {
+    min: 0,
+  }),
+  setting('latency-tracking', 'bool', 'yes', 'active', 'Per-command latency tracking.'),
+  setting(
+    'latency-tracking-info-percentiles',
+    'string',
+    '50 99 99.9',
+    'active',
+    'Percentiles INFO latencystats reports.',
+    {
+      canonical: (raw) => {
+        const words = raw.split(' ').filter((word) => word !== '');
+        const values = words.map(Number);
+        if (
+          values.some(
+            (value, i) => !/^[\d.eE+-]+$/.test(words[i] as string) || !(value >= 0 && value <= 100),
+          )
+        ) {
+          throw new ConfigError(
+            'latency-tracking-info-percentiles should be between 0.0 and 100.0',
+          );
+        }
+        return values.join(' ');
+      },
+    },
+  ),
   setting('busy-reply-threshold', 'int', '5000', 'inert', 'Accepted for compatibility.', {
     aliases: ['lua-time-limit'],
   }),
@@ -386,6 +411,8 @@ type Listener = (name: string, value: string) => void;
 
 /** The current settings. Values are kept in canonical text (memory as bytes, bool as yes/no). */
 export class Config {
+  /** The config file the server was started with (absolute path), for CONFIG REWRITE and INFO. */
+  configFile: string | undefined;
   private readonly values = new Map<string, string>();
   private readonly byName = new Map<string, SettingSpec>();
   private readonly listeners: Listener[] = [];

@@ -30,6 +30,8 @@ export class CommandContext {
   retryingBlocked = false;
   /** Set by block() during such a retry: the client stays blocked, in its place in line. */
   stillBlocked = false;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
 
   constructor(
     readonly engine: Engine,
@@ -58,8 +60,15 @@ export class CommandContext {
   lookupIn(dbIndex: number, key: string): Value | undefined {
     const db = this.engine.database(dbIndex);
     const value = db.keys.get(key);
-    if (value === undefined || !db.isExpired(key, this.nowMs)) return value;
-    if (this.mayExpire) {
+    if (value === undefined || !db.isExpired(key, this.nowMs)) {
+      // INFO keyspace_hits / keyspace_misses (every lookup by a command, reads and writes).
+      if (value === undefined) this.keyspaceMisses++;
+      else this.keyspaceHits++;
+      return value;
+    }
+    this.keyspaceMisses++;
+    // While clients are paused (CLIENT PAUSE) an expired key reads as absent but stays.
+    if (this.mayExpire && !this.executor.pause.active) {
       this.emit([Op.Delete, dbIndex, key]);
       notifyKeyspaceEvent(this, EventClass.expired, 'expired', key, dbIndex);
     }

@@ -19,8 +19,12 @@ import { WatchRegistry } from './watch.js';
 import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
 import { followEncodingSettings } from './encoding-settings.js';
 import { AccessControl } from './acl/access-control.js';
-import { describeClient } from './families/connection.js';
+import { describeClient } from './families/client.js';
+import { CommandRecorder } from './introspection/recorder.js';
+import { ClientPause } from './pause.js';
 
+/** A MONITOR client may not run these (Redis: "Replica can't interact with the keyspace"). */
+const KEYSPACE_ACCESS = FlagBit.write | FlagBit.readonly | FlagBit.may_replicate;
 /** Commands a transaction runs at once instead of queueing. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** What a RESP2 client may run while subscribed. */
@@ -76,6 +80,12 @@ export class Executor {
   readonly acl: AccessControl;
   /** True while the host loads the dataset: commands without the `loading` flag get -LOADING. */
   loading = false;
+  /** performance.now() at the start of the command about to run, then at the end of the last. */
+  clockMs = 0;
+  /** Command timing, latency histograms, slow log, latency monitor, MONITOR feed. */
+  readonly recorder: CommandRecorder;
+  /** CLIENT PAUSE state; the host holds paused clients' commands (mustWait) until it ends. */
+  readonly pause: ClientPause;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -92,7 +102,11 @@ export class Executor {
     });
     followEncodingSettings(this.config, this.engine.encodingLimits);
     this.table = new CommandTable(allCommands);
-    this.acl = new AccessControl(this.table, options.config, options.host, describeClient);
+    this.acl = new AccessControl(this.table, options.config, options.host, (client) =>
+      describeClient(this.ctx, client),
+    );
+    this.recorder = new CommandRecorder(options.config, options.host);
+    this.pause = new ClientPause(this.table);
     this.ctx = new CommandContext(
       options.engine,
       options.config,
@@ -103,8 +117,19 @@ export class Executor {
     this.ctx.executor = this;
   }
 
-  /** Runs one command for `client`, writing its reply to `reply`. */
-  execute(client: ClientState, argv: string[], reply: Reply, nowMs: number): void {
+  /**
+   * Runs one command for `client`, writing its reply to `reply`. `clockMs` is performance.now()
+   * when the command started, if the caller has it (a pipeline passes the end of the previous
+   * command, `clockMs` after the call, so each command costs one clock read).
+   */
+  execute(
+    client: ClientState,
+    argv: string[],
+    reply: Reply,
+    nowMs: number,
+    clockMs: number = performance.now(),
+  ): void {
+    this.clockMs = clockMs;
     const ctx = this.ctx;
     ctx.client = client;
     ctx.reply = reply;
@@ -198,6 +223,7 @@ export class Executor {
     this.blockTimers.delete(client);
     this.watches.unwatchAll(client);
     this.pubsub.unsubscribeAll(client);
+    this.recorder.monitors.remove(client);
     client.transaction = undefined;
   }
 
@@ -229,6 +255,9 @@ export class Executor {
       if (refusal !== undefined) return this.refuse(refusal, command);
     }
     const name = command.parent?.name ?? command.name;
+    if (client.monitor && (command.flagBits & KEYSPACE_ACCESS) !== 0) {
+      return this.refuse("ERR Replica can't interact with the keyspace", command);
+    }
     if (client.protocol === 2 && client.subscriptionCount > 0 && !SUBSCRIBED_CONTEXT.has(name)) {
       return this.refuse(
         `ERR Can't execute '${command.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
@@ -246,6 +275,7 @@ export class Executor {
     client.lastCommand = command.fullName;
     command.calls++;
     this.commandsProcessed++;
+    const startedMs = this.clockMs;
     try {
       ctx.currentArgv = argv;
       (command.handler as NonNullable<Command['handler']>)(ctx, argv);
@@ -254,6 +284,15 @@ export class Executor {
       command.failedCalls++;
       this.countError(error.prefix);
       reply.error(error.message);
+    }
+    // Hot path: time, histogram, and one compare; the rest only when the recorder asks.
+    const endedMs = performance.now();
+    this.clockMs = endedMs;
+    const elapsedMs = endedMs - startedMs;
+    const recorder = this.recorder;
+    (command.histogram ?? recorder.newHistogram(command)).record(elapsedMs, recorder.trackLatency);
+    if (elapsedMs >= recorder.attentionMs) {
+      recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
     }
   }
 
@@ -341,6 +380,8 @@ export { ClientState };
  */
 export function runExpiryCycle(executor: Executor, clock: () => number, budgetMs: number): number {
   if (!executor.activeExpire || executor.loading) return 0;
+  // Nothing expires while clients are paused (CLIENT PAUSE), as in Redis.
+  if (!executor.activeExpire || executor.pause.active) return 0;
   const effort = executor.config.getNumber('active-expire-effort');
   const samples = 20 + 5 * (effort - 1);
   const startMs = clock();

@@ -60,7 +60,6 @@ const rows: Row[] = [
   ['enable-module-command', 'bool', 'no', false, 'inert'],
   ['enable-protected-configs', 'bool', 'no', false, 'inert'],
   ['ignore-warnings', 'string', '', true, 'inert'],
-  ['latency-tracking-info-percentiles', 'string', '50 99 99.9', true, 'planned'],
   ['masterauth', 'string', '', true, 'planned'],
   ['masteruser', 'string', '', true, 'planned'],
   ['maxmemory-clients', 'int', '0', true, 'planned'],

@@ -3,6 +3,7 @@
 // before a handler runs, so handlers never check arity or authentication themselves.
 
 import type { CommandContext } from './context.js';
+import type { LatencyHistogram } from './introspection/histogram.js';
 
 export type CommandFlag =
   | 'write'
@@ -84,6 +85,11 @@ export interface Command extends CommandDefinition {
   microseconds: number;
   rejectedCalls: number;
   failedCalls: number;
+  /**
+   * Time of every call and latency histogram (INFO commandstats usec, latencystats), created at
+   * the first call (introspection/recorder.ts). `microseconds` is unused by the executor.
+   */
+  histogram: LatencyHistogram | undefined;
 }
 
 interface Options {

@@ -45,6 +45,7 @@ function build(definition: CommandDefinition, parent: Command | undefined): Comm
     microseconds: 0,
     rejectedCalls: 0,
     failedCalls: 0,
+    histogram: undefined,
   };
   if (definition.subcommands !== undefined) {
     const table = new Map<string, Command>();

@@ -16,6 +16,7 @@ import { type OutputLimits, parseOutputLimits } from '../commands/output-limits.
 import { PROTECTED_MODE_DENIAL, refusedByProtectedMode } from './protected-mode.js';
 import { createTlsListener, secureContextOptions, TLS_CONTEXT_SETTINGS } from './tls.js';
 import type { Server as TlsServer } from 'node:tls';
+import { InstantaneousMetric, type NetworkCounters } from './metrics.js';
 
 export interface ServerOptions {
   config: Config;
@@ -47,6 +48,15 @@ export class ShoalServer implements Host {
   private rejectedConnections = 0;
   private outputLimitDisconnections = 0;
   private outputLimits: OutputLimits;
+  private readonly counters: NetworkCounters = {
+    inputBytes: 0,
+    outputBytes: 0,
+    reads: 0,
+    writes: 0,
+  };
+  private readonly opsPerSecond = new InstantaneousMetric();
+  private readonly inputBytesPerSecond = new InstantaneousMetric();
+  private readonly outputBytesPerSecond = new InstantaneousMetric();
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
   /** Called when a client asks the server to stop (SHUTDOWN). */
@@ -75,6 +85,15 @@ export class ShoalServer implements Host {
     });
     this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.settingChanged(name, value));
+    // Paused clients carry on when CLIENT PAUSE ends; on a later turn, since the end may come
+    // from a command (CLIENT UNPAUSE) that is still running.
+    this.executor.pause.onResume(() =>
+      setImmediate(() => {
+        for (const session of this.sessions.values()) {
+          if (session.isPostponed) session.processPending();
+        }
+      }),
+    );
   }
 
   /**
@@ -178,6 +197,7 @@ export class ShoalServer implements Host {
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
       durability: this.persistence,
+      counters: this.counters,
     });
     this.sessions.set(client.id, session);
   }
@@ -190,9 +210,11 @@ export class ShoalServer implements Host {
       periodMs,
     );
     const idle = setInterval(() => this.closeIdleClients(), 1000);
+    const metrics = setInterval(() => this.sampleMetrics(), 100);
     expiry.unref();
     idle.unref();
-    this.timers = [expiry, idle];
+    metrics.unref();
+    this.timers = [expiry, idle, metrics];
   }
 
   private restartTimers(): void {
@@ -200,12 +222,23 @@ export class ShoalServer implements Host {
     this.startTimers();
   }
 
+  private sampleMetrics(): void {
+    const nowMs = Date.now();
+    this.opsPerSecond.sample(this.executor.commandsProcessed, nowMs);
+    this.inputBytesPerSecond.sample(this.counters.inputBytes, nowMs);
+    this.outputBytesPerSecond.sample(this.counters.outputBytes, nowMs);
+  }
+
   private closeIdleClients(): void {
     const timeoutSeconds = this.config.getNumber('timeout');
     if (timeoutSeconds === 0) return;
     const nowMs = Date.now();
     for (const session of this.sessions.values()) {
-      if (nowMs - session.client.lastInteractionMs > timeoutSeconds * 1000) session.destroy();
+      const client = session.client;
+      // As Redis: blocked (or paused), subscribed and MONITOR clients never time out.
+      if (client.blocked !== undefined || client.postponed) continue;
+      if (client.subscriptionCount > 0 || client.monitor) continue;
+      if (nowMs - client.lastInteractionMs > timeoutSeconds * 1000) session.destroy();
     }
   }
 
@@ -264,7 +297,14 @@ export class ShoalServer implements Host {
       server: { tcp_port: first !== null && typeof first === 'object' ? first.port : 0 },
       stats: {
         total_connections_received: this.totalConnections,
+        instantaneous_ops_per_sec: Math.round(this.opsPerSecond.perSecond),
+        total_net_input_bytes: this.counters.inputBytes,
+        total_net_output_bytes: this.counters.outputBytes,
+        instantaneous_input_kbps: (this.inputBytesPerSecond.perSecond / 1024).toFixed(2),
+        instantaneous_output_kbps: (this.outputBytesPerSecond.perSecond / 1024).toFixed(2),
         rejected_connections: this.rejectedConnections,
+        total_reads_processed: this.counters.reads,
+        total_writes_processed: this.counters.writes,
         client_output_buffer_limit_disconnections: this.outputLimitDisconnections,
       },
       persistence: this.persistence?.info() ?? disabledPersistenceInfo(this.startedAtMs),

@@ -3,12 +3,13 @@
 // the kernel will not take more output, so a client that does not read cannot grow our memory.
 
 import type { Socket } from 'node:net';
-import { ClientState } from '../commands/client.js';
+import { ClientState, type ConnectionInfo } from '../commands/client.js';
 import type { Executor } from '../commands/executor.js';
 import { InvariantError } from '../engine/assert.js';
 import { ReplyEncoder } from '../resp/encoder.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
 import type { Logger } from './logger.js';
+import type { NetworkCounters } from './metrics.js';
 import { checkOutputLimit, type OutputLimits } from '../commands/output-limits.js';
 
 export interface SessionEvents {
@@ -17,6 +18,8 @@ export interface SessionEvents {
   outputLimits(): OutputLimits;
   /** A client was closed for going over its output buffer limit (INFO stats). */
   outputLimitExceeded(session: Session): void;
+  /** Shared byte and operation counters (INFO stats). */
+  readonly counters: NetworkCounters;
   /** Under appendfsync always: replies wait until the writes they may reveal are durable. */
   durability?: DurabilityGate | undefined;
 }
@@ -30,7 +33,10 @@ export interface DurabilityGate {
   whenDurable(sequence: number, callback: () => void): void;
 }
 
-export class Session {
+/** The encoder's slab size: CLIENT LIST's rbs (Redis's 16 KiB reply buffer). */
+const REPLY_BUFFER_BYTES = 16 * 1024;
+
+export class Session implements ConnectionInfo {
   readonly parser: RequestParser;
   readonly encoder = new ReplyEncoder();
   executing = false;
@@ -39,6 +45,11 @@ export class Session {
   private overSoftLimitSinceMs: number | undefined;
   /** Replies are held until this log sequence is durable (0: nothing held). */
   private heldUntil = 0;
+  /** A command that must wait for CLIENT PAUSE to end, taken from the parser already. */
+  private postponedArgv: string[] | undefined;
+  /** The most reply bytes one flush sent (CLIENT LIST rbp). */
+  private replyPeakBytes = 0;
+  readonly fd: number;
 
   constructor(
     readonly socket: Socket,
@@ -49,6 +60,8 @@ export class Session {
   ) {
     this.parser = new RequestParser(requestLimits(executor, client));
     client.reply = this.encoder;
+    client.connection = this;
+    this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => socket.resume());
@@ -58,9 +71,23 @@ export class Session {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.client.lastInteractionMs = Date.now();
+    const counters = this.events.counters;
+    counters.inputBytes += chunk.length;
+    counters.reads++;
     this.parser.feed(chunk);
-    // A blocked client's further commands wait in the parser until it is served.
-    if (this.client.blocked === undefined) this.processPending();
+    // A blocked or paused client's further commands wait in the parser until it is served, within
+    // the query buffer limit.
+    if (this.client.blocked === undefined && this.postponedArgv === undefined) {
+      this.processPending();
+    } else if (
+      this.parser.bufferedBytes > this.executor.config.getNumber('client-query-buffer-limit')
+    ) {
+      this.logger.warning(
+        `Closing client that reached max query buffer length: id=${this.client.id} addr=${this.client.address}`,
+      );
+      this.destroy();
+    }
   }
 
   /** Runs every complete command buffered, unless the client blocks or is closing. */
@@ -70,18 +97,32 @@ export class Session {
     const encoder = this.encoder;
     const nowMs = Date.now();
     const appendedBefore = this.events.durability?.lastAppendedSequence ?? 0;
+    const pause = this.executor.pause;
+    // One clock read per command: each starts where the previous one ended (its time includes
+    // parsing its own arguments).
+    let clockMs = performance.now();
     this.executing = true;
     try {
       while (client.blocked === undefined && !client.closeAfterReply) {
-        const argv = this.parser.next();
+        const argv = this.postponedArgv ?? this.parser.next();
         if (argv === null) break;
+        // CLIENT PAUSE: the command waits (the server calls processPending when the pause ends).
+        if (pause.kind !== undefined && pause.mustWait(client, argv)) {
+          this.postponedArgv = argv;
+          client.postponed = true;
+          break;
+        }
+        this.postponedArgv = undefined;
+        client.postponed = false;
         const mark = encoder.mark();
         const wasAuthenticated = client.authenticated;
         try {
-          this.executor.execute(client, argv, encoder, nowMs);
+          this.executor.execute(client, argv, encoder, nowMs, clockMs);
+          clockMs = this.executor.clockMs;
           if (client.authenticated !== wasAuthenticated) {
             this.parser.setLimits({ unauthenticated: !client.authenticated });
           }
+          if (client.replyOff || client.replySkip || client.replySkipNext) this.replyControl(mark);
         } catch (error) {
           if (error instanceof InvariantError) throw error;
           // A bug in one handler: answer that command with an error and keep serving.
@@ -102,6 +143,25 @@ export class Session {
     if (holdUntil !== undefined) return this.hold(holdUntil);
     // --- end durability ---
     this.flush();
+  }
+
+  /**
+   * CLIENT REPLY OFF / SKIP: the command ran, its reply is not sent; and SKIP's flag moves on to
+   * the next command, as Redis's resetClient does.
+   */
+  private replyControl(mark: number): void {
+    const client = this.client;
+    if (client.replyOff || client.replySkip) this.encoder.rewind(mark);
+    client.replySkip = false;
+    if (client.replySkipNext) {
+      client.replySkip = true;
+      client.replySkipNext = false;
+    }
+  }
+
+  /** Whether a command of this client waits for CLIENT PAUSE to end. */
+  get isPostponed(): boolean {
+    return this.postponedArgv !== undefined;
   }
 
   private protocolError(error: unknown): void {
@@ -149,7 +209,12 @@ export class Session {
   flush(): void {
     if (this.closed || this.heldUntil !== 0) return;
     if (this.encoder.length > 0) {
-      const accepted = this.socket.write(this.encoder.take());
+      if (this.encoder.length > this.replyPeakBytes) this.replyPeakBytes = this.encoder.length;
+      const bytes = this.encoder.take();
+      const counters = this.events.counters;
+      counters.outputBytes += bytes.length;
+      counters.writes++;
+      const accepted = this.socket.write(bytes);
       if (!accepted) {
         this.socket.pause();
         if (this.outputOverLimit()) return;
@@ -186,6 +251,23 @@ export class Session {
   close(): void {
     this.client.closeAfterReply = true;
     if (!this.executing) this.flush();
+  }
+
+  // ConnectionInfo (CLIENT LIST).
+  queryBufferBytes(): number {
+    return this.parser.bufferedBytes;
+  }
+  replyBufferBytes(): number {
+    return this.encoder.length;
+  }
+  replyBufferSize(): number {
+    return REPLY_BUFFER_BYTES;
+  }
+  replyBufferPeak(): number {
+    return this.replyPeakBytes;
+  }
+  pendingOutputBytes(): number {
+    return this.socket.writableLength;
   }
 
   destroy(): void {

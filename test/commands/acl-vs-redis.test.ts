@@ -17,7 +17,7 @@ import { type ChildServer, spawnRedis } from '../helpers/servers.js';
 /** Commands Shoal adds or shapes differently on purpose (as in table-vs-redis). */
 const SHOAL_ONLY = new Set(['debug']);
 /** Newer than the installed Redis 7.0. */
-const NEWER_THAN_INSTALLED = new Set(['client|setinfo']);
+const NEWER_THAN_INSTALLED = new Set(['client|setinfo', 'client|no-touch']);
 
 function everyCommand(table: CommandTable): Command[] {
   const out: Command[] = [];

@@ -9,6 +9,8 @@ import { type Command, command, type CommandDefinition, commandKeys, FlagBit } f
 import { floatArg } from '../args.js';
 import { replyHelp } from './keys.js';
 import { globMatch } from '../../util/glob.js';
+import { rewriteConfigFile } from '../config-rewrite.js';
+import { replyCommandDocs } from '../introspection/command-docs.js';
 
 function info(ctx: CommandContext, argv: string[]): void {
   ctx.reply.verbatim(infoText(ctx, ctx.executor, argv.slice(1)));
@@ -74,6 +76,20 @@ function configResetStat(ctx: CommandContext): void {
   ctx.executor.errorCounts.clear();
   ctx.executor.commandsProcessed = 0;
   ctx.executor.expiredKeys = 0;
+  ctx.executor.recorder.resetStats();
+  ctx.keyspaceHits = 0;
+  ctx.keyspaceMisses = 0;
+  ctx.reply.ok();
+}
+
+function configRewrite(ctx: CommandContext): void {
+  const path = ctx.config.configFile;
+  if (path === undefined) fail('ERR The server is running without a config file');
+  try {
+    rewriteConfigFile(ctx.config, path);
+  } catch (error) {
+    fail(`ERR Rewriting config file: ${(error as Error).message}`);
+  }
   ctx.reply.ok();
 }
 
@@ -85,6 +101,8 @@ const configHelp = [
   '    Set the configuration <directive> to <value>.',
   'RESETSTAT',
   '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
   'HELP',
   '    Print this help.',
 ];
@@ -98,6 +116,7 @@ const configSubcommands: CommandDefinition[] = [
   command('get', -3, 'server', 'Reads settings.', configGet, admin),
   command('set', -4, 'server', 'Changes settings.', configSet, admin),
   command('resetstat', 2, 'server', 'Resets the statistics.', configResetStat, admin),
+  command('rewrite', 2, 'server', 'Writes settings back to the config file.', configRewrite, admin),
   command('help', 2, 'server', 'Help for CONFIG.', (ctx) => replyHelp(ctx, configHelp), {
     flags: ['loading', 'stale'],
     categories: [],
@@ -225,28 +244,6 @@ function commandGetKeys(ctx: CommandContext, argv: string[]): void {
   for (const key of keys) ctx.reply.bulk(key);
 }
 
-function replyDocs(ctx: CommandContext, entry: Command): void {
-  const reply = ctx.reply;
-  const subs = entry.subcommandTable === undefined ? [] : [...entry.subcommandTable.values()];
-  reply.map(subs.length > 0 ? 5 : 4);
-  reply.bulk('summary');
-  reply.bulk(entry.summary);
-  reply.bulk('since');
-  reply.bulk(entry.since);
-  reply.bulk('group');
-  reply.bulk(entry.group);
-  reply.bulk('complexity');
-  reply.bulk(entry.complexity ?? '');
-  if (subs.length > 0) {
-    reply.bulk('subcommands');
-    reply.map(subs.length);
-    for (const sub of subs) {
-      reply.bulk(sub.fullName);
-      replyDocs(ctx, sub);
-    }
-  }
-}
-
 function commandDocs(ctx: CommandContext, argv: string[]): void {
   const entries: Command[] = [];
   if (argv.length === 2) entries.push(...ctx.executor.table.commands);
@@ -257,7 +254,7 @@ function commandDocs(ctx: CommandContext, argv: string[]): void {
   ctx.reply.map(entries.length);
   for (const entry of entries) {
     ctx.reply.bulk(entry.fullName);
-    replyDocs(ctx, entry);
+    replyCommandDocs(ctx.reply, entry);
   }
 }
 

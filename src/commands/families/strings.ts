@@ -1,5 +1,6 @@
 // String commands (t_string.c): GET/SET and friends, counters, ranges, LCS.
 
+import { constants as bufferConstants } from 'node:buffer';
 import { ExpireKeep, ExpireNone, Op } from '../../engine/effects.js';
 import { stringText, type StringValue } from '../../engine/values.js';
 import { addFloatTexts, isInt64, normalizeInteger, parseInt64 } from '../../util/numbers.js';
@@ -25,8 +26,12 @@ function absoluteExpiry(ctx: CommandContext, unit: string, arg: string, name: st
   return absolute;
 }
 
+/**
+ * The longest string a command may build: proto-max-bulk-len, but never more than V8's string
+ * limit (536,870,888 bytes), or building it would throw inside the effect's applier.
+ */
 function maxBulk(ctx: CommandContext): number {
-  return ctx.config.getNumber('proto-max-bulk-len');
+  return Math.min(ctx.config.getNumber('proto-max-bulk-len'), bufferConstants.MAX_STRING_LENGTH);
 }
 
 function replyString(ctx: CommandContext, value: StringValue | undefined): void {
