@@ -20,14 +20,22 @@ const PIPELINE = 16;
 interface Acknowledged {
   counters: Map<string, number>;
   values: Map<string, string>;
-  /** Keys written by one multi-key entry. MULTI/EXEC plugs in here: a transaction is one entry too. */
+  /** Keys written by one multi-key entry (MSET, or a MULTI/EXEC transaction): all or none. */
   groups: string[][];
+  /** Every transaction sent, acknowledged or not: each must be wholly present or wholly absent. */
+  transactions: string[][];
 }
 
 type Sent =
   | { kind: 'counter'; key: string }
   | { kind: 'value'; key: string; value: string }
-  | { kind: 'group'; keys: string[] };
+  | { kind: 'group'; keys: string[] }
+  | { kind: 'transaction'; keys: string[] };
+
+/** Replies a sent record produces: MULTI, one QUEUED per command, EXEC. */
+function replyCount(record: Sent): number {
+  return record.kind === 'transaction' ? record.keys.length + 2 : 1;
+}
 
 /** One client: pipelines of PIPELINE commands until the connection dies; records what was acknowledged. */
 async function runClient(port: number, id: number, seen: Acknowledged, random: () => number) {
@@ -46,21 +54,32 @@ async function runClient(port: number, id: number, seen: Acknowledged, random: (
           const key = `value:${id}:${n}`;
           client.send('SET', key, n);
           sent.push({ kind: 'value', key, value: n });
-        } else {
+        } else if (pick < 0.88) {
           const keys = Array.from({ length: 6 }, (_, j) => `group:${id}:${n}:${j}`);
           client.send('MSET', ...keys.flatMap((key) => [key, n]));
           sent.push({ kind: 'group', keys });
+        } else {
+          const keys = Array.from({ length: 4 }, (_, j) => `tx:${id}:${n}:${j}`);
+          client.send('MULTI');
+          for (const key of keys) client.send('SET', key, n);
+          client.send('EXEC');
+          seen.transactions.push(keys);
+          sent.push({ kind: 'transaction', keys });
         }
       }
-      const replies = await client.read(PIPELINE, 10_000);
-      replies.forEach((reply, i) => {
-        const record = sent[i];
-        if (record === undefined || reply instanceof Error) return;
-        if (record.kind === 'group') seen.groups.push(record.keys);
+      const expected = sent.reduce((total, record) => total + replyCount(record), 0);
+      const replies = await client.read(expected, 10_000);
+      let at = 0;
+      for (const record of sent) {
+        // The last reply of a record says whether it was acknowledged (EXEC's array for a transaction).
+        const reply = replies[at + replyCount(record) - 1];
+        at += replyCount(record);
+        if (reply === undefined || reply instanceof Error) continue;
+        if (record.kind === 'group' || record.kind === 'transaction') seen.groups.push(record.keys);
         else if (record.kind === 'value') seen.values.set(record.key, record.value);
         else if (typeof reply === 'number') seen.counters.set(record.key, reply);
-      });
-      if (replies.length < PIPELINE || client.closed) return;
+      }
+      if (replies.length < expected || client.closed) return;
     }
   } catch {
     return; // the server died mid-read: what was acknowledged is recorded
@@ -97,6 +116,13 @@ async function verify(port: number, seen: Acknowledged, round: string): Promise<
     for (const group of seen.groups) {
       assert.equal(await client.call('EXISTS', ...group), group.length, `${round}: ${group[0]}`);
     }
+    for (const transaction of seen.transactions) {
+      const present = (await client.call('EXISTS', ...transaction)) as number;
+      assert.ok(
+        present === 0 || present === transaction.length,
+        `${round}: transaction ${transaction[0]} is partly present (${present} of ${transaction.length})`,
+      );
+    }
   } finally {
     client.close();
   }
@@ -115,7 +141,12 @@ describe('crash (kill -9) with real processes', { timeout: 120_000 }, () => {
       const dir = mkdtempSync(join(tmpdir(), 'shoal-crash-'));
       dirs.push(dir);
       const args = ['--dir', dir, '--appendfsync', 'always', '--save', ''];
-      const seen: Acknowledged = { counters: new Map(), values: new Map(), groups: [] };
+      const seen: Acknowledged = {
+        counters: new Map(),
+        values: new Map(),
+        groups: [],
+        transactions: [],
+      };
       for (let round = 0; round < ROUNDS; round++) {
         const random = seeded(round * 7919 + (withSnapshot ? 1 : 0));
         const server = await spawnShoal(args);

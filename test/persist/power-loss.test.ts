@@ -28,6 +28,7 @@ describe('power loss', () => {
       const counters = new Map<string, number>();
       const sets = new Map<string, string>();
       const groups: string[][] = [];
+      const transactions: string[][] = [];
       let stop = false;
       const client = async (id: number): Promise<void> => {
         for (let n = 0; !stop; n++) {
@@ -39,12 +40,19 @@ describe('power loss', () => {
             const key = `set${id}:${n}`;
             await db.set(key, `v${n}`);
             sets.set(key, `v${n}`);
-          } else {
-            // One MSET is one log entry: all of it or none. (MULTI/EXEC will plug in here once it
-            // exists: a transaction is also one entry.)
+          } else if (pick < 0.9) {
+            // One MSET is one log entry: all of it or none.
             const keys = Array.from({ length: 5 }, (_, j) => `group${id}:${n}:${j}`);
             const pairs = keys.map((key) => [key, `${n}`] as [string, string]);
             await db.mset(pairs);
+            groups.push(keys);
+          } else {
+            // So is a MULTI/EXEC transaction.
+            const keys = Array.from({ length: 4 }, (_, j) => `tx${id}:${n}:${j}`);
+            transactions.push(keys);
+            const transaction = db.multi();
+            for (const key of keys) transaction.set(key, `${n}`);
+            await transaction.exec();
             groups.push(keys);
           }
         }
@@ -67,6 +75,13 @@ describe('power loss', () => {
       }
       for (const keys of groups) {
         assert.equal(await after.exists(...keys), keys.length, `round ${round}: ${keys[0]}`);
+      }
+      for (const keys of transactions) {
+        const present = await after.exists(...keys);
+        assert.ok(
+          present === 0 || present === keys.length,
+          `round ${round}: ${keys[0]} partly present`,
+        );
       }
       assert.equal((await after.dbsize()) >= 300, true);
       await after.close();
