@@ -36,7 +36,7 @@ function stats(ctx: CommandContext): void {
   const heapTotal = figures.heapTotal;
   const rss = figures.rss;
   const perKey = figures.keys === 0 ? 0 : Math.floor(figures.used / figures.keys);
-  reply.map(26 + figures.databases.length);
+  reply.map(27 + figures.databases.length);
   const int = (name: string, value: number): void => {
     reply.bulk(name);
     reply.int(value);
@@ -85,8 +85,8 @@ function doctor(ctx: CommandContext): void {
   const figures = memoryFigures(ctx, clientTotals(ctx).memory);
   ctx.reply.verbatim(
     figures.used < DOCTOR_MINIMUM_BYTES
-      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting."
-      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.",
+      ? "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
+      : "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n",
   );
 }
 
