@@ -171,7 +171,9 @@ function median(values: number[]): number {
 
 function usedMemory(server: Server): number {
   if (server.name === 'shoal') cli(server, 'DEBUG', 'GC');
-  const match = /used_memory:(\d+)/.exec(cli(server, 'INFO', 'memory'));
+  // Shoal's used_memory is its own estimate (what maxmemory uses); measure V8's heap instead.
+  const field = server.name === 'shoal' ? 'allocator_allocated' : 'used_memory';
+  const match = new RegExp(`${field}:(\\d+)`).exec(cli(server, 'INFO', 'memory'));
   return Number(match?.[1]);
 }
 

@@ -12,6 +12,7 @@ import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
 import { transactionCommands } from './families/transactions.js';
 import { listCommands } from './families/lists.js';
+import { memoryCommands } from './families/memory.js';
 import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
@@ -35,4 +36,5 @@ export const allCommands: readonly CommandDefinition[] = [
   ...aclCommands,
   ...persistenceCommands,
   ...introspectionCommands,
+  ...memoryCommands,
 ];

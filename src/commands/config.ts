@@ -47,15 +47,16 @@ function setting(
 }
 
 const fixed = { mutable: false } as const;
+/** In Redis's order (its CONFIG SET error lists them so). */
 const policies = [
-  'noeviction',
-  'allkeys-lru',
-  'allkeys-lfu',
-  'allkeys-random',
   'volatile-lru',
   'volatile-lfu',
   'volatile-random',
   'volatile-ttl',
+  'allkeys-lru',
+  'allkeys-lfu',
+  'allkeys-random',
+  'noeviction',
 ] as const;
 
 const shoalSettings: readonly SettingSpec[] = [
@@ -221,17 +222,23 @@ const shoalSettings: readonly SettingSpec[] = [
   setting('aof-load-truncated', 'bool', 'yes', 'inert', 'Accepted for compatibility.'),
   setting('aof-timestamp-enabled', 'bool', 'no', 'inert', 'Accepted for compatibility.'),
   // Memory.
-  setting('maxmemory', 'memory', '0', 'planned', 'Memory limit for the dataset (0 = none).'),
-  setting('maxmemory-policy', 'enum', 'noeviction', 'planned', 'What to do at maxmemory.', {
+  setting('maxmemory', 'memory', '0', 'active', 'Memory limit for the dataset (0 = none).'),
+  setting('maxmemory-policy', 'enum', 'noeviction', 'active', 'What to do at maxmemory.', {
     values: policies,
   }),
-  setting('maxmemory-samples', 'int', '5', 'planned', 'Keys sampled per eviction.', {
+  setting('maxmemory-samples', 'int', '5', 'active', 'Keys sampled per eviction.', {
     min: 1,
-    max: 64,
+    max: 2147483647,
   }),
   setting('maxmemory-eviction-tenacity', 'int', '10', 'inert', 'Accepted for compatibility.'),
-  setting('lfu-log-factor', 'int', '10', 'planned', 'LFU counter logarithm factor.', { min: 0 }),
-  setting('lfu-decay-time', 'int', '1', 'planned', 'LFU counter decay in minutes.', { min: 0 }),
+  setting('lfu-log-factor', 'int', '10', 'active', 'LFU counter logarithm factor.', {
+    min: 0,
+    max: 2147483647,
+  }),
+  setting('lfu-decay-time', 'int', '1', 'active', 'LFU counter decay in minutes.', {
+    min: 0,
+    max: 2147483647,
+  }),
   setting('active-expire-effort', 'int', '1', 'active', 'Effort of the expiry cycle (1-10).', {
     min: 1,
     max: 10,

@@ -50,6 +50,8 @@ export class CommandContext {
   emit(effect: Effect): void {
     this.engine.applyEffect(effect);
     this.effects.push(effect);
+    // Access clocks (maxmemory, OBJECT IDLETIME): kept here, outside the deterministic appliers.
+    this.executor.memory.written(effect, this.nowMs);
   }
 
   /** The live value of a key in the client's database; an expired key is deleted (as an effect). */
@@ -57,13 +59,19 @@ export class CommandContext {
     return this.lookupIn(this.client.db, key);
   }
 
-  lookupIn(dbIndex: number, key: string): Value | undefined {
+  /** `touch` false: the access clock stays as it was (OBJECT, Redis's LOOKUP_NOTOUCH). */
+  lookupIn(dbIndex: number, key: string, touch = true): Value | undefined {
     const db = this.engine.database(dbIndex);
     const value = db.keys.get(key);
     if (value === undefined || !db.isExpired(key, this.nowMs)) {
       // INFO keyspace_hits / keyspace_misses (every lookup by a command, reads and writes).
       if (value === undefined) this.keyspaceMisses++;
-      else this.keyspaceHits++;
+      else {
+        this.keyspaceHits++;
+        // CLIENT NO-TOUCH: the client's reads leave the clock alone, except TOUCH itself.
+        if (touch && (!this.client.noTouch || this.currentArgv[0]?.toLowerCase() === 'touch'))
+          this.executor.memory.touch(db, key, this.nowMs, this.random);
+      }
       return value;
     }
     this.keyspaceMisses++;

@@ -22,6 +22,7 @@ import { AccessControl } from './acl/access-control.js';
 import { describeClient } from './families/client.js';
 import { CommandRecorder } from './introspection/recorder.js';
 import { ClientPause } from './pause.js';
+import { MemoryManager, OOM_ERROR } from './memory/eviction.js';
 
 /** A MONITOR client may not run these (Redis: "Replica can't interact with the keyspace"). */
 const KEYSPACE_ACCESS = FlagBit.write | FlagBit.readonly | FlagBit.may_replicate;
@@ -86,6 +87,8 @@ export class Executor {
   readonly recorder: CommandRecorder;
   /** CLIENT PAUSE state; the host holds paused clients' commands (mustWait) until it ends. */
   readonly pause: ClientPause;
+  /** maxmemory: access clocks, eviction before commands, the OOM refusal. */
+  readonly memory: MemoryManager;
 
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
@@ -107,6 +110,7 @@ export class Executor {
     );
     this.recorder = new CommandRecorder(options.config, options.host);
     this.pause = new ClientPause(this.table);
+    this.memory = new MemoryManager(options.engine, options.config, Date.now());
     this.ctx = new CommandContext(
       options.engine,
       options.config,
@@ -250,6 +254,17 @@ export class Executor {
     }
     const denied = this.acl.check(client, command, argv, ctx.nowMs, ctx.inTransaction);
     if (denied !== undefined) return this.refuse(denied, command);
+    // --- maxmemory (commands/memory/eviction.ts): evict first, then refuse as processCommand ---
+    const memory = this.memory;
+    if (
+      memory.maxmemory !== 0 &&
+      !ctx.inTransaction &&
+      !this.pause.active &&
+      !memory.makeRoom(ctx)
+    ) {
+      if (this.refusedOnOom(command, client)) return this.refuse(OOM_ERROR, command);
+    }
+    // --- end maxmemory ---
     if ((command.flagBits & FlagBit.write) !== 0) {
       const refusal = this.sink.writeRefusal();
       if (refusal !== undefined) return this.refuse(refusal, command);
@@ -294,6 +309,23 @@ export class Executor {
     if (elapsedMs >= recorder.attentionMs) {
       recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
     }
+  }
+
+  /**
+   * Whether an out-of-memory state refuses `command`: denyoom commands, EXEC of a transaction
+   * holding one, and anything queued into a transaction but EXEC, DISCARD, QUIT and RESET.
+   */
+  private refusedOnOom(command: Command, client: ClientState): boolean {
+    if ((command.flagBits & FlagBit.denyoom) !== 0) return true;
+    const name = command.parent?.name ?? command.name;
+    if (client.transaction === undefined) return false;
+    if (name === 'exec') {
+      return client.transaction.queue.some((argv) => {
+        const queued = this.table.lookup(argv[0] ?? '');
+        return queued !== undefined && (queued.flagBits & FlagBit.denyoom) !== 0;
+      });
+    }
+    return name !== 'discard' && name !== 'quit' && name !== 'reset';
   }
 
   /** The command (or subcommand) to run, or the error message that refuses it. */

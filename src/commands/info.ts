@@ -11,6 +11,7 @@ import type { CommandContext } from './context.js';
 import type { Executor } from './executor.js';
 import type { Command } from './spec.js';
 import { REDIS_COMPATIBLE_VERSION, SHOAL_VERSION } from './families/connection.js';
+import { memoryFigures } from './memory/figures.js';
 
 type Value = string | number;
 type Fields = [name: string, value: Value][];
@@ -30,9 +31,6 @@ const hex40 = (seed: string): string => createHash('sha1').update(seed).digest('
 const runId = hex40(`${process.pid}:${Date.now()}:${Math.random()}`);
 const replicationId = hex40(`replid:${runId}`);
 const buildId = hex40(`shoal ${SHOAL_VERSION}`).slice(0, 15);
-let peakMemory = 0;
-/** Heap in use when this module loaded: Redis's used_memory_startup. */
-const startupMemory = process.memoryUsage().heapUsed;
 
 const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFixed(2));
 const percent = (a: number, b: number): string =>
@@ -94,7 +92,7 @@ interface ClientTotals {
   memory: number;
 }
 
-function clientTotals(ctx: CommandContext): ClientTotals {
+export function clientTotals(ctx: CommandContext): ClientTotals {
   const totals: ClientTotals = {
     connected: 0,
     maxInput: 0,
@@ -144,25 +142,26 @@ function clientsSection(ctx: CommandContext, totals: ClientTotals): Fields {
 }
 
 function memorySection(ctx: CommandContext, totals: ClientTotals): Fields {
-  const memory = process.memoryUsage();
-  const used = memory.heapUsed + memory.external;
-  peakMemory = Math.max(peakMemory, used);
-  const overhead = startupMemory + totals.memory;
-  const dataset = Math.max(0, used - overhead);
+  // used_memory is the dataset estimate (commands/memory/figures.ts); the heap and RSS follow.
+  const figures = memoryFigures(ctx, totals.memory);
+  const memory = { heapUsed: figures.heapUsed, heapTotal: figures.heapTotal };
+  const used = figures.used;
+  const overhead = figures.overhead;
+  const dataset = figures.dataset;
   const maxmemory = ctx.config.getNumber('maxmemory');
-  const rss = memory.rss;
+  const rss = figures.rss;
   return [
     ['used_memory', used],
     ['used_memory_human', human(used)],
     ['used_memory_rss', rss],
     ['used_memory_rss_human', human(rss)],
-    ['used_memory_peak', peakMemory],
-    ['used_memory_peak_human', human(peakMemory)],
-    ['used_memory_peak_perc', percent(used, peakMemory)],
+    ['used_memory_peak', figures.peak],
+    ['used_memory_peak_human', human(figures.peak)],
+    ['used_memory_peak_perc', percent(used, figures.peak)],
     ['used_memory_overhead', overhead],
-    ['used_memory_startup', startupMemory],
+    ['used_memory_startup', 0],
     ['used_memory_dataset', dataset],
-    ['used_memory_dataset_perc', percent(dataset, used - startupMemory)],
+    ['used_memory_dataset_perc', percent(dataset, used)],
     // V8's heap stands in for the allocator: allocated = used, active = heap reserved.
     ['allocator_allocated', memory.heapUsed],
     ['allocator_active', memory.heapTotal],
@@ -265,7 +264,7 @@ function statsSection(ctx: CommandContext, executor: Executor): Fields {
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
     ['expire_cycle_cpu_milliseconds', 0],
-    ['evicted_keys', 0],
+    ['evicted_keys', ctx.executor.memory.evictedKeys],
     ['evicted_clients', 0],
     ['total_eviction_exceeded_time', 0],
     ['current_eviction_exceeded_time', 0],

@@ -11,6 +11,15 @@ export class Database {
   keys = new Map<string, Value>();
   /** Absolute expiry in Unix milliseconds, only for keys that have one. */
   expires = new Map<string, number>();
+  /**
+   * Access clock per key (LRU seconds or LFU minutes<<8|counter, packed as Redis's 24-bit `lru`
+   * field), for eviction and OBJECT IDLETIME/FREQ. Written by the command layer on access, never
+   * by an applier; the engine only drops or carries entries when keys go or move. A key without
+   * an entry (loaded by replay) counts as last used when the server started.
+   */
+  access = new Map<string, number>();
+  /** Estimated bytes of the keys and values (engine/memory.ts), kept by the engine on change. */
+  datasetBytes = 0;
   /** Rolling position for sampling keys with an expiry (active expiry) and any keys (eviction). */
   private expirySampler: Iterator<[string, number]> | undefined;
   private keySampler: Iterator<string> | undefined;
@@ -78,6 +87,8 @@ export class Database {
   replaceContents(): void {
     this.keys = new Map<string, Value>();
     this.expires = new Map<string, number>();
+    this.access = new Map<string, number>();
+    this.datasetBytes = 0;
     this.expirySampler = undefined;
     this.keySampler = undefined;
   }

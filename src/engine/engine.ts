@@ -19,6 +19,7 @@ import {
 import { collectionAppliers, collectionDumpers } from './types/registry.js';
 import './types/index.js';
 import { cloneValue, isStringValue, stringText, type Value } from './values.js';
+import { keyCharge, recharge } from './memory.js';
 import { canonicalSafeInteger } from '../util/numbers.js';
 
 /** Told about every key about to change, so WATCH and copy-on-write snapshots can react. */
@@ -113,13 +114,20 @@ export class Engine {
     const applier = collectionAppliers.get(effect[0]);
     assert(applier !== undefined, `known effect op ${effect[0]}`);
     const db = this.database(effect[1]);
-    this.willChange(effect[1], effect[2]);
+    const key = effect[2];
+    this.willChange(effect[1], key);
+    const before = db.keys.get(key);
+    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
     applier(db, effect, this.encodingLimits);
     // Redis deletes a collection as soon as it is empty; so does every applier's caller.
-    const value = db.keys.get(effect[2]);
+    const value = db.keys.get(key);
     if (value !== undefined && typeof value === 'object' && value.size === 0) {
-      db.keys.delete(effect[2]);
-      if (db.expires.size > 0) db.expires.delete(effect[2]);
+      db.keys.delete(key);
+      if (db.expires.size > 0) db.expires.delete(key);
+      if (db.access.size > 0) db.access.delete(key);
+    } else if (value !== undefined) {
+      if (typeof value === 'object') recharge(value);
+      db.datasetBytes += keyCharge(key, value);
     }
   }
 
@@ -144,7 +152,11 @@ export class Engine {
   private set(dbIndex: number, key: string, value: string | number, expireAtMs: number): void {
     const db = this.database(dbIndex);
     this.willChange(dbIndex, key);
-    db.keys.set(key, typeof value === 'string' ? (canonicalSafeInteger(value) ?? value) : value);
+    const stored = typeof value === 'string' ? (canonicalSafeInteger(value) ?? value) : value;
+    const before = db.keys.get(key);
+    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
+    db.keys.set(key, stored);
+    db.datasetBytes += keyCharge(key, stored);
     if (expireAtMs === ExpireNone) {
       if (db.expires.size > 0) db.expires.delete(key);
     } else if (expireAtMs !== ExpireKeep) {
@@ -156,15 +168,22 @@ export class Engine {
   putValue(dbIndex: number, key: string, value: Value): void {
     const db = this.database(dbIndex);
     this.willChange(dbIndex, key);
+    const before = db.keys.get(key);
+    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
+    if (typeof value === 'object') recharge(value);
     db.keys.set(key, value);
+    db.datasetBytes += keyCharge(key, value);
   }
 
   delete(dbIndex: number, key: string): boolean {
     const db = this.database(dbIndex);
-    if (!db.keys.has(key)) return false;
+    const before = db.keys.get(key);
+    if (before === undefined) return false;
     this.willChange(dbIndex, key);
+    db.datasetBytes -= keyCharge(key, before);
     db.keys.delete(key);
     if (db.expires.size > 0) db.expires.delete(key);
+    if (db.access.size > 0) db.access.delete(key);
     return true;
   }
 
@@ -186,11 +205,15 @@ export class Engine {
     const value = db.keys.get(source);
     assert(value !== undefined, 'RENAME effect on an existing key');
     const expireAtMs = db.expires.get(source);
+    const clock = db.access.get(source);
     this.delete(dbIndex, source);
     this.delete(dbIndex, destination);
     this.willChange(dbIndex, destination);
     db.keys.set(destination, value);
+    db.datasetBytes += keyCharge(destination, value);
     if (expireAtMs !== undefined) db.expires.set(destination, expireAtMs);
+    // The value keeps its access clock under its new name, as Redis's object keeps its lru.
+    if (clock !== undefined) db.access.set(destination, clock);
   }
 
   private copy(sourceDb: number, source: string, destinationDb: number, destination: string): void {
@@ -201,7 +224,9 @@ export class Engine {
     this.delete(destinationDb, destination);
     const to = this.database(destinationDb);
     this.willChange(destinationDb, destination);
-    to.keys.set(destination, cloneValue(value));
+    const copied = cloneValue(value);
+    to.keys.set(destination, copied);
+    to.datasetBytes += keyCharge(destination, copied);
     if (expireAtMs !== undefined) to.expires.set(destination, expireAtMs);
   }
 
@@ -212,10 +237,13 @@ export class Engine {
     const to = this.database(destinationDb);
     assert(!to.keys.has(key), 'MOVE effect to a free key');
     const expireAtMs = from.expires.get(key);
+    const clock = from.access.get(key);
     this.delete(dbIndex, key);
     this.willChange(destinationDb, key);
     to.keys.set(key, value);
+    to.datasetBytes += keyCharge(key, value);
     if (expireAtMs !== undefined) to.expires.set(key, expireAtMs);
+    if (clock !== undefined) to.access.set(key, clock);
   }
 
   private swapDatabases(a: number, b: number): void {
@@ -244,7 +272,7 @@ export class Engine {
     assert(current === undefined || isStringValue(current), 'APPEND effect on a string');
     this.willChange(dbIndex, key);
     const text = current === undefined ? suffix : stringText(current) + suffix;
-    db.keys.set(key, canonicalSafeInteger(text) ?? text);
+    this.replaceString(db, key, current, canonicalSafeInteger(text) ?? text);
   }
 
   private setRange(dbIndex: number, key: string, offset: number, value: string): void {
@@ -255,7 +283,18 @@ export class Engine {
     let text = current === undefined ? '' : stringText(current);
     if (text.length < offset) text += '\0'.repeat(offset - text.length);
     text = text.slice(0, offset) + value + text.slice(offset + value.length);
-    db.keys.set(key, canonicalSafeInteger(text) ?? text);
+    this.replaceString(db, key, current, canonicalSafeInteger(text) ?? text);
+  }
+
+  private replaceString(
+    db: Database,
+    key: string,
+    current: Value | undefined,
+    next: string | number,
+  ): void {
+    if (current !== undefined) db.datasetBytes -= keyCharge(key, current);
+    db.keys.set(key, next);
+    db.datasetBytes += keyCharge(key, next);
   }
 }
 

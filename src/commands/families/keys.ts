@@ -230,7 +230,8 @@ function persist(ctx: CommandContext, argv: string[]): void {
 }
 
 function objectOf(ctx: CommandContext, key: string) {
-  const value = ctx.lookup(key);
+  // Redis's LOOKUP_NOTOUCH: asking about a key is not an access.
+  const value = ctx.lookupIn(ctx.client.db, key, false);
   if (value === undefined) ctx.reply.nil();
   return value;
 }
@@ -289,10 +290,14 @@ const objectSubcommands: CommandDefinition[] = [
     'keyspace',
     'Seconds since the key was last used.',
     (ctx, argv) => {
-      const value = objectOf(ctx, argv[2] as string);
-      if (value !== undefined) {
-        fail('ERR idle time is not tracked yet in Shoal (it arrives with LRU eviction).');
+      const key = argv[2] as string;
+      if (objectOf(ctx, key) === undefined) return;
+      if (ctx.executor.memory.lfu) {
+        fail(
+          'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+        );
       }
+      ctx.reply.int(ctx.executor.memory.idleSeconds(ctx.db, key, ctx.nowMs));
     },
     { flags: ['readonly'], keys: [2, 2, 1] },
   ),
@@ -302,12 +307,14 @@ const objectSubcommands: CommandDefinition[] = [
     'keyspace',
     'Access frequency of a key (LFU policies).',
     (ctx, argv) => {
-      const value = objectOf(ctx, argv[2] as string);
-      if (value !== undefined) {
+      const key = argv[2] as string;
+      if (objectOf(ctx, key) === undefined) return;
+      if (!ctx.executor.memory.lfu) {
         fail(
           'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
         );
       }
+      ctx.reply.int(ctx.executor.memory.frequency(ctx.db, key, ctx.nowMs));
     },
     { flags: ['readonly'], keys: [2, 2, 1] },
   ),
