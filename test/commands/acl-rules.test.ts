@@ -93,7 +93,8 @@ function permissions(user: User): unknown {
     allCommands: s.allCommands,
     startsFromAll: s.startsFromAll,
     allowed: [...s.allowed].map((entry) => entry.fullName).sort(),
-    firstArgs: [...s.firstArgs].map(([entry, args]) => [entry.fullName, args]).sort(),
+    // First-argument rules are a set: their order does not change what is permitted.
+    firstArgs: [...s.firstArgs].map(([entry, args]) => [entry.fullName, [...args].sort()]).sort(),
     keys: s.describeKeys(),
     channels: s.describeChannels(),
   });
