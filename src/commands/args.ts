@@ -1,6 +1,9 @@
 // Parsing of command arguments with Redis's errors.
 
+import type { ScanCursors } from '../engine/scan.js';
+import { globMatch } from '../util/glob.js';
 import { parseDouble, parseInt64 } from '../util/numbers.js';
+import type { Reply } from './reply.js';
 import { Errors, fail } from './errors.js';
 
 /** Case-insensitive comparison of an argument with an upper-case keyword. */
@@ -66,4 +69,36 @@ export function cursorArg(arg: string | undefined): string {
   if (magnitude > 18446744073709551615n) fail('ERR invalid cursor');
   const value = match[1] === '-' && magnitude > 0n ? (1n << 64n) - magnitude : magnitude;
   return value.toString();
+}
+
+/**
+ * One step of HSCAN / SSCAN / ZSCAN over a collection: parses MATCH/COUNT from argv[3], and
+ * returns the matching elements and the next cursor. Without a cursor `source` (Redis's compact
+ * encodings, listpack and intset) the whole collection is returned in one step, whatever the
+ * cursor and COUNT, as Redis does; otherwise it is walked with a live cursor.
+ */
+export function scanCollectionStep(
+  argv: string[],
+  cursors: ScanCursors,
+  whole: () => Iterable<string>,
+  source: { keys(): Iterator<string> } | undefined,
+): { next: string; found: string[] } {
+  const cursor = cursorArg(argv[2]);
+  const { pattern, count } = scanOptions(argv, 3, false);
+  const found: string[] = [];
+  const visit = (element: string): void => {
+    if (pattern === undefined || globMatch(pattern, element)) found.push(element);
+  };
+  if (source === undefined) {
+    for (const element of whole()) visit(element);
+    return { next: '0', found };
+  }
+  return { next: cursors.scan(source, cursor, count, visit), found };
+}
+
+/** The reply to a SCAN-family command on a missing key: cursor 0, no elements. */
+export function replyEmptyScan(reply: Reply): void {
+  reply.array(2);
+  reply.bulk('0');
+  reply.array(0);
 }

@@ -3,7 +3,6 @@
 // that names the exact fields and values, and the encoding the hash has afterwards.
 
 import { HashEncoding, type HashEncodingCode, HashOp, HashValue } from '../../engine/types/hash.js';
-import { globMatch } from '../../util/glob.js';
 import {
   addFloatTexts,
   isInt64,
@@ -11,7 +10,14 @@ import {
   parseDouble,
   parseInt64,
 } from '../../util/numbers.js';
-import { cursorArg, floatArg, int64Arg, isWord, scanOptions } from '../args.js';
+import {
+  cursorArg,
+  floatArg,
+  int64Arg,
+  isWord,
+  replyEmptyScan,
+  scanCollectionStep,
+} from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { EventClass } from '../notify.js';
@@ -259,26 +265,16 @@ function hrandfield(ctx: CommandContext, argv: string[]): void {
 }
 
 function hscan(ctx: CommandContext, argv: string[]): void {
-  const cursor = cursorArg(argv[2]);
+  cursorArg(argv[2]);
   const hash = lookupHash(ctx, argv[1] as string);
+  if (hash === undefined) return replyEmptyScan(ctx.reply);
+  const { next, found } = scanCollectionStep(
+    argv,
+    ctx.engine.scanCursors,
+    () => hash.fields(),
+    hash.encodingCode === HashEncoding.Listpack ? undefined : hash.scanSource(),
+  );
   const reply = ctx.reply;
-  if (hash === undefined) {
-    reply.array(2);
-    reply.bulk('0');
-    return reply.array(0);
-  }
-  const options = scanOptions(argv, 3, false);
-  const pattern = options.pattern;
-  const found: string[] = [];
-  const visit = (field: string): void => {
-    if (pattern === undefined || globMatch(pattern, field)) found.push(field);
-  };
-  // A listpack (or any hash small enough to be stored flat) is returned whole in one call,
-  // whatever the cursor and COUNT, as Redis does for a listpack.
-  const source = hash.encodingCode === HashEncoding.Listpack ? undefined : hash.scanSource();
-  let next = '0';
-  if (source === undefined) for (const field of hash.fields()) visit(field);
-  else next = ctx.engine.scanCursors.scan(source, cursor, options.count, visit);
   reply.array(2);
   reply.bulk(next);
   reply.array(found.length * 2);

@@ -19,9 +19,8 @@ import {
   SetEncodingTracker,
   type SetLimits,
 } from '../../engine/types/set-encoding.js';
-import { globMatch } from '../../util/glob.js';
 import { parseInt64 } from '../../util/numbers.js';
-import { cursorArg, intArg, isWord, scanOptions } from '../args.js';
+import { cursorArg, intArg, isWord, replyEmptyScan, scanCollectionStep } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { EventClass } from '../notify.js';
@@ -320,26 +319,16 @@ function algebra(
 }
 
 function sscan(ctx: CommandContext, argv: string[]): void {
-  const cursor = cursorArg(argv[2]);
+  cursorArg(argv[2]);
   const set = lookupSet(ctx, argv[1] as string);
+  if (set === undefined) return replyEmptyScan(ctx.reply);
+  const { next, found } = scanCollectionStep(
+    argv,
+    ctx.engine.scanCursors,
+    () => iterationOrder(set),
+    set.encodingCode === SetEncoding.Hashtable ? set.scanSource() : undefined,
+  );
   const reply = ctx.reply;
-  if (set === undefined) {
-    reply.array(2);
-    reply.bulk('0');
-    return reply.array(0);
-  }
-  const options = scanOptions(argv, 3, false);
-  const pattern = options.pattern;
-  const found: string[] = [];
-  const visit = (member: string): void => {
-    if (pattern === undefined || globMatch(pattern, member)) found.push(member);
-  };
-  // An intset or listpack (or any set small enough to be stored flat) is returned whole in one
-  // call, whatever the cursor and COUNT, as Redis does for its compact encodings.
-  const source = set.encodingCode === SetEncoding.Hashtable ? set.scanSource() : undefined;
-  let next = '0';
-  if (source === undefined) for (const member of iterationOrder(set)) visit(member);
-  else next = ctx.engine.scanCursors.scan(source, cursor, options.count, visit);
   reply.array(2);
   reply.bulk(next);
   reply.array(found.length);

@@ -2,9 +2,8 @@
 // ZRANDMEMBER and ZSCAN. Random choices use ctx.random and never write.
 
 import type { SortedSetValue } from '../../engine/types/zset.js';
-import { globMatch } from '../../util/glob.js';
 import { formatDouble, parseInt64 } from '../../util/numbers.js';
-import { cursorArg, isWord, scanOptions } from '../args.js';
+import { cursorArg, isWord, replyEmptyScan, scanCollectionStep } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { lexRangeArgs, lexRangeEmpty, lookupSortedSet, scoreRangeArgs } from './zsets-args.js';
@@ -156,31 +155,26 @@ function distinctRanks(ctx: CommandContext, size: number, count: number): number
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count] */
 export function zscan(ctx: CommandContext, argv: string[]): void {
-  const cursor = cursorArg(argv[2]);
+  cursorArg(argv[2]);
   const value = lookupSortedSet(ctx, argv[1] as string);
-  if (value === undefined) {
-    ctx.reply.array(2);
-    ctx.reply.bulk('0');
-    return ctx.reply.array(0);
-  }
-  const options = scanOptions(argv, 3, false);
-  const pattern = options.pattern;
-  const members: string[] = [];
-  let next = '0';
-  if (value.compact) {
-    // Like a listpack in Redis: the whole (small) set in one reply, in order.
+  if (value === undefined) return replyEmptyScan(ctx.reply);
+  const inOrder = (): string[] => {
+    const ordered: string[] = [];
     value.forEach((_score, member) => {
-      if (pattern === undefined || globMatch(pattern, member)) members.push(member);
+      ordered.push(member);
     });
-  } else {
-    next = ctx.engine.scanCursors.scan(value.scores, cursor, options.count, (member) => {
-      if (pattern === undefined || globMatch(pattern, member)) members.push(member);
-    });
-  }
+    return ordered;
+  };
+  const { next, found } = scanCollectionStep(
+    argv,
+    ctx.engine.scanCursors,
+    inOrder,
+    value.compact ? undefined : value.scores,
+  );
   ctx.reply.array(2);
   ctx.reply.bulk(next);
-  ctx.reply.array(members.length * 2);
-  for (const member of members) {
+  ctx.reply.array(found.length * 2);
+  for (const member of found) {
     ctx.reply.bulk(member);
     ctx.reply.bulk(formatDouble(value.score(member) as number));
   }
