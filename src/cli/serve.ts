@@ -111,7 +111,8 @@ function replicationOptions(values: Record<string, unknown>): ReplicationOptions
   const peers = values['peers'];
   const timeout = values['election-timeout-ms'];
   if (nodeId === undefined && peers === undefined) {
-    if (timeout !== undefined) throw new UsageError('--election-timeout-ms needs --node-id and --peers');
+    if (timeout !== undefined)
+      throw new UsageError('--election-timeout-ms needs --node-id and --peers');
     return undefined;
   }
   if (typeof nodeId !== 'string' || typeof peers !== 'string') {

@@ -10,7 +10,15 @@
 // appending, never by rewriting the file in place.
 
 import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
-import { FILE_HEADER_BYTES, beginFrame, checkFileHeader, endFrame, fileHeader, readRegion, scanFrames } from '../persist/framing.js';
+import {
+  FILE_HEADER_BYTES,
+  beginFrame,
+  checkFileHeader,
+  endFrame,
+  fileHeader,
+  readRegion,
+  scanFrames,
+} from '../persist/framing.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import {
@@ -21,7 +29,12 @@ import {
   type HardState,
   type Snapshot,
 } from '../raft/messages.js';
-import { MemoryStorage, bootstrapStorage, type InitialState, type Storage } from '../raft/storage.js';
+import {
+  MemoryStorage,
+  bootstrapStorage,
+  type InitialState,
+  type Storage,
+} from '../raft/storage.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
 
@@ -97,7 +110,10 @@ export function decodeRaftRecord(payload: Buffer): RaftRecord {
     input.offset += length;
     record = { kind, entry: { index, term, type: type as EntryType, data } };
   } else if (kind === RaftRecordKind.HardState) {
-    record = { kind, hardState: { term: input.varint(), vote: input.varint(), commit: input.varint() } };
+    record = {
+      kind,
+      hardState: { term: input.varint(), vote: input.varint(), commit: input.varint() },
+    };
   } else if (kind === RaftRecordKind.SnapshotMeta) {
     const index = input.varint();
     const term = input.varint();
@@ -146,7 +162,12 @@ export class RaftDiskStorage implements Storage {
     const scratch = new MemoryStorage();
     bootstrapStorage(scratch, confState);
     const entries = scratch.entries(1, scratch.lastIndex() + 1, Number.MAX_SAFE_INTEGER);
-    await this.persist({ hardState: scratch.hardStateNow(), entries, snapshot: null, mustSync: true });
+    await this.persist({
+      hardState: scratch.hardStateNow(),
+      entries,
+      snapshot: null,
+      mustSync: true,
+    });
   }
 
   private async recover(): Promise<void> {

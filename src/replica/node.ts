@@ -23,7 +23,10 @@ export interface PeerSpec {
 /** Parses `1=127.0.0.1:7001@17001,2=...` (id=host:clientport@raftport). */
 export function parsePeers(text: string): Map<number, PeerSpec> {
   const peers = new Map<number, PeerSpec>();
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const match = /^(\d+)=([^:@]+):(\d+)@(\d+)$/.exec(part);
     if (match === null) throw new Error(`bad peer '${part}' (want id=host:clientport@raftport)`);
     const id = Number(match[1]);
@@ -207,8 +210,11 @@ export class ReplicaNode {
 
   private applyEntry(entry: Entry): void {
     if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) return;
-    const record = decodeRecord(Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength));
-    if (record.kind !== RecordKind.Entry) throw new Error(`raft entry ${entry.index} is not a log entry`);
+    const record = decodeRecord(
+      Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
+    );
+    if (record.kind !== RecordKind.Entry)
+      throw new Error(`raft entry ${entry.index} is not a log entry`);
     this.options.engine.apply(record.value.entry);
   }
 
@@ -246,7 +252,11 @@ export class ReplicaNode {
     engine.applyEffect([Op.FlushAll]);
     const first = this.storage.firstIndex();
     if (this.appliedIndex >= first) {
-      for (const entry of this.storage.entries(first, this.appliedIndex + 1, Number.MAX_SAFE_INTEGER)) {
+      for (const entry of this.storage.entries(
+        first,
+        this.appliedIndex + 1,
+        Number.MAX_SAFE_INTEGER,
+      )) {
         this.applyEntry(entry);
       }
     }
@@ -311,7 +321,12 @@ export class ReplicaNode {
   holdUntil(appendedBefore: number): number | undefined {
     if (this.leaderTerm === 0) return undefined;
     const needsRead = appendedBefore >= 0 && this.engineIndex === appendedBefore;
-    const ticket: Ticket = { ticket: this.nextTicket++, index: this.engineIndex, needsRead, round: 0 };
+    const ticket: Ticket = {
+      ticket: this.nextTicket++,
+      index: this.engineIndex,
+      needsRead,
+      round: 0,
+    };
     this.tickets.push(ticket);
     if (needsRead) this.startReadRound();
     this.kick();
@@ -361,13 +376,15 @@ export class ReplicaNode {
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
     const due: Waiter[] = [];
-    for (const waiter of this.waiters) (waiter.ticket <= this.releasedTicket ? due : still).push(waiter);
+    for (const waiter of this.waiters)
+      (waiter.ticket <= this.releasedTicket ? due : still).push(waiter);
     this.waiters = still;
     for (const waiter of due) waiter.done();
   }
 
   private failTickets(): void {
-    if (this.tickets.length > 0) this.releasedTicket = (this.tickets[this.tickets.length - 1] as Ticket).ticket;
+    if (this.tickets.length > 0)
+      this.releasedTicket = (this.tickets[this.tickets.length - 1] as Ticket).ticket;
     this.tickets = [];
     this.roundInFlight = 0;
     const waiters = this.waiters;
@@ -404,7 +421,9 @@ export class ReplicaNode {
       `serving:${this.leaderReady ? 'yes' : 'no'}`,
     ];
     for (const [id, progress] of s.progress) {
-      lines.push(`peer_${id}:match=${progress.match},next=${progress.next},active=${progress.recentActive ? 1 : 0}`);
+      lines.push(
+        `peer_${id}:match=${progress.match},next=${progress.next},active=${progress.recentActive ? 1 : 0}`,
+      );
     }
     return lines;
   }

@@ -49,7 +49,8 @@ export class FrameReader {
     while (this.buffer.length - position >= FRAME_HEADER_BYTES) {
       const length = this.buffer.readUInt32LE(position);
       const crc = this.buffer.readUInt32LE(position + 4);
-      if (length === 0 || length > this.frameBytesMax) throw new Error(`bad frame length ${length}`);
+      if (length === 0 || length > this.frameBytesMax)
+        throw new Error(`bad frame length ${length}`);
       const end = position + FRAME_HEADER_BYTES + length;
       if (end > this.buffer.length) break;
       const payload = this.buffer.subarray(position + FRAME_HEADER_BYTES, end);
@@ -75,7 +76,9 @@ class PeerLink {
     readonly peerId: number,
     private readonly address: PeerAddress,
     private readonly hello: Buffer,
-    private readonly options: Required<Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>>,
+    private readonly options: Required<
+      Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>
+    >,
     private readonly log: (message: string) => void,
   ) {
     this.delayMs = options.reconnectDelayMsMin;
@@ -193,7 +196,9 @@ export class Transport {
           this.options.onMessage(message);
         });
       } catch (error) {
-        this.options.log(`dropping raft connection from node ${peerId}: ${(error as Error).message}`);
+        this.options.log(
+          `dropping raft connection from node ${peerId}: ${(error as Error).message}`,
+        );
         socket.destroy();
       }
     });

@@ -57,8 +57,12 @@ export class ClientRelay {
   forward(argv: readonly string[], leader: UpstreamAddress): void {
     if (this.closed) return;
     if (this.slots.length >= PENDING_MAX) return this.fail('too many commands in flight');
-    if (this.upstream === undefined || this.target === undefined ||
-        (this.slots.length === 0 && (this.target.host !== leader.host || this.target.port !== leader.port))) {
+    if (
+      this.upstream === undefined ||
+      this.target === undefined ||
+      (this.slots.length === 0 &&
+        (this.target.host !== leader.host || this.target.port !== leader.port))
+    ) {
       this.connect(leader);
     }
     const name = (argv[0] ?? '').toLowerCase();

@@ -12,6 +12,8 @@ import { ClientRelay } from './relay.js';
 import type { CommandRouter, Session } from './session.js';
 
 const NODE_LOCAL = new Set(['role', 'raft', 'readonly', 'readwrite']);
+/** Commands about this node rather than the dataset: run by the local executor everywhere. */
+const RUN_HERE = new Set(['info']);
 
 export class ReplicaRouter implements CommandRouter {
   /** Clients that asked for possibly-stale local reads (READONLY). */
@@ -30,7 +32,7 @@ export class ReplicaRouter implements CommandRouter {
       return 'done';
     }
     const relayPending = (session.relay?.pending ?? 0) > 0;
-    if (node.leaderReady && !relayPending) {
+    if ((node.leaderReady || RUN_HERE.has(name)) && !relayPending) {
       this.executor.setMayExpire(true);
       return 'local';
     }
@@ -74,7 +76,9 @@ export class ReplicaRouter implements CommandRouter {
       if (sub === 'status' && argv.length === 2) {
         reply.bulk(this.node.statusLines().join('\r\n') + '\r\n');
       } else {
-        reply.error(`ERR unknown or unsupported RAFT subcommand '${argv[1] ?? ''}' (this build has RAFT STATUS)`);
+        reply.error(
+          `ERR unknown or unsupported RAFT subcommand '${argv[1] ?? ''}' (this build has RAFT STATUS)`,
+        );
       }
     }
     // Keep the order with relayed replies still pending.

@@ -2,7 +2,14 @@
 // a torn tail is cut off; damage before the tail refuses to start.
 
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,7 +30,11 @@ function entry(index: number, term: number, text = `e${index}t${term}`): Entry {
   return { index, term, type: 0, data: new Uint8Array(Buffer.from(text)) };
 }
 
-function all(storage: { firstIndex(): number; lastIndex(): number; entries(lo: number, hi: number, max: number): Entry[] }) {
+function all(storage: {
+  firstIndex(): number;
+  lastIndex(): number;
+  entries(lo: number, hi: number, max: number): Entry[];
+}) {
   return storage
     .entries(storage.firstIndex(), storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER)
     .map((e) => `${e.index}/${e.term}/${Buffer.from(e.data).toString()}`);
@@ -55,9 +66,11 @@ test('random appends, overwrites and hard states recover exactly as MemoryStorag
         if (roll < 0.3) term++;
         // Append at the end, or overwrite a suffix (a follower's conflicting entries).
         const last = model.lastIndex();
-        const from = roll < 0.2 && last > 0 ? Math.max(1, last - Math.floor(random() * 3)) : last + 1;
+        const from =
+          roll < 0.2 && last > 0 ? Math.max(1, last - Math.floor(random() * 3)) : last + 1;
         const entries: Entry[] = [];
-        for (let i = 0, n = 1 + Math.floor(random() * 3); i < n; i++) entries.push(entry(from + i, term));
+        for (let i = 0, n = 1 + Math.floor(random() * 3); i < n; i++)
+          entries.push(entry(from + i, term));
         const hardState: HardState = { term, vote: seed % 3, commit: Math.max(0, from - 1) };
         await disk.persist({ hardState, entries, snapshot: null, mustSync: true });
         model.append(entries);
@@ -107,7 +120,12 @@ test('a torn last record is cut off; damage before the tail refuses to start', a
 test('a commit index past the last entry refuses to start', async () => {
   await withDir(async (dir) => {
     const disk = await open(dir);
-    await disk.persist({ hardState: { term: 1, vote: 0, commit: 0 }, entries: [entry(1, 1)], snapshot: null, mustSync: true });
+    await disk.persist({
+      hardState: { term: 1, vote: 0, commit: 0 },
+      entries: [entry(1, 1)],
+      snapshot: null,
+      mustSync: true,
+    });
     await disk.close();
     const [segment] = readdirSync(dir);
     const out = new ByteWriter(64);

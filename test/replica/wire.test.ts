@@ -54,11 +54,17 @@ test('golden bytes (wire version 1): never change what these decode to', () => {
     encode(snapshot).toString('hex'),
     '01090301ac020000000181010001c80104030102030104000303010203010154',
   );
-  assert.deepEqual(decodeMessage(Buffer.from('010102010302070600000103080002aabb0000', 'hex')), append);
+  assert.deepEqual(
+    decodeMessage(Buffer.from('010102010302070600000103080002aabb0000', 'hex')),
+    append,
+  );
 });
 
 test('garbage is refused, not misread', () => {
   assert.throws(() => decodeMessage(Buffer.from('02', 'hex')), /wire version/);
   assert.throws(() => decodeMessage(Buffer.from('0163', 'hex')), /message type/);
-  assert.throws(() => decodeMessage(Buffer.concat([encode(append), Buffer.from([0])])), /left over/);
+  assert.throws(
+    () => decodeMessage(Buffer.concat([encode(append), Buffer.from([0])])),
+    /left over/,
+  );
 });
