@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { Config, settingSpecs } from '../commands/config.js';
 import { Logger, type LogLevel } from '../server/logger.js';
 import { RecoveryError } from '../persist/recovery.js';
-import { ShoalServer } from '../server/server.js';
+import { ShoalServer, type ReplicationOptions } from '../server/server.js';
+import { parsePeers } from '../replica/node.js';
 import { applySettings, parseConfigFile, UsageError } from './config-file.js';
 import { AclStartupError } from '../commands/acl/access-control.js';
 import { TlsConfigError } from '../server/tls.js';
@@ -29,6 +30,9 @@ export function serveHelp(): string {
     '',
     'Options:',
     '  --config FILE            read settings from FILE',
+    '  --node-id N              run as member N of a Raft replica group (with --peers)',
+    '  --peers LIST             the group: id=host:clientport@raftport,... (same on every node)',
+    '  --election-timeout-ms MS election timeout (default 1000; heartbeats every tenth)',
     '  --repair                 truncate the log at the first bad record instead of refusing',
     '                           to start (run `shoal check --dir DIR` first to see what is lost)',
     '  --help                   show this help',
@@ -52,11 +56,15 @@ export function parseServeArguments(args: string[]): {
   config: Config;
   help: boolean;
   repair: boolean;
+  replication: ReplicationOptions | undefined;
 } {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     config: { type: 'string' },
     help: { type: 'boolean' },
     repair: { type: 'boolean' },
+    'node-id': { type: 'string' },
+    peers: { type: 'string' },
+    'election-timeout-ms': { type: 'string' },
   };
   for (const spec of settingSpecs) {
     options[spec.name] = { type: 'string' };
@@ -83,14 +91,50 @@ export function parseServeArguments(args: string[]): {
     if (name === 'config' || name === 'help' || name === 'repair' || typeof value !== 'string') {
       continue;
     }
+    if (REPLICATION_FLAGS.has(name)) continue;
     flags.push([name, value]);
   }
   applySettings(config, flags, 'command line');
-  return { config, help: values.help === true, repair: values.repair === true };
+  return {
+    config,
+    help: values.help === true,
+    repair: values.repair === true,
+    replication: replicationOptions(values as Record<string, unknown>),
+  };
+}
+
+const REPLICATION_FLAGS = new Set(['node-id', 'peers', 'election-timeout-ms']);
+
+/** --node-id, --peers and --election-timeout-ms: a Raft replica group member. */
+function replicationOptions(values: Record<string, unknown>): ReplicationOptions | undefined {
+  const nodeId = values['node-id'];
+  const peers = values['peers'];
+  const timeout = values['election-timeout-ms'];
+  if (nodeId === undefined && peers === undefined) {
+    if (timeout !== undefined)
+      throw new UsageError('--election-timeout-ms needs --node-id and --peers');
+    return undefined;
+  }
+  if (typeof nodeId !== 'string' || typeof peers !== 'string') {
+    throw new UsageError('--node-id and --peers go together');
+  }
+  const id = Number(nodeId);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`bad --node-id '${nodeId}'`);
+  const electionTimeoutMs = timeout === undefined ? 1000 : Number(timeout);
+  if (!Number.isSafeInteger(electionTimeoutMs) || electionTimeoutMs < 20) {
+    throw new UsageError(`bad --election-timeout-ms '${String(timeout)}' (at least 20)`);
+  }
+  try {
+    const parsed = parsePeers(peers);
+    if (!parsed.has(id)) throw new Error(`--node-id ${id} is not in --peers`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { nodeId: id, peers, electionTimeoutMs };
 }
 
 export async function serve(args: string[]): Promise<number> {
-  const { config, help, repair } = parseServeArguments(args);
+  const { config, help, repair, replication } = parseServeArguments(args);
   if (help) {
     process.stdout.write(`${serveHelp()}\n`);
     return 0;
@@ -105,7 +149,7 @@ export async function serve(args: string[]): Promise<number> {
   mkdirSync(config.get('dir'), { recursive: true });
   let server: ShoalServer;
   try {
-    server = new ShoalServer({ config, logger, repair });
+    server = new ShoalServer({ config, logger, repair, replication });
   } catch (error) {
     configurationError(error);
   }

@@ -121,6 +121,11 @@ export class Executor {
     this.ctx.executor = this;
   }
 
+  /** False on a replica group follower: expired keys read as absent, the leader deletes them. */
+  setMayExpire(value: boolean): void {
+    this.ctx.mayExpire = value;
+  }
+
   /**
    * Runs one command for `client`, writing its reply to `reply`. `clockMs` is performance.now()
    * when the command started, if the caller has it (a pipeline passes the end of the previous

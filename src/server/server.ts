@@ -17,6 +17,9 @@ import { PROTECTED_MODE_DENIAL, refusedByProtectedMode } from './protected-mode.
 import { createTlsListener, secureContextOptions, TLS_CONTEXT_SETTINGS } from './tls.js';
 import type { Server as TlsServer } from 'node:tls';
 import { InstantaneousMetric, type NetworkCounters } from './metrics.js';
+import { nodeFileSystem } from '../persist/fs.js';
+import { parsePeers, ReplicaNode } from '../replica/node.js';
+import { ReplicaRouter } from './replica-router.js';
 
 export interface ServerOptions {
   config: Config;
@@ -27,6 +30,15 @@ export interface ServerOptions {
   fileSystem?: FileSystem;
   /** Truncate the log at the first bad record instead of refusing to start (--repair). */
   repair?: boolean;
+  /** Run as a member of a Raft replica group (docs/REPLICATION.md). */
+  replication?: ReplicationOptions;
+}
+
+export interface ReplicationOptions {
+  nodeId: number;
+  /** `id=host:clientport@raftport,...` */
+  peers: string;
+  electionTimeoutMs: number;
 }
 
 export class ShoalServer implements Host {
@@ -37,6 +49,9 @@ export class ShoalServer implements Host {
   readonly logger: Logger;
   /** The log and snapshots; undefined with appendonly no (nothing kept on disk). */
   readonly persistence: Persistence | undefined;
+  /** The Raft group member, when replicated (then `persistence` is undefined). */
+  readonly replica: ReplicaNode | undefined;
+  private readonly router: ReplicaRouter | undefined;
   /** The port bound by listen() (set before the dataset is loaded). */
   port = 0;
   private readonly config: Config;
@@ -66,7 +81,23 @@ export class ShoalServer implements Host {
     this.config = options.config;
     this.logger = options.logger ?? new Logger(options.config.get('loglevel') as LogLevel);
     this.engine = options.engine ?? new Engine(this.config.getNumber('databases'));
-    if (options.sink === undefined && this.config.getBool('appendonly')) {
+    const replication = options.replication;
+    if (replication !== undefined) {
+      this.replica = new ReplicaNode({
+        nodeId: replication.nodeId,
+        peers: parsePeers(replication.peers),
+        dir: this.config.get('dir'),
+        fs: options.fileSystem ?? nodeFileSystem,
+        engine: this.engine,
+        electionTimeoutMs: replication.electionTimeoutMs,
+        log: (level, message) => this.logger.log(level, message),
+        onServingChanged: () => this.resumePostponed(),
+        onFatal: () => {
+          this.logger.warning('stopping: the replica cannot go on');
+          void this.close().then(() => process.exit(1));
+        },
+      });
+    } else if (options.sink === undefined && this.config.getBool('appendonly')) {
       this.persistence = new Persistence(this.engine, {
         dir: this.config.get('dir'),
         appendfsync: this.config.get('appendfsync') as FsyncPolicy,
@@ -81,8 +112,12 @@ export class ShoalServer implements Host {
       engine: this.engine,
       config: this.config,
       host: this,
-      sink: options.sink ?? this.persistence,
+      sink: options.sink ?? this.replica ?? this.persistence,
     });
+    if (this.replica !== undefined) {
+      this.router = new ReplicaRouter(this.replica, this.executor);
+      this.executor.setMayExpire(false);
+    }
     this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.settingChanged(name, value));
     // Paused clients carry on when CLIENT PAUSE ends; on a later turn, since the end may come
@@ -153,6 +188,15 @@ export class ShoalServer implements Host {
 
   /** Loads the data directory while already accepting connections (they get -LOADING). */
   private async load(addresses: string[], port: number): Promise<void> {
+    if (this.replica !== undefined) {
+      try {
+        await this.replica.start();
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+      return;
+    }
     const persistence = this.persistence;
     if (persistence === undefined) return;
     this.logger.notice(`Listening on tcp ${addresses.join(' ')} port ${port}, loading the dataset`);
@@ -196,7 +240,8 @@ export class ShoalServer implements Host {
       },
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
-      durability: this.persistence,
+      durability: this.replica ?? this.persistence,
+      router: this.router,
       counters: this.counters,
     });
     this.sessions.set(client.id, session);
@@ -205,10 +250,12 @@ export class ShoalServer implements Host {
   private startTimers(): void {
     const hz = this.config.getNumber('hz');
     const periodMs = Math.max(1, Math.floor(1000 / hz));
-    const expiry = setInterval(
-      () => runExpiryCycle(this.executor, Date.now, periodMs / 4),
-      periodMs,
-    );
+    const expiry = setInterval(() => {
+      // In a replica group only the leader decides expiry; its deletions replicate as entries.
+      if (this.replica !== undefined && !this.replica.mayExpire) return;
+      this.executor.setMayExpire(true);
+      runExpiryCycle(this.executor, Date.now, periodMs / 4);
+    }, periodMs);
     const idle = setInterval(() => this.closeIdleClients(), 1000);
     const metrics = setInterval(() => this.sampleMetrics(), 100);
     expiry.unref();
@@ -272,6 +319,13 @@ export class ShoalServer implements Host {
     }
   }
 
+  /** Commands that waited for a leader carry on (they may wait again). */
+  private resumePostponed(): void {
+    for (const session of this.sessions.values()) {
+      if (session.isPostponed) session.processPending();
+    }
+  }
+
   // Host interface.
 
   *clients(): Iterable<ClientState> {
@@ -308,7 +362,30 @@ export class ShoalServer implements Host {
         client_output_buffer_limit_disconnections: this.outputLimitDisconnections,
       },
       persistence: this.persistence?.info() ?? disabledPersistenceInfo(this.startedAtMs),
+      ...(this.replica !== undefined ? { replication: this.replicationInfo(this.replica) } : {}),
     };
+  }
+
+  private replicationInfo(replica: ReplicaNode): Record<string, string | number> {
+    const status = replica.status();
+    const leader = replica.peer(status.leader);
+    const fields: Record<string, string | number> = {
+      role: replica.leaderReady ? 'master' : 'slave',
+      raft_node_id: replica.id,
+      raft_role: replica.roleName().toLowerCase(),
+      raft_term: status.term,
+      raft_leader_id: status.leader,
+      raft_commit_index: status.commit,
+      raft_applied_index: replica.appliedIndex,
+    };
+    if (!replica.leaderReady) {
+      fields['master_host'] = leader?.host ?? '';
+      fields['master_port'] = leader?.clientPort ?? 0;
+      fields['master_link_status'] = leader !== undefined ? 'up' : 'down';
+    } else {
+      fields['connected_slaves'] = Math.max(0, status.confState.voters.length - 1);
+    }
+    return fields;
   }
 
   /** Stops listening, closes every client, stops background tasks. Idempotent. */
@@ -324,6 +401,7 @@ export class ShoalServer implements Host {
       for (const session of sessions) session.close();
       for (const session of sessions) session.destroy();
       await Promise.all(closed);
+      await this.replica?.close();
       if (this.persistence !== undefined) {
         this.logger.notice('Calling fsync() on the log and closing it.');
         await this.persistence.close();

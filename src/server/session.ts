@@ -9,6 +9,7 @@ import { InvariantError } from '../engine/assert.js';
 import { ReplyEncoder } from '../resp/encoder.js';
 import { ProtocolError, RequestParser } from '../resp/parser.js';
 import type { Logger } from './logger.js';
+import type { ClientRelay } from './relay.js';
 import type { NetworkCounters } from './metrics.js';
 import { checkOutputLimit, type OutputLimits } from '../commands/output-limits.js';
 
@@ -22,6 +23,17 @@ export interface SessionEvents {
   readonly counters: NetworkCounters;
   /** Under appendfsync always: replies wait until the writes they may reveal are durable. */
   durability?: DurabilityGate | undefined;
+  /** In a replica group: which commands run here, wait, or go to the leader. */
+  router?: CommandRouter | undefined;
+}
+
+/** Where a command of a replica group's client runs (implemented by server/replica-router.ts). */
+export interface CommandRouter {
+  /**
+   * 'local': run it here; 'done': answered already (into session.encoder); 'wait': postpone it
+   * until the host calls processPending again; 'relay': the router forwarded it to the leader.
+   */
+  route(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay';
 }
 
 /** What a session needs of the log to hold replies (implemented by src/persist). */
@@ -30,7 +42,8 @@ export interface DurabilityGate {
   readonly lastDurableSequence: number;
   /** The sequence this batch's replies must wait for, or undefined to send them now. */
   holdUntil(appendedBefore: number): number | undefined;
-  whenDurable(sequence: number, callback: () => void): void;
+  /** `lost`, if the gate can tell, when `sequence` will never be durable (a failover). */
+  whenDurable(sequence: number, callback: () => void, lost?: () => void): void;
 }
 
 /** The encoder's slab size: CLIENT LIST's rbs (Redis's 16 KiB reply buffer). */
@@ -50,6 +63,8 @@ export class Session implements ConnectionInfo {
   /** The most reply bytes one flush sent (CLIENT LIST rbp). */
   private replyPeakBytes = 0;
   readonly fd: number;
+  /** A replica group follower's upstream to the leader for this client (created by the router). */
+  relay: ClientRelay | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -112,6 +127,21 @@ export class Session implements ConnectionInfo {
           client.postponed = true;
           break;
         }
+        const router = this.events.router;
+        if (router !== undefined) {
+          const route = router.route(this, argv);
+          if (route === 'wait') {
+            this.postponedArgv = argv;
+            client.postponed = true;
+            break;
+          }
+          this.postponedArgv = undefined;
+          client.postponed = false;
+          if (route !== 'local') {
+            this.orderAfterRelay();
+            continue;
+          }
+        }
         this.postponedArgv = undefined;
         client.postponed = false;
         const mark = encoder.mark();
@@ -132,6 +162,7 @@ export class Session implements ConnectionInfo {
             `internal error in '${argv[0] ?? ''}': ${(error as Error).stack ?? ''}`,
           );
         }
+        if (router !== undefined) this.orderAfterRelay();
       }
     } catch (error) {
       this.protocolError(error);
@@ -143,6 +174,20 @@ export class Session implements ConnectionInfo {
     if (holdUntil !== undefined) return this.hold(holdUntil);
     // --- end durability ---
     this.flush();
+  }
+
+  /** Relayed commands still unanswered: later local replies queue behind them. */
+  private orderAfterRelay(): void {
+    const relay = this.relay;
+    if (relay !== undefined && relay.pending > 0 && this.encoder.length > 0) {
+      relay.local(this.encoder.take());
+    }
+  }
+
+  /** The upstream connection to the leader went away with commands unanswered. */
+  relayFailed(reason: string): void {
+    this.logger.verbose(`closing client id=${this.client.id}: ${reason}`);
+    this.destroy();
   }
 
   /**
@@ -194,15 +239,17 @@ export class Session implements ConnectionInfo {
     this.heldUntil = Math.max(this.heldUntil, sequence);
     if (alreadyHolding) return;
     this.socket.pause();
+    // A failover: the held replies may claim writes that will never commit; close instead.
+    const lost = (): void => this.destroy();
     const release = (): void => {
       if (gate.lastDurableSequence < this.heldUntil)
-        return gate.whenDurable(this.heldUntil, release);
+        return gate.whenDurable(this.heldUntil, release, lost);
       this.heldUntil = 0;
       if (this.closed) return;
       this.socket.resume();
       this.flush();
     };
-    gate.whenDurable(this.heldUntil, release);
+    gate.whenDurable(this.heldUntil, release, lost);
   }
 
   /** Writes pending replies; closes the connection if the client is marked to close. */
@@ -271,6 +318,7 @@ export class Session implements ConnectionInfo {
   }
 
   destroy(): void {
+    this.relay?.close();
     if (!this.socket.destroyed) this.socket.destroy();
     if (this.closed) return;
     this.closed = true;

@@ -1,0 +1,441 @@
+// The node driver: one Raft group member. Ticks the core from a timer, runs the Ready loop
+// (persist → send → apply → advance), is the command layer's EffectSink on the leader (each
+// LogEntry is proposed) and the sessions' DurabilityGate (replies wait for commit, and read-only
+// batches for a ReadIndex confirmation). See docs/REPLICATION.md.
+
+import type { Engine } from '../engine/engine.js';
+import { Op, type LogEntry } from '../engine/effects.js';
+import { ByteWriter, decodeRecord, RecordKind, writeEntryPayload } from '../persist/codec.js';
+import type { FileSystem } from '../persist/fs.js';
+import { join } from '../persist/names.js';
+import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
+import { RaftNode, type RaftStatus } from '../raft/raft.js';
+import { RaftDiskStorage } from './disk-storage.js';
+import { Transport } from './transport.js';
+
+export interface PeerSpec {
+  readonly id: number;
+  readonly host: string;
+  readonly clientPort: number;
+  readonly raftPort: number;
+}
+
+/** Parses `1=127.0.0.1:7001@17001,2=...` (id=host:clientport@raftport). */
+export function parsePeers(text: string): Map<number, PeerSpec> {
+  const peers = new Map<number, PeerSpec>();
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const match = /^(\d+)=([^:@]+):(\d+)@(\d+)$/.exec(part);
+    if (match === null) throw new Error(`bad peer '${part}' (want id=host:clientport@raftport)`);
+    const id = Number(match[1]);
+    if (id <= 0 || peers.has(id)) throw new Error(`bad or repeated node id in '${part}'`);
+    peers.set(id, {
+      id,
+      host: match[2] as string,
+      clientPort: Number(match[3]),
+      raftPort: Number(match[4]),
+    });
+  }
+  return peers;
+}
+
+export interface ReplicaOptions {
+  nodeId: number;
+  peers: Map<number, PeerSpec>;
+  dir: string;
+  fs: FileSystem;
+  engine: Engine;
+  electionTimeoutMs: number;
+  log: (level: 'verbose' | 'notice' | 'warning', message: string) => void;
+  /** Called when this node starts or stops serving commands locally (postponed ones resume). */
+  onServingChanged?: () => void;
+  /** Called when the node cannot go on (a disk write failed): the host must stop. */
+  onFatal?: (error: Error) => void;
+}
+
+interface Ticket {
+  readonly ticket: number;
+  readonly index: number;
+  readonly needsRead: boolean;
+  round: number;
+}
+
+interface Waiter {
+  readonly ticket: number;
+  readonly done: () => void;
+  readonly lost: (() => void) | undefined;
+}
+
+const ELECTION_TICKS = 10;
+
+export class ReplicaNode {
+  readonly id: number;
+  private storage!: RaftDiskStorage;
+  raft!: RaftNode;
+  private transport!: Transport;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly writer = new ByteWriter(16 * 1024);
+  /** Highest log index whose effects are in the engine (speculative on a leader). */
+  private engineIndex = 0;
+  /** Highest committed index handled (applied, or already in the engine). */
+  appliedIndex = 0;
+  /** Term in which this node leads (0: not leading), and the index of that term's no-op. */
+  private leaderTerm = 0;
+  private termStartIndex = 0;
+  private readyLoopRunning = false;
+  private readyLoopAgain = false;
+  private closed = false;
+  // Tickets: the DurabilityGate's sequences.
+  private nextTicket = 1;
+  private releasedTicket = 0;
+  private tickets: Ticket[] = [];
+  private waiters: Waiter[] = [];
+  private nextRound = 1;
+  private roundInFlight = 0;
+  private confirmedRound = 0;
+  private serving = false;
+
+  constructor(private readonly options: ReplicaOptions) {
+    this.id = options.nodeId;
+    if (!options.peers.has(this.id)) throw new Error(`--node-id ${this.id} is not in --peers`);
+  }
+
+  get self(): PeerSpec {
+    return this.options.peers.get(this.id) as PeerSpec;
+  }
+
+  peer(id: number): PeerSpec | undefined {
+    return this.options.peers.get(id);
+  }
+
+  async start(): Promise<void> {
+    const { fs, dir } = this.options;
+    this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
+    if (this.storage.isEmpty) {
+      const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
+      await this.storage.bootstrap({ voters, learners: [] });
+      this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
+    }
+    this.raft = new RaftNode({
+      id: this.id,
+      storage: this.storage,
+      random: { nextInt: (bound) => Math.floor(Math.random() * bound) },
+      electionTimeoutTicks: ELECTION_TICKS,
+      heartbeatTimeoutTicks: 1,
+      preVote: true,
+      checkQuorum: true,
+    });
+    this.transport = new Transport({
+      nodeId: this.id,
+      listenHost: this.self.host,
+      listenPort: this.self.raftPort,
+      peers: new Map(
+        [...this.options.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
+      ),
+      onMessage: (message) => {
+        if (this.closed) return;
+        this.raft.step(message);
+        this.kick();
+      },
+      log: (message) => this.options.log('verbose', message),
+    });
+    await this.transport.listen();
+    const tickMs = Math.max(1, Math.floor(this.options.electionTimeoutMs / ELECTION_TICKS));
+    this.timer = setInterval(() => this.tick(), tickMs);
+    this.kick();
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    this.raft.tick();
+    this.startReadRound();
+    this.kick();
+  }
+
+  // ----- the Ready loop -----
+
+  private kick(): void {
+    if (this.readyLoopRunning) {
+      this.readyLoopAgain = true;
+      return;
+    }
+    this.readyLoopRunning = true;
+    void this.readyLoop().catch((error: unknown) => this.fatal(error as Error));
+  }
+
+  private async readyLoop(): Promise<void> {
+    try {
+      do {
+        this.readyLoopAgain = false;
+        while (!this.closed && this.raft.hasReady()) {
+          const ready = this.raft.ready();
+          this.checkLeadership();
+          // 1. Persist (fsync) what the messages will promise.
+          await this.storage.persist(ready);
+          if (this.closed) return;
+          // 2. Send.
+          for (const message of ready.messages) this.transport.send(message);
+          // 3. Apply.
+          this.applyCommitted(ready);
+          for (const readState of ready.readStates) this.readConfirmed(readState.context);
+          this.raft.advance(ready);
+          this.checkLeadership();
+          this.releaseTickets();
+        }
+      } while (this.readyLoopAgain && !this.closed);
+    } finally {
+      this.readyLoopRunning = false;
+    }
+  }
+
+  private fatal(error: Error): void {
+    this.options.log('warning', `replica: fatal: ${error.stack ?? error.message}`);
+    this.options.onFatal?.(error);
+  }
+
+  private applyCommitted(ready: Ready): void {
+    for (const entry of ready.committedEntries) {
+      if (entry.index <= this.engineIndex) {
+        // Already in the engine: this leader's own speculative entry.
+        this.appliedIndex = entry.index;
+        continue;
+      }
+      this.applyEntry(entry);
+      this.engineIndex = entry.index;
+      this.appliedIndex = entry.index;
+    }
+  }
+
+  private applyEntry(entry: Entry): void {
+    if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) return;
+    const record = decodeRecord(
+      Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
+    );
+    if (record.kind !== RecordKind.Entry)
+      throw new Error(`raft entry ${entry.index} is not a log entry`);
+    this.options.engine.apply(record.value.entry);
+  }
+
+  /**
+   * Notices a change of leadership. Losing it fails every held reply (their outcome is unknown)
+   * and rebuilds the engine if it holds entries that are not committed.
+   */
+  private checkLeadership(): void {
+    const raft = this.raft;
+    const leading = raft.role === StateRole.Leader;
+    if (this.leaderTerm !== 0 && (!leading || raft.term !== this.leaderTerm)) {
+      this.options.log('notice', `no longer leader (term ${this.leaderTerm} → ${raft.term})`);
+      this.leaderTerm = 0;
+      this.failTickets();
+      if (this.engineIndex > this.appliedIndex) this.rebuildEngine();
+    }
+    if (leading && this.leaderTerm === 0) {
+      this.leaderTerm = raft.term;
+      this.termStartIndex = raft.raftLog.lastIndex();
+      this.options.log('notice', `leader for term ${raft.term}`);
+    }
+    const serving = this.leaderReady;
+    if (serving !== this.serving || !leading) {
+      this.serving = serving;
+      this.options.onServingChanged?.();
+    }
+  }
+
+  private rebuildEngine(): void {
+    this.options.log(
+      'notice',
+      `rebuilding the dataset from the committed log (dropping entries ${this.appliedIndex + 1}..${this.engineIndex})`,
+    );
+    const engine = this.options.engine;
+    engine.applyEffect([Op.FlushAll]);
+    const first = this.storage.firstIndex();
+    if (this.appliedIndex >= first) {
+      for (const entry of this.storage.entries(
+        first,
+        this.appliedIndex + 1,
+        Number.MAX_SAFE_INTEGER,
+      )) {
+        this.applyEntry(entry);
+      }
+    }
+    this.engineIndex = this.appliedIndex;
+  }
+
+  // ----- serving -----
+
+  /** Leads, and has applied its term's no-op: its engine holds every committed entry. */
+  get leaderReady(): boolean {
+    const raft = this.raft;
+    return (
+      !this.closed &&
+      raft.role === StateRole.Leader &&
+      raft.term === this.leaderTerm &&
+      this.appliedIndex >= this.termStartIndex
+    );
+  }
+
+  get leaderId(): number {
+    return this.raft.leader;
+  }
+
+  /** Leader-only expiry: followers never delete expired keys themselves. */
+  get mayExpire(): boolean {
+    return this.leaderReady;
+  }
+
+  // EffectSink.
+
+  writeRefusal(): string | undefined {
+    if (this.leaderReady) return undefined;
+    return 'TRYAGAIN this node is not the leader (the write was not applied)';
+  }
+
+  append(entry: LogEntry): void {
+    if (!this.leaderReady) throw new Error('replica: append on a node that is not a ready leader');
+    const index = this.engineIndex + 1;
+    const out = this.writer;
+    writeEntryPayload(out, index, entry);
+    const result = this.raft.propose(out.take());
+    if (result.outcome !== 'accepted' || result.index !== index) {
+      // The engine already holds the effects: undo by rebuilding, and fail held replies.
+      this.options.log('warning', `proposal refused (${result.outcome}); rebuilding`);
+      this.engineIndex = index;
+      this.failTickets();
+      this.rebuildEngine();
+    } else this.engineIndex = index;
+    this.kick();
+  }
+
+  // DurabilityGate (sequences are tickets; see docs/REPLICATION.md).
+
+  get lastAppendedSequence(): number {
+    return this.engineIndex;
+  }
+
+  get lastDurableSequence(): number {
+    return this.releasedTicket;
+  }
+
+  holdUntil(appendedBefore: number): number | undefined {
+    if (this.leaderTerm === 0) return undefined;
+    const needsRead = appendedBefore >= 0 && this.engineIndex === appendedBefore;
+    const ticket: Ticket = {
+      ticket: this.nextTicket++,
+      index: this.engineIndex,
+      needsRead,
+      round: 0,
+    };
+    this.tickets.push(ticket);
+    if (needsRead) this.startReadRound();
+    this.kick();
+    return ticket.ticket;
+  }
+
+  whenDurable(sequence: number, callback: () => void, lost?: () => void): void {
+    if (sequence <= this.releasedTicket) return callback();
+    if (this.tickets.length === 0 || this.leaderTerm === 0) {
+      // The ticket failed already.
+      if (lost !== undefined) lost();
+      return;
+    }
+    this.waiters.push({ ticket: sequence, done: callback, lost });
+  }
+
+  private startReadRound(): void {
+    if (this.roundInFlight !== 0 || this.leaderTerm === 0) return;
+    const waiting = this.tickets.filter((t) => t.needsRead && t.round === 0);
+    if (waiting.length === 0) return;
+    const round = this.nextRound++;
+    const context = new Uint8Array(8);
+    new DataView(context.buffer).setFloat64(0, round);
+    const result = this.raft.readIndex(context);
+    if (result.outcome !== 'accepted') return; // retried on the next tick
+    this.roundInFlight = round;
+    for (const ticket of waiting) ticket.round = round;
+    this.kick();
+  }
+
+  private readConfirmed(context: Uint8Array): void {
+    if (context.byteLength !== 8) return;
+    const round = new DataView(context.buffer, context.byteOffset, 8).getFloat64(0);
+    if (round > this.confirmedRound) this.confirmedRound = round;
+    if (round === this.roundInFlight) this.roundInFlight = 0;
+    this.startReadRound();
+  }
+
+  private releaseTickets(): void {
+    while (this.tickets.length > 0) {
+      const head = this.tickets[0] as Ticket;
+      if (head.index > this.appliedIndex) break;
+      if (head.needsRead && (head.round === 0 || head.round > this.confirmedRound)) break;
+      this.tickets.shift();
+      this.releasedTicket = head.ticket;
+    }
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    const due: Waiter[] = [];
+    for (const waiter of this.waiters)
+      (waiter.ticket <= this.releasedTicket ? due : still).push(waiter);
+    this.waiters = still;
+    for (const waiter of due) waiter.done();
+  }
+
+  private failTickets(): void {
+    if (this.tickets.length > 0)
+      this.releasedTicket = (this.tickets[this.tickets.length - 1] as Ticket).ticket;
+    this.tickets = [];
+    this.roundInFlight = 0;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.lost?.();
+  }
+
+  // ----- observation -----
+
+  status(): RaftStatus {
+    return this.raft.status();
+  }
+
+  roleName(): string {
+    return stateRoleNames[this.raft.role];
+  }
+
+  /** RAFT STATUS as name:value lines. */
+  statusLines(): string[] {
+    const s = this.raft.status();
+    const lines = [
+      `node_id:${this.id}`,
+      `role:${stateRoleNames[s.role].toLowerCase()}`,
+      `term:${s.term}`,
+      `vote:${s.vote}`,
+      `leader:${s.leader}`,
+      `commit_index:${s.commit}`,
+      `applied_index:${this.appliedIndex}`,
+      `engine_index:${this.engineIndex}`,
+      `first_index:${s.firstIndex}`,
+      `last_index:${s.lastIndex}`,
+      `voters:${s.confState.voters.join(',')}`,
+      `learners:${s.confState.learners.join(',')}`,
+      `serving:${this.leaderReady ? 'yes' : 'no'}`,
+    ];
+    for (const [id, progress] of s.progress) {
+      lines.push(
+        `peer_${id}:match=${progress.match},next=${progress.next},active=${progress.recentActive ? 1 : 0}`,
+      );
+    }
+    return lines;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.failTickets();
+    await this.transport?.close();
+    // Let a persist in flight finish before closing the file.
+    while (this.readyLoopRunning) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.storage?.close();
+  }
+}

@@ -1,0 +1,225 @@
+// TCP transport between the nodes of a group, on the raft port. One outgoing connection per
+// peer (reconnecting with exponential backoff, a bounded send queue); incoming connections
+// announce their sender with a hello frame, then carry CRC-framed messages (wire.ts).
+// Raft tolerates lost messages, so a full queue or a broken connection drops messages.
+
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { ByteWriter } from '../persist/codec.js';
+import { crc32c } from '../persist/crc32c.js';
+import { FRAME_HEADER_BYTES, beginFrame, endFrame } from '../persist/framing.js';
+import type { Message } from '../raft/messages.js';
+import { decodeHello, decodeMessage, encodeHello, encodeMessage } from './wire.js';
+
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TransportOptions {
+  nodeId: number;
+  listenHost: string;
+  listenPort: number;
+  peers: ReadonlyMap<number, PeerAddress>;
+  onMessage: (message: Message) => void;
+  log: (message: string) => void;
+  /** Bound per peer: messages waiting while the socket will not take more. */
+  sendQueueBytesMax?: number;
+  frameBytesMax?: number;
+  reconnectDelayMsMin?: number;
+  reconnectDelayMsMax?: number;
+}
+
+const DEFAULTS = {
+  sendQueueBytesMax: 64 * 1024 * 1024,
+  frameBytesMax: 256 * 1024 * 1024,
+  reconnectDelayMsMin: 50,
+  reconnectDelayMsMax: 1000,
+};
+
+/** Splits CRC-framed payloads out of a byte stream. */
+export class FrameReader {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly frameBytesMax: number) {}
+
+  /** Feeds bytes; calls `visit` per payload. Throws on a bad frame (the caller drops the link). */
+  feed(chunk: Buffer, visit: (payload: Buffer) => void): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    let position = 0;
+    while (this.buffer.length - position >= FRAME_HEADER_BYTES) {
+      const length = this.buffer.readUInt32LE(position);
+      const crc = this.buffer.readUInt32LE(position + 4);
+      if (length === 0 || length > this.frameBytesMax)
+        throw new Error(`bad frame length ${length}`);
+      const end = position + FRAME_HEADER_BYTES + length;
+      if (end > this.buffer.length) break;
+      const payload = this.buffer.subarray(position + FRAME_HEADER_BYTES, end);
+      if (crc32c(payload) !== crc) throw new Error('frame checksum mismatch');
+      visit(payload);
+      position = end;
+    }
+    this.buffer = this.buffer.subarray(position);
+  }
+}
+
+class PeerLink {
+  private socket: Socket | undefined;
+  private connected = false;
+  private queuedBytes = 0;
+  private queue: Buffer[] = [];
+  private delayMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  dropped = 0;
+
+  constructor(
+    readonly peerId: number,
+    private readonly address: PeerAddress,
+    private readonly hello: Buffer,
+    private readonly options: Required<
+      Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>
+    >,
+    private readonly log: (message: string) => void,
+  ) {
+    this.delayMs = options.reconnectDelayMsMin;
+  }
+
+  send(frame: Buffer): void {
+    if (this.closed) return;
+    if (this.connected && this.socket !== undefined && this.socket.writableLength === 0) {
+      this.socket.write(frame);
+      return;
+    }
+    if (this.queuedBytes + frame.length > this.options.sendQueueBytesMax) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (this.socket === undefined && this.timer === undefined) this.connect();
+    else if (this.connected) this.pump();
+  }
+
+  private pump(): void {
+    const socket = this.socket;
+    if (socket === undefined || !this.connected) return;
+    while (this.queue.length > 0) {
+      const frame = this.queue.shift() as Buffer;
+      this.queuedBytes -= frame.length;
+      if (!socket.write(frame)) break;
+    }
+  }
+
+  connect(): void {
+    if (this.closed || this.socket !== undefined) return;
+    this.timer = undefined;
+    const socket = connect({ host: this.address.host, port: this.address.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      this.connected = true;
+      this.delayMs = this.options.reconnectDelayMsMin;
+      socket.write(this.hello);
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (this.connected) this.log(`raft link to node ${this.peerId} closed`);
+      this.connected = false;
+      this.socket = undefined;
+      // Messages queued for a dead link are stale by the time it comes back: Raft resends.
+      this.queue = [];
+      this.queuedBytes = 0;
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.connect(), this.delayMs);
+      this.timer.unref();
+      this.delayMs = Math.min(this.delayMs * 2, this.options.reconnectDelayMsMax);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.socket?.destroy();
+  }
+}
+
+export class Transport {
+  private server: Server | undefined;
+  private readonly links = new Map<number, PeerLink>();
+  private readonly inbound = new Set<Socket>();
+  private readonly writer = new ByteWriter(64 * 1024);
+  private readonly options: TransportOptions & typeof DEFAULTS;
+
+  constructor(options: TransportOptions) {
+    this.options = { ...DEFAULTS, ...options };
+    const helloWriter = new ByteWriter(64);
+    const at = beginFrame(helloWriter);
+    encodeHello(helloWriter, options.nodeId);
+    endFrame(helloWriter, at);
+    const hello = helloWriter.take();
+    for (const [id, address] of options.peers) {
+      if (id === options.nodeId) continue;
+      this.links.set(id, new PeerLink(id, address, hello, this.options, options.log));
+    }
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.listenPort, this.options.listenHost, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    for (const link of this.links.values()) link.connect();
+  }
+
+  private accept(socket: Socket): void {
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    const reader = new FrameReader(this.options.frameBytesMax);
+    let peerId = 0;
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.feed(chunk, (payload) => {
+          if (peerId === 0) {
+            peerId = decodeHello(payload);
+            return;
+          }
+          const message = decodeMessage(payload);
+          if (message.from !== peerId || message.to !== this.options.nodeId) return;
+          this.options.onMessage(message);
+        });
+      } catch (error) {
+        this.options.log(
+          `dropping raft connection from node ${peerId}: ${(error as Error).message}`,
+        );
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.inbound.delete(socket));
+  }
+
+  send(message: Message): void {
+    const link = this.links.get(message.to);
+    if (link === undefined) return;
+    const out = this.writer;
+    const at = beginFrame(out);
+    encodeMessage(out, message);
+    endFrame(out, at);
+    link.send(out.take());
+  }
+
+  async close(): Promise<void> {
+    for (const link of this.links.values()) link.close();
+    for (const socket of this.inbound) socket.destroy();
+    const server = this.server;
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

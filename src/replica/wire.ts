@@ -1,0 +1,164 @@
+// The binary encoding of Raft messages between nodes. Version 1; every field below is on the
+// wire between nodes of different builds: append-only, never reorder (golden test in
+// test/replica/wire.test.ts).
+//
+//   message   = version:u8(=1) type:u8 to from term logTerm index commit (varints)
+//               reject:u8 rejectHint:varint entryCount:varint entry*
+//               hasSnapshot:u8 [snapshotChunk] hasContext:u8 [length:varint bytes]
+//   entry     = term:varint index:varint type:u8 length:varint bytes
+//   snapshotChunk = index term voterCount voter* learnerCount learner* offset totalBytes (varints)
+//                   length:varint bytes
+//   hello     = magic "SHRH" version:u8(=1) nodeId:varint   (first frame on a connection)
+//
+// Frames on the socket use the persist framing: [u32 length][u32 CRC32C][payload].
+
+import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
+import {
+  makeMessage,
+  type Entry,
+  type EntryType,
+  type Message,
+  type MessageType,
+  type SnapshotChunk,
+} from '../raft/messages.js';
+
+export const WIRE_VERSION = 1;
+const HELLO_MAGIC = 'SHRH';
+/** The highest message type code this build knows. */
+const MAX_MESSAGE_TYPE = 15;
+
+function writeBytes(out: ByteWriter, data: Uint8Array): void {
+  out.varint(data.byteLength);
+  out.bytes(data);
+}
+
+function readBytes(input: ByteReader): Uint8Array {
+  const length = input.varint();
+  if (input.offset + length > input.end) throw new DecodeError('message ends early');
+  const data = new Uint8Array(input.data.subarray(input.offset, input.offset + length));
+  input.offset += length;
+  return data;
+}
+
+function writeIds(out: ByteWriter, ids: readonly number[]): void {
+  out.varint(ids.length);
+  for (const id of ids) out.varint(id);
+}
+
+function readIds(input: ByteReader): number[] {
+  const ids: number[] = [];
+  for (let count = input.varint(); count > 0; count--) ids.push(input.varint());
+  return ids;
+}
+
+export function encodeMessage(out: ByteWriter, message: Message): void {
+  out.u8(WIRE_VERSION);
+  out.u8(message.type);
+  out.varint(message.to);
+  out.varint(message.from);
+  out.varint(message.term);
+  out.varint(message.logTerm);
+  out.varint(message.index);
+  out.varint(message.commit);
+  out.u8(message.reject ? 1 : 0);
+  out.varint(message.rejectHint);
+  out.varint(message.entries.length);
+  for (const entry of message.entries) {
+    out.varint(entry.term);
+    out.varint(entry.index);
+    out.u8(entry.type);
+    writeBytes(out, entry.data);
+  }
+  const chunk = message.snapshot;
+  out.u8(chunk === null ? 0 : 1);
+  if (chunk !== null) {
+    out.varint(chunk.metadata.index);
+    out.varint(chunk.metadata.term);
+    writeIds(out, chunk.metadata.confState.voters);
+    writeIds(out, chunk.metadata.confState.learners);
+    out.varint(chunk.offset);
+    out.varint(chunk.totalBytes);
+    writeBytes(out, chunk.data);
+  }
+  out.u8(message.context === null ? 0 : 1);
+  if (message.context !== null) writeBytes(out, message.context);
+}
+
+export function decodeMessage(payload: Buffer): Message {
+  const input = new ByteReader(payload);
+  const version = input.u8();
+  if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
+  const type = input.u8();
+  if (type < 1 || type > MAX_MESSAGE_TYPE) throw new DecodeError(`unknown message type ${type}`);
+  const to = input.varint();
+  const from = input.varint();
+  const term = input.varint();
+  const logTerm = input.varint();
+  const index = input.varint();
+  const commit = input.varint();
+  const reject = input.u8() === 1;
+  const rejectHint = input.varint();
+  const entries: Entry[] = [];
+  for (let count = input.varint(); count > 0; count--) {
+    const entryTerm = input.varint();
+    const entryIndex = input.varint();
+    const entryType = input.u8();
+    if (entryType > 1) throw new DecodeError(`unknown entry type ${entryType}`);
+    entries.push({
+      term: entryTerm,
+      index: entryIndex,
+      type: entryType as EntryType,
+      data: readBytes(input),
+    });
+  }
+  let snapshot: SnapshotChunk | null = null;
+  if (input.u8() === 1) {
+    const snapshotIndex = input.varint();
+    const snapshotTerm = input.varint();
+    const voters = readIds(input);
+    const learners = readIds(input);
+    const offset = input.varint();
+    const totalBytes = input.varint();
+    snapshot = {
+      metadata: { index: snapshotIndex, term: snapshotTerm, confState: { voters, learners } },
+      offset,
+      totalBytes,
+      data: readBytes(input),
+    };
+  }
+  const context = input.u8() === 1 ? readBytes(input) : null;
+  if (!input.done) throw new DecodeError('bytes left over after the message');
+  return makeMessage({
+    type: type as MessageType,
+    to,
+    from,
+    term,
+    logTerm,
+    index,
+    commit,
+    reject,
+    rejectHint,
+    entries,
+    snapshot,
+    context,
+  });
+}
+
+export function encodeHello(out: ByteWriter, nodeId: number): void {
+  out.bytes(Buffer.from(HELLO_MAGIC, 'latin1'));
+  out.u8(WIRE_VERSION);
+  out.varint(nodeId);
+}
+
+export function decodeHello(payload: Buffer): number {
+  const input = new ByteReader(payload);
+  if (payload.length < 5 || payload.latin1Slice(0, 4) !== HELLO_MAGIC) {
+    throw new DecodeError('not a Shoal raft connection (bad hello)');
+  }
+  input.offset = 4;
+  const version = input.u8();
+  if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
+  const id = input.varint();
+  if (!input.done) throw new DecodeError('bytes left over after the hello');
+  return id;
+}

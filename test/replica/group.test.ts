@@ -1,0 +1,217 @@
+// A 3-node replica group of real processes on loopback: election, writes through any node read
+// back from every node, kill -9 of the leader loses no acknowledged write, a restarted node
+// catches up. Every wait has a deadline; every process is stopped.
+
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { ReplyError } from '../../src/resp/reply-reader.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { freePort, shoalBin, waitFor } from '../helpers/servers.js';
+
+const ELECTION_TIMEOUT_MS = 300;
+
+interface Member {
+  id: number;
+  clientPort: number;
+  raftPort: number;
+  dir: string;
+  child: ChildProcess | undefined;
+  output: string;
+}
+
+const root = mkdtempSync(join(tmpdir(), 'shoal-group-'));
+const members: Member[] = [];
+let peers = '';
+
+function startMember(member: Member): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      shoalBin,
+      'serve',
+      '--port',
+      String(member.clientPort),
+      '--dir',
+      member.dir,
+      '--node-id',
+      String(member.id),
+      '--peers',
+      peers,
+      '--election-timeout-ms',
+      String(ELECTION_TIMEOUT_MS),
+      '--loglevel',
+      'notice',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  member.child = child;
+  member.output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
+  return waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`node ${member.id} exited: ${member.output}`);
+      return /Ready to accept connections/.test(member.output);
+    },
+    `node ${member.id} to start`,
+    15_000,
+  ).then(() => undefined);
+}
+
+function stopMember(member: Member, signal: NodeJS.Signals): Promise<void> {
+  const child = member.child;
+  member.child = undefined;
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+after(async () => {
+  await Promise.all(members.map((member) => stopMember(member, 'SIGKILL')));
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function call(member: Member, ...argv: string[]): Promise<unknown> {
+  const client = await RawClient.connect(member.clientPort);
+  try {
+    return await client.call(...argv);
+  } finally {
+    client.close();
+  }
+}
+
+async function raftStatus(member: Member): Promise<Record<string, string>> {
+  const text = String(await call(member, 'RAFT', 'STATUS'));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\r\n')
+      .map((line) => line.split(':') as [string, string]),
+  );
+}
+
+/** The member that every live member names as leader, once it serves. */
+async function agreedLeader(timeoutMs: number): Promise<Member> {
+  return waitFor(
+    async () => {
+      const live = members.filter((m) => m.child !== undefined);
+      const statuses = await Promise.all(live.map((m) => raftStatus(m).catch(() => undefined)));
+      const leaders = new Set(statuses.map((s) => s?.['leader']));
+      if (leaders.size !== 1) return undefined;
+      const leader = members.find((m) => String(m.id) === [...leaders][0]);
+      if (leader === undefined || leader.child === undefined) return undefined;
+      const status = statuses[live.indexOf(leader)];
+      return status?.['serving'] === 'yes' ? leader : undefined;
+    },
+    'an agreed, serving leader',
+    timeoutMs,
+  );
+}
+
+test(
+  'a 3-node group: election, writes anywhere, kill -9 the leader, restart and catch up',
+  { timeout: 60_000 },
+  async () => {
+    for (let id = 1; id <= 3; id++) {
+      members.push({
+        id,
+        clientPort: await freePort(),
+        raftPort: await freePort(),
+        dir: join(root, `n${id}`),
+        child: undefined,
+        output: '',
+      });
+    }
+    peers = members.map((m) => `${m.id}=127.0.0.1:${m.clientPort}@${m.raftPort}`).join(',');
+    await Promise.all(members.map(startMember));
+    const first = await agreedLeader(10_000);
+
+    // Writes through every node (followers forward), read back from every node.
+    for (const member of members)
+      assert.equal(await call(member, 'SET', `k${member.id}`, `v${member.id}`), 'OK');
+    for (const member of members) {
+      assert.deepEqual(await call(member, 'MGET', 'k1', 'k2', 'k3'), ['v1', 'v2', 'v3']);
+    }
+    const role = (await call(first, 'ROLE')) as unknown[];
+    assert.equal(role[0], 'master');
+    const follower = members.find((m) => m !== first) as Member;
+    assert.equal(((await call(follower, 'ROLE')) as unknown[])[0], 'slave');
+    assert.match(String(await call(follower, 'INFO', 'replication')), /role:slave/);
+
+    // A writer records every acknowledged INCR; the leader is killed under it.
+    const acknowledged: number[] = [];
+    let writing = true;
+    const writer = (async () => {
+      let next = 1;
+      while (writing) {
+        const target = members.find((m) => m !== first && m.child !== undefined) as Member;
+        let client: RawClient | undefined;
+        try {
+          client = await RawClient.connect(target.clientPort);
+          while (writing) {
+            const reply = await client.call('RPUSH', 'acked', String(next));
+            // A closed connection reads as undefined: the outcome is unknown, not acknowledged.
+            if (reply instanceof ReplyError || typeof reply !== 'number') throw new Error('no ack');
+            acknowledged.push(next);
+            next++;
+          }
+        } catch {
+          next++; // outcome unknown: never counted as acknowledged
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        } finally {
+          client?.close();
+        }
+      }
+    })();
+    await waitFor(() => acknowledged.length >= 20, 'some acknowledged writes', 10_000);
+    const killedAt = Date.now();
+    await stopMember(first, 'SIGKILL');
+    const second = await agreedLeader(10 * ELECTION_TIMEOUT_MS + 5000);
+    assert.notEqual(second.id, first.id);
+    const countAtFailover = acknowledged.length;
+    await waitFor(
+      () => acknowledged.length >= countAtFailover + 20,
+      'writes after the failover',
+      10_000,
+    );
+    const failoverMs = Date.now() - killedAt;
+    writing = false;
+    await writer;
+    assert.ok(failoverMs < 10_000, `writes resumed ${failoverMs} ms after the kill`);
+
+    const stored = ((await call(second, 'LRANGE', 'acked', '0', '-1')) as string[]).map(Number);
+    const present = new Set(stored);
+    for (const value of acknowledged)
+      assert.ok(present.has(value), `acknowledged write ${value} was lost`);
+    assert.equal(new Set(stored).size, stored.length, 'no write applied twice');
+
+    // The killed node restarts from its disk and catches up.
+    await startMember(first);
+    const length = await call(second, 'LLEN', 'acked');
+    await waitFor(
+      async () => {
+        const status = await raftStatus(first).catch(() => undefined);
+        const leaderStatus = await raftStatus(second);
+        return status !== undefined && status['applied_index'] === leaderStatus['commit_index'];
+      },
+      'the restarted node to catch up',
+      10_000,
+    );
+    await call(first, 'READONLY');
+    const client = await RawClient.connect(first.clientPort);
+    try {
+      assert.equal(await client.call('READONLY'), 'OK');
+      assert.equal(await client.call('LLEN', 'acked'), length);
+      assert.equal(await client.call('GET', 'k2'), 'v2');
+    } finally {
+      client.close();
+    }
+  },
+);
