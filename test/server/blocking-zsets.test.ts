@@ -3,17 +3,11 @@
 // by other commands, RESP3 reply shapes; then the embedded API.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { open, ReplyError } from '../../src/embedded/index.js';
-import { plain } from '../helpers/conformance.js';
+import { plain, withRedisAndShoal } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-  waitFor,
-} from '../helpers/servers.js';
+import { waitFor } from '../helpers/servers.js';
 
 /**
  * [client, command line (empty: only read), replies to read]. Reading 0 replies means the
@@ -247,22 +241,13 @@ async function runExchange(port: number, exchange: Exchange): Promise<unknown[]>
 }
 
 describe('blocking sorted set commands match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-  });
-  after(async () => {
-    await redis?.stop();
-    await shoal?.stop();
-  });
+  const pair = withRedisAndShoal();
 
   for (const [name, exchange] of Object.entries(exchanges)) {
     it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      const expected = await runExchange(redis.port, exchange);
-      const actual = await runExchange(shoal.port, exchange);
+      if (pair.redis === undefined) return t.skip('redis-server is not installed');
+      const expected = await runExchange(pair.redis.port, exchange);
+      const actual = await runExchange(pair.shoal.port, exchange);
       assert.deepEqual(actual, expected);
     });
   }

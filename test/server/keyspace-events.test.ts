@@ -7,17 +7,11 @@
 // to, so the events of one command are exactly the messages before that marker.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Reply } from '../../src/resp/reply-reader.js';
-import { plain } from '../helpers/conformance.js';
+import { plain, withRedisAndShoal } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
-import {
-  type ChildServer,
-  type RunningServer,
-  spawnRedis,
-  startShoal,
-  waitFor,
-} from '../helpers/servers.js';
+import { waitFor } from '../helpers/servers.js';
 
 /**
  * A command line run by the writer; `{ random }` a command whose reply is random (only its
@@ -286,22 +280,13 @@ async function runScript(port: number, steps: Step[]): Promise<unknown[]> {
 }
 
 describe('keyspace notifications of collections match redis-server', { timeout: 60_000 }, () => {
-  let redis: ChildServer | undefined;
-  let shoal: RunningServer;
-  before(async () => {
-    redis = await spawnRedis();
-    shoal = await startShoal();
-  });
-  after(async () => {
-    await redis?.stop();
-    await shoal?.stop();
-  });
+  const pair = withRedisAndShoal();
 
   for (const [name, steps] of Object.entries(scripts)) {
     it(name, async (t) => {
-      if (redis === undefined) return t.skip('redis-server is not installed');
-      const expected = await runScript(redis.port, steps);
-      const actual = await runScript(shoal.port, steps);
+      if (pair.redis === undefined) return t.skip('redis-server is not installed');
+      const expected = await runScript(pair.redis.port, steps);
+      const actual = await runScript(pair.shoal.port, steps);
       assert.deepEqual(actual, expected);
     });
   }
