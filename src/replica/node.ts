@@ -96,6 +96,10 @@ export class ReplicaNode {
   private roundInFlight = 0;
   private confirmedRound = 0;
   private serving = false;
+  /** Called with the index of each entry this leader proposes (WAIT's per-client last write). */
+  onAppend: ((index: number) => void) | undefined;
+  /** Called after every Ready handled (match indexes, leadership or commit may have moved). */
+  onProgress: (() => void) | undefined;
 
   constructor(private readonly options: ReplicaOptions) {
     this.id = options.nodeId;
@@ -183,6 +187,7 @@ export class ReplicaNode {
           this.raft.advance(ready);
           this.checkLeadership();
           this.releaseTickets();
+          this.onProgress?.();
         }
       } while (this.readyLoopAgain && !this.closed);
     } finally {
@@ -280,6 +285,20 @@ export class ReplicaNode {
     return this.raft.leader;
   }
 
+  get electionTimeoutMs(): number {
+    return this.options.electionTimeoutMs;
+  }
+
+  /** How many other members (followers and learners) hold the log up to `index` (0 if not leading). */
+  replicasHolding(index: number): number {
+    if (this.raft.role !== StateRole.Leader) return 0;
+    let count = 0;
+    for (const [id, progress] of this.raft.status().progress) {
+      if (id !== this.id && progress.match >= index) count++;
+    }
+    return count;
+  }
+
   /** Leader-only expiry: followers never delete expired keys themselves. */
   get mayExpire(): boolean {
     return this.leaderReady;
@@ -304,7 +323,10 @@ export class ReplicaNode {
       this.engineIndex = index;
       this.failTickets();
       this.rebuildEngine();
-    } else this.engineIndex = index;
+    } else {
+      this.engineIndex = index;
+      this.onAppend?.(index);
+    }
     this.kick();
   }
 
