@@ -1,18 +1,21 @@
 // Routing for a replica group member: commands run here when this node is the ready leader (or,
 // after READONLY, for read-only commands on a follower); they wait while no leader is ready (for
 // about two election timeouts, then -TRYAGAIN); on a follower they go to the leader through the
-// client's relay. ROLE, RAFT, READONLY and READWRITE are answered by this node; WAIT by the
-// leader (it counts followers holding the client's last write).
+// client's relay. ROLE, RAFT, READONLY and READWRITE are answered by this node (RAFT ADD-NODE,
+// REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers); WAIT by the leader (it
+// counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
 import type { Executor } from '../commands/executor.js';
 import { FlagBit } from '../commands/spec.js';
-import type { ReplicaNode } from '../replica/node.js';
+import { parsePeers, type PeerSpec, type ReplicaNode } from '../replica/node.js';
 import { StateRole } from '../raft/messages.js';
 import { ClientRelay } from './relay.js';
 import type { CommandRouter, Session } from './session.js';
 
 const NODE_LOCAL = new Set(['role', 'raft', 'readonly', 'readwrite']);
+/** RAFT subcommands that change the group: run by the leader. */
+const LEADER_RAFT = new Set(['add-node', 'remove-node', 'transfer-leader']);
 /** Commands about this node rather than the dataset: run by the local executor everywhere. */
 const RUN_HERE = new Set(['info']);
 
@@ -63,11 +66,13 @@ export class ReplicaRouter implements CommandRouter {
     const name = (argv[0] ?? '').toLowerCase();
     const node = this.node;
     this.current = undefined;
-    if (NODE_LOCAL.has(name)) {
+    const relayPending = (session.relay?.pending ?? 0) > 0;
+    const leaderOnly =
+      name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
+    if (NODE_LOCAL.has(name) && (!leaderOnly || (node.leaderReady && !relayPending))) {
       this.answerLocally(session, name, argv);
       return 'done';
     }
-    const relayPending = (session.relay?.pending ?? 0) > 0;
     if (name === 'wait' && node.leaderReady && !relayPending) return this.wait(session, argv);
     if ((node.leaderReady || RUN_HERE.has(name)) && !relayPending) {
       this.executor.setMayExpire(true);
@@ -192,14 +197,40 @@ export class ReplicaRouter implements CommandRouter {
       const sub = (argv[1] ?? '').toLowerCase();
       if (sub === 'status' && argv.length === 2) {
         reply.bulk(this.node.statusLines().join('\r\n') + '\r\n');
+      } else if (LEADER_RAFT.has(sub)) {
+        const refused = this.membership(sub, argv);
+        if (refused === undefined) reply.ok();
+        else reply.error(refused);
       } else {
         reply.error(
-          `ERR unknown or unsupported RAFT subcommand '${argv[1] ?? ''}' (this build has RAFT STATUS)`,
+          `ERR unknown RAFT subcommand '${argv[1] ?? ''}' (STATUS, ADD-NODE, REMOVE-NODE, TRANSFER-LEADER)`,
         );
       }
     }
     // Keep the order with relayed replies still pending.
     this.orderAfterRelay(session);
+  }
+
+  /**
+   * RAFT ADD-NODE id host:port@raftport, REMOVE-NODE id, TRANSFER-LEADER id. The +OK of a
+   * membership change is held until its entry commits (the session's durability gate);
+   * TRANSFER-LEADER answers once the transfer started (RAFT STATUS shows the outcome).
+   */
+  private membership(sub: string, argv: string[]): string | undefined {
+    const wantArgs = sub === 'add-node' ? 4 : 3;
+    if (argv.length !== wantArgs) return `ERR wrong number of arguments for 'raft|${sub}' command`;
+    const id = integerArg(argv[2] as string);
+    if (id === undefined || id <= 0) return `ERR bad node id '${argv[2] ?? ''}'`;
+    const node = this.node;
+    if (sub === 'remove-node') return node.removeNode(id);
+    if (sub === 'transfer-leader') return node.transferLeader(id);
+    let peer;
+    try {
+      peer = parsePeers(`${id}=${argv[3] ?? ''}`).get(id) as PeerSpec;
+    } catch {
+      return `ERR bad node address '${argv[3] ?? ''}' (want host:clientport@raftport)`;
+    }
+    return node.addNode(peer);
   }
 
   /** ROLE in Redis's shapes: master with its replicas, or slave with its master. */
