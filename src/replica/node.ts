@@ -111,6 +111,8 @@ export class ReplicaNode {
   private roundInFlight = 0;
   private confirmedRound = 0;
   private serving = false;
+  /** While a leadership transfer started here may be running (0: none). */
+  private transferUntilMs = 0;
   /** Called with the index of each entry this leader proposes (WAIT's per-client last write). */
   onAppend: ((index: number) => void) | undefined;
   /** Called after every Ready handled (match indexes, leadership or commit may have moved). */
@@ -259,6 +261,7 @@ export class ReplicaNode {
     if (this.leaderTerm !== 0 && (!leading || raft.term !== this.leaderTerm)) {
       this.options.log('notice', `no longer leader (term ${this.leaderTerm} → ${raft.term})`);
       this.leaderTerm = 0;
+      this.transferUntilMs = 0;
       this.failTickets();
       if (this.engineIndex > this.appliedIndex) this.rebuildEngine();
     }
@@ -333,7 +336,13 @@ export class ReplicaNode {
   // EffectSink.
 
   writeRefusal(): string | undefined {
-    if (this.leaderReady) return undefined;
+    if (this.leaderReady) {
+      // The core drops proposals while it hands leadership over (until it aborts the transfer,
+      // an election timeout later): refuse writes before they run rather than undo them.
+      if (this.transferUntilMs !== 0 && Date.now() < this.transferUntilMs)
+        return 'TRYAGAIN leadership transfer in progress, retry';
+      return undefined;
+    }
     return 'TRYAGAIN this node is not the leader (the write was not applied)';
   }
 
@@ -496,6 +505,8 @@ export class ReplicaNode {
     if (!this.raft.confState().voters.includes(id)) return `ERR node ${id} is not a voter`;
     const result = this.raft.transferLeader(id);
     if (result.outcome !== 'accepted') return 'TRYAGAIN no leader to transfer from, retry';
+    if (this.leaderTerm !== 0 && id !== this.id)
+      this.transferUntilMs = Date.now() + Math.ceil(this.options.electionTimeoutMs * 1.5);
     this.kick();
     return undefined;
   }
