@@ -33,6 +33,8 @@ export function serveHelp(): string {
     '  --node-id N              run as member N of a Raft replica group (with --peers)',
     '  --peers LIST             the group: id=host:clientport@raftport,... (same on every node)',
     '  --election-timeout-ms MS election timeout (default 1000; heartbeats every tenth)',
+    '  --join                   join an existing group (RAFT ADD-NODE on its leader) instead',
+    '                           of starting a new one; --peers names the members to reach',
     '  --repair                 truncate the log at the first bad record instead of refusing',
     '                           to start (run `shoal check --dir DIR` first to see what is lost)',
     '  --help                   show this help',
@@ -65,6 +67,7 @@ export function parseServeArguments(args: string[]): {
     'node-id': { type: 'string' },
     peers: { type: 'string' },
     'election-timeout-ms': { type: 'string' },
+    join: { type: 'boolean' },
   };
   for (const spec of settingSpecs) {
     options[spec.name] = { type: 'string' };
@@ -103,7 +106,7 @@ export function parseServeArguments(args: string[]): {
   };
 }
 
-const REPLICATION_FLAGS = new Set(['node-id', 'peers', 'election-timeout-ms']);
+const REPLICATION_FLAGS = new Set(['node-id', 'peers', 'election-timeout-ms', 'join']);
 
 /** --node-id, --peers and --election-timeout-ms: a Raft replica group member. */
 function replicationOptions(values: Record<string, unknown>): ReplicationOptions | undefined {
@@ -111,6 +114,7 @@ function replicationOptions(values: Record<string, unknown>): ReplicationOptions
   const peers = values['peers'];
   const timeout = values['election-timeout-ms'];
   if (nodeId === undefined && peers === undefined) {
+    if (values['join'] === true) throw new UsageError('--join needs --node-id and --peers');
     if (timeout !== undefined)
       throw new UsageError('--election-timeout-ms needs --node-id and --peers');
     return undefined;
@@ -130,7 +134,7 @@ function replicationOptions(values: Record<string, unknown>): ReplicationOptions
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return { nodeId: id, peers, electionTimeoutMs };
+  return { nodeId: id, peers, electionTimeoutMs, join: values['join'] === true };
 }
 
 export async function serve(args: string[]): Promise<number> {

@@ -1,13 +1,16 @@
 // The node driver: one Raft group member. Ticks the core from a timer, runs the Ready loop
 // (persist → send → apply → advance), is the command layer's EffectSink on the leader (each
 // LogEntry is proposed) and the sessions' DurabilityGate (replies wait for commit, and read-only
-// batches for a ReadIndex confirmation). See docs/REPLICATION.md.
+// batches for a ReadIndex confirmation). Membership: RAFT ADD-NODE adds a learner (its address
+// replicated as a peer entry just before the conf change), promoted to voter once caught up;
+// REMOVE-NODE and TRANSFER-LEADER go to the core. See docs/REPLICATION.md.
 
 import type { Engine } from '../engine/engine.js';
 import { Op, type LogEntry } from '../engine/effects.js';
 import { ByteWriter, decodeRecord, RecordKind, writeEntryPayload } from '../persist/codec.js';
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
+import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
@@ -48,6 +51,8 @@ export interface ReplicaOptions {
   fs: FileSystem;
   engine: Engine;
   electionTimeoutMs: number;
+  /** Join an existing group (empty storage waits for the leader) instead of bootstrapping one. */
+  join?: boolean;
   log: (level: 'verbose' | 'notice' | 'warning', message: string) => void;
   /** Called when this node starts or stops serving commands locally (postponed ones resume). */
   onServingChanged?: () => void;
@@ -69,6 +74,16 @@ interface Waiter {
 }
 
 const ELECTION_TICKS = 10;
+
+/**
+ * First byte of a peer entry (a Normal entry that is not a persist record: RecordKind values are
+ * small): the rest is `id=host:clientport@raftport` in latin1. Written to disk; never reuse.
+ */
+const PEER_ENTRY = 0xa0;
+
+function formatPeer(peer: PeerSpec): string {
+  return `${peer.id}=${peer.host}:${peer.clientPort}@${peer.raftPort}`;
+}
 
 export class ReplicaNode {
   readonly id: number;
@@ -96,24 +111,36 @@ export class ReplicaNode {
   private roundInFlight = 0;
   private confirmedRound = 0;
   private serving = false;
+  /** While a leadership transfer started here may be running (0: none). */
+  private transferUntilMs = 0;
+  /** Called with the index of each entry this leader proposes (WAIT's per-client last write). */
+  onAppend: ((index: number) => void) | undefined;
+  /** Called after every Ready handled (match indexes, leadership or commit may have moved). */
+  onProgress: (() => void) | undefined;
+
+  /** Every member's addresses: from --peers, then peer entries of the log. */
+  private readonly peers: Map<number, PeerSpec>;
 
   constructor(private readonly options: ReplicaOptions) {
     this.id = options.nodeId;
     if (!options.peers.has(this.id)) throw new Error(`--node-id ${this.id} is not in --peers`);
+    this.peers = new Map(options.peers);
   }
 
   get self(): PeerSpec {
-    return this.options.peers.get(this.id) as PeerSpec;
+    return this.peers.get(this.id) as PeerSpec;
   }
 
   peer(id: number): PeerSpec | undefined {
-    return this.options.peers.get(id);
+    return this.peers.get(id);
   }
 
   async start(): Promise<void> {
     const { fs, dir } = this.options;
     this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
-    if (this.storage.isEmpty) {
+    if (this.storage.isEmpty && this.options.join === true) {
+      this.options.log('notice', 'joining a group: waiting for its leader');
+    } else if (this.storage.isEmpty) {
       const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
       await this.storage.bootstrap({ voters, learners: [] });
       this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
@@ -151,6 +178,7 @@ export class ReplicaNode {
     if (this.closed) return;
     this.raft.tick();
     this.startReadRound();
+    this.promoteLearners();
     this.kick();
   }
 
@@ -183,6 +211,7 @@ export class ReplicaNode {
           this.raft.advance(ready);
           this.checkLeadership();
           this.releaseTickets();
+          this.onProgress?.();
         }
       } while (this.readyLoopAgain && !this.closed);
     } finally {
@@ -210,6 +239,10 @@ export class ReplicaNode {
 
   private applyEntry(entry: Entry): void {
     if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) return;
+    if (entry.data[0] === PEER_ENTRY) {
+      this.learnPeer(Buffer.from(entry.data.subarray(1)).toString('latin1'));
+      return;
+    }
     const record = decodeRecord(
       Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
     );
@@ -228,6 +261,7 @@ export class ReplicaNode {
     if (this.leaderTerm !== 0 && (!leading || raft.term !== this.leaderTerm)) {
       this.options.log('notice', `no longer leader (term ${this.leaderTerm} → ${raft.term})`);
       this.leaderTerm = 0;
+      this.transferUntilMs = 0;
       this.failTickets();
       if (this.engineIndex > this.appliedIndex) this.rebuildEngine();
     }
@@ -280,6 +314,20 @@ export class ReplicaNode {
     return this.raft.leader;
   }
 
+  get electionTimeoutMs(): number {
+    return this.options.electionTimeoutMs;
+  }
+
+  /** How many other members (followers and learners) hold the log up to `index` (0 if not leading). */
+  replicasHolding(index: number): number {
+    if (this.raft.role !== StateRole.Leader) return 0;
+    let count = 0;
+    for (const [id, progress] of this.raft.status().progress) {
+      if (id !== this.id && progress.match >= index) count++;
+    }
+    return count;
+  }
+
   /** Leader-only expiry: followers never delete expired keys themselves. */
   get mayExpire(): boolean {
     return this.leaderReady;
@@ -288,7 +336,13 @@ export class ReplicaNode {
   // EffectSink.
 
   writeRefusal(): string | undefined {
-    if (this.leaderReady) return undefined;
+    if (this.leaderReady) {
+      // The core drops proposals while it hands leadership over (until it aborts the transfer,
+      // an election timeout later): refuse writes before they run rather than undo them.
+      if (this.transferUntilMs !== 0 && Date.now() < this.transferUntilMs)
+        return 'TRYAGAIN leadership transfer in progress, retry';
+      return undefined;
+    }
     return 'TRYAGAIN this node is not the leader (the write was not applied)';
   }
 
@@ -304,7 +358,10 @@ export class ReplicaNode {
       this.engineIndex = index;
       this.failTickets();
       this.rebuildEngine();
-    } else this.engineIndex = index;
+    } else {
+      this.engineIndex = index;
+      this.onAppend?.(index);
+    }
     this.kick();
   }
 
@@ -390,6 +447,84 @@ export class ReplicaNode {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.lost?.();
+  }
+
+  // ----- membership -----
+
+  private learnPeer(text: string): void {
+    for (const peer of parsePeers(text).values()) {
+      this.peers.set(peer.id, peer);
+      this.transport.addPeer(peer.id, { host: peer.host, port: peer.raftPort });
+    }
+  }
+
+  /** Proposes an entry that carries no effects; the engine index moves past it. */
+  private proposeOther(
+    kind: 'peer' | 'conf',
+    payload: Uint8Array | ConfChange,
+  ): string | undefined {
+    if (!this.leaderReady) return 'TRYAGAIN this node is not the leader';
+    const result =
+      kind === 'peer'
+        ? this.raft.propose(payload as Uint8Array)
+        : this.raft.proposeConfChange(payload as ConfChange);
+    if (result.outcome !== 'accepted')
+      return 'TRYAGAIN a membership change or leader transfer is in progress, retry';
+    if (result.index !== this.engineIndex + 1)
+      throw new Error(`replica: proposal at ${result.index}, engine at ${this.engineIndex}`);
+    this.engineIndex = result.index;
+    this.onAppend?.(result.index);
+    this.kick();
+    return undefined;
+  }
+
+  /** RAFT ADD-NODE: the node joins as a learner and is promoted once caught up. */
+  addNode(peer: PeerSpec): string | undefined {
+    const conf = this.raft.confState();
+    if (conf.voters.includes(peer.id) || conf.learners.includes(peer.id))
+      return `ERR node ${peer.id} is already a member`;
+    if (!this.leaderReady) return 'TRYAGAIN this node is not the leader';
+    const text = Buffer.from(formatPeer(peer), 'latin1');
+    const data = new Uint8Array(text.length + 1);
+    data[0] = PEER_ENTRY;
+    data.set(text, 1);
+    const refused = this.proposeOther('peer', data);
+    if (refused !== undefined) return refused;
+    this.learnPeer(formatPeer(peer));
+    return this.proposeOther('conf', { type: ConfChangeType.AddLearner, nodeId: peer.id });
+  }
+
+  removeNode(id: number): string | undefined {
+    const conf = this.raft.confState();
+    if (!conf.voters.includes(id) && !conf.learners.includes(id))
+      return `ERR node ${id} is not a member`;
+    return this.proposeOther('conf', { type: ConfChangeType.RemoveNode, nodeId: id });
+  }
+
+  transferLeader(id: number): string | undefined {
+    if (!this.raft.confState().voters.includes(id)) return `ERR node ${id} is not a voter`;
+    const result = this.raft.transferLeader(id);
+    if (result.outcome !== 'accepted') return 'TRYAGAIN no leader to transfer from, retry';
+    if (this.leaderTerm !== 0 && id !== this.id)
+      this.transferUntilMs = Date.now() + Math.ceil(this.options.electionTimeoutMs * 1.5);
+    this.kick();
+    return undefined;
+  }
+
+  /** A leader promotes each learner whose log has caught up with the commit index. */
+  private promoteLearners(): void {
+    if (!this.leaderReady || this.raft.confState().learners.length === 0) return;
+    const status = this.raft.status();
+    for (const id of status.confState.learners) {
+      const progress = status.progress.get(id);
+      if (progress === undefined || progress.match < status.commit) continue;
+      if (this.proposeOther('conf', { type: ConfChangeType.AddNode, nodeId: id }) === undefined)
+        this.options.log(
+          'notice',
+          `promoting node ${id} to voter (caught up at ${progress.match})`,
+        );
+      return; // one change at a time
+    }
   }
 
   // ----- observation -----

@@ -74,7 +74,7 @@ class PeerLink {
 
   constructor(
     readonly peerId: number,
-    private readonly address: PeerAddress,
+    readonly address: PeerAddress,
     private readonly hello: Buffer,
     private readonly options: Required<
       Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>
@@ -152,6 +152,8 @@ export class Transport {
   private readonly inbound = new Set<Socket>();
   private readonly writer = new ByteWriter(64 * 1024);
   private readonly options: TransportOptions & typeof DEFAULTS;
+  private readonly hello: Buffer;
+  private listening = false;
 
   constructor(options: TransportOptions) {
     this.options = { ...DEFAULTS, ...options };
@@ -159,11 +161,24 @@ export class Transport {
     const at = beginFrame(helloWriter);
     encodeHello(helloWriter, options.nodeId);
     endFrame(helloWriter, at);
-    const hello = helloWriter.take();
+    this.hello = helloWriter.take();
     for (const [id, address] of options.peers) {
       if (id === options.nodeId) continue;
-      this.links.set(id, new PeerLink(id, address, hello, this.options, options.log));
+      this.links.set(id, new PeerLink(id, address, this.hello, this.options, options.log));
     }
+  }
+
+  /** A member added (RAFT ADD-NODE) or moved: connect to it (again) at `address`. */
+  addPeer(id: number, address: PeerAddress): void {
+    if (id === this.options.nodeId) return;
+    const old = this.links.get(id);
+    if (old !== undefined) {
+      if (old.address.host === address.host && old.address.port === address.port) return;
+      old.close();
+    }
+    const link = new PeerLink(id, address, this.hello, this.options, this.options.log);
+    this.links.set(id, link);
+    if (this.listening) link.connect();
   }
 
   async listen(): Promise<void> {
@@ -176,6 +191,7 @@ export class Transport {
         resolve();
       });
     });
+    this.listening = true;
     for (const link of this.links.values()) link.connect();
   }
 

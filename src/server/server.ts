@@ -39,6 +39,8 @@ export interface ReplicationOptions {
   /** `id=host:clientport@raftport,...` */
   peers: string;
   electionTimeoutMs: number;
+  /** Join an existing group (added with RAFT ADD-NODE) instead of bootstrapping a new one. */
+  join?: boolean;
 }
 
 export class ShoalServer implements Host {
@@ -90,6 +92,7 @@ export class ShoalServer implements Host {
         fs: options.fileSystem ?? nodeFileSystem,
         engine: this.engine,
         electionTimeoutMs: replication.electionTimeoutMs,
+        join: replication.join ?? false,
         log: (level, message) => this.logger.log(level, message),
         onServingChanged: () => this.resumePostponed(),
         onFatal: () => {
