@@ -74,7 +74,9 @@ const scenarios: Record<string, Script> = {
     ['OBJECT', 'FREQ', 'fresh'],
     ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'],
     ['OBJECT', 'FREQ', 'fresh'],
-    ['OBJECT', 'IDLETIME', 'fresh'],
+    // After LFU → LRU the field is read as an LRU clock: a huge idle time that depends on the
+    // current second (Redis does the same), so the two servers can differ by one. Run only.
+    { run: ['OBJECT', 'IDLETIME', 'fresh'] },
     ...OFF,
   ],
   'noeviction over maxmemory: denyoom refused, reads and DEL served': [
