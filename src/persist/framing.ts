@@ -50,6 +50,8 @@ export function checkFileHeader(data: Buffer, magic: string): string | undefined
   return undefined;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export interface FrameProblem {
   /** Offset of the first bad frame in the file. */
   offset: number;
@@ -67,8 +69,8 @@ export interface ScanResult {
 
 /**
  * Reads frames from `start` to the end of the file in chunks, calling `visit` with each good
- * payload, its frame offset and the whole frame (views valid only during the call); stops at the
- * first bad frame.
+ * payload, its frame offset and the whole frame (views valid only during the call; the frame is
+ * empty for a visitor declared without that parameter); stops at the first bad frame.
  * `visit` may return a promise (to yield to the event loop between chunks).
  */
 export async function scanFrames(
@@ -78,6 +80,8 @@ export async function scanFrames(
   chunkBytes = 4 * 1024 * 1024,
 ): Promise<ScanResult> {
   const fileBytes = await handle.size();
+  // A view costs an allocation per frame: the whole frame is made only for a visitor that takes it.
+  const wantsFrame = visit.length >= 3;
   let buffer = Buffer.allocUnsafe(chunkBytes);
   let bufferStart = start; // file offset of buffer[0]
   let filled = 0;
@@ -128,11 +132,13 @@ export async function scanFrames(
     if (crc32c(buffer, payloadStart, payloadEnd) !== expectedCrc) {
       return problem(position, fileBytes, 'checksum mismatch', frameEnd === fileBytes);
     }
-    await visit(
+    // Await only what is a promise: an await per frame would cost a microtask turn each.
+    const visited = visit(
       buffer.subarray(payloadStart, payloadEnd),
       position,
-      buffer.subarray(local, payloadEnd),
+      wantsFrame ? buffer.subarray(local, payloadEnd) : EMPTY,
     );
+    if (visited !== undefined) await visited;
     position = frameEnd;
   }
 }
