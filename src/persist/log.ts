@@ -2,8 +2,7 @@
 // batch and returns its sequence number; a single pump writes the batch (one positional write of
 // a Batch frame and its entries) and, under `always`, fdatasyncs it. At most one write+sync is in
 // flight: everything appended meanwhile goes into the next batch, so one fsync serves every
-// client whose command arrived while the previous one ran (and, after a sync that answered
-// several clients, whose next command arrives in the following poll of the sockets: nextPoll).
+// client whose command arrived while the previous one ran.
 //
 // Disk errors never lose acknowledged data and never acknowledge unwritten data: the bytes since
 // the last successful sync are kept in memory; after an error the log is "failed" (the host
@@ -83,8 +82,6 @@ export class LogWriter {
   private closing = false;
   private idle: (() => void)[] = [];
   private everysecTimer: NodeJS.Timeout | undefined;
-  /** How many waiters the last sync released: several means clients are about to send more. */
-  private released = 0;
 
   constructor(
     private readonly options: LogOptions,
@@ -217,10 +214,6 @@ export class LogWriter {
       while (this.hasWork()) {
         try {
           await this.step();
-          if (this.released > 1 && this.policy === 'always' && !this.closing) {
-            this.released = 0;
-            await nextPoll();
-          }
           if (this.failure !== undefined) {
             this.options.log(
               'warning',
@@ -299,13 +292,11 @@ export class LogWriter {
     this.lastDurable = sequence;
     const waiters = this.waiters;
     let head = this.waiterHead;
-    const first = head;
     while (head < waiters.length && (waiters[head] as Waiter).sequence <= sequence) {
       const waiter = waiters[head] as Waiter;
       head++;
       waiter.callback();
     }
-    this.released = head - first;
     if (head === waiters.length) {
       this.waiters = [];
       this.waiterHead = 0;
@@ -359,20 +350,6 @@ export class LogWriter {
     const last = this.segments[this.segments.length - 1];
     if (last?.path !== path) this.segments.push({ firstSequence, path });
   }
-}
-
-/**
- * Resolves after the event loop has polled the sockets once more. The pump waits for this after
- * a sync that answered several clients, before writing what is pending: the clients it just
- * answered resumed reading, and their next commands (read in that poll) join the next write
- * instead of waiting a whole fsync for the one after. Without it, busy clients split into two
- * groups taking turns on the disk, each fsync covering half of them. The first setImmediate runs
- * in this turn's check phase, before any new poll; the second one after the next poll. A lone
- * client never waits here (a sync that released one waiter goes straight on).
- */
-async function nextPoll(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function sum(batches: readonly Batch[]): number {
