@@ -252,6 +252,23 @@ export function checkEntryPayload(data: Buffer, start: number, end: number): num
   if (kind !== RecordKind.Entry) throw new DecodeError(`not an entry record (kind ${kind})`);
   const sequence = input.varint();
   input.f64();
+  skipEffects(input);
+  if (!input.done) throw new DecodeError('bytes left over after the record');
+  return sequence;
+}
+
+/** Checks a snapshot Keys payload as decodeRecord would, without building it: returns its key count. */
+export function checkKeysPayload(data: Buffer, start: number, end: number): number {
+  const input = new ByteReader(data, start, end);
+  const kind = input.u8();
+  if (kind !== RecordKind.Keys) throw new DecodeError(`not a keys record (kind ${kind})`);
+  const keys = input.varint();
+  for (let count = keys; count > 0; count--) skipEffects(input);
+  if (!input.done) throw new DecodeError('bytes left over after the record');
+  return keys;
+}
+
+function skipEffects(input: ByteReader): void {
   for (let effects = input.varint(); effects > 0; effects--) {
     input.varint();
     for (let count = input.varint(); count > 0; count--) {
@@ -263,8 +280,6 @@ export function checkEntryPayload(data: Buffer, start: number, end: number): num
       } else throw new DecodeError(`unknown argument tag ${tag}`);
     }
   }
-  if (!input.done) throw new DecodeError('bytes left over after the record');
-  return sequence;
 }
 
 /** Decodes a checked Entry payload's effects one at a time; returns its sequence number. */
