@@ -199,6 +199,13 @@ export class ByteReader {
     throw new DecodeError('varint too long');
   }
 
+  /** Steps over a length-prefixed string without making it (checking a record costs no strings). */
+  skipLatin1(): void {
+    const length = this.varint();
+    this.need(length);
+    this.offset += length;
+  }
+
   latin1(): string {
     const length = this.varint();
     this.need(length);
@@ -232,6 +239,64 @@ function readEffect(input: ByteReader): Effect {
     } else throw new DecodeError(`unknown argument tag ${tag}`);
   }
   return effect as Effect;
+}
+
+/**
+ * Checks an Entry payload exactly as decodeRecord would (same errors) without building it:
+ * returns its sequence number. Recovery checks a whole write batch this way before applying any
+ * of it, so it never holds a batch's decoded entries in memory.
+ */
+export function checkEntryPayload(data: Buffer, start: number, end: number): number {
+  const input = new ByteReader(data, start, end);
+  const kind = input.u8();
+  if (kind !== RecordKind.Entry) throw new DecodeError(`not an entry record (kind ${kind})`);
+  const sequence = input.varint();
+  input.f64();
+  skipEffects(input);
+  if (!input.done) throw new DecodeError('bytes left over after the record');
+  return sequence;
+}
+
+/** Checks a snapshot Keys payload as decodeRecord would, without building it: returns its key count. */
+export function checkKeysPayload(data: Buffer, start: number, end: number): number {
+  const input = new ByteReader(data, start, end);
+  const kind = input.u8();
+  if (kind !== RecordKind.Keys) throw new DecodeError(`not a keys record (kind ${kind})`);
+  const keys = input.varint();
+  for (let count = keys; count > 0; count--) skipEffects(input);
+  if (!input.done) throw new DecodeError('bytes left over after the record');
+  return keys;
+}
+
+function skipEffects(input: ByteReader): void {
+  for (let effects = input.varint(); effects > 0; effects--) {
+    input.varint();
+    for (let count = input.varint(); count > 0; count--) {
+      const tag = input.u8();
+      if (tag === ArgumentTag.String) input.skipLatin1();
+      else if (tag === ArgumentTag.Integer) input.varint();
+      else if (tag === ArgumentTag.Float) {
+        if (Number.isNaN(input.f64())) throw new DecodeError('NaN argument');
+      } else throw new DecodeError(`unknown argument tag ${tag}`);
+    }
+  }
+}
+
+/** Decodes a checked Entry payload's effects one at a time; returns its sequence number. */
+export function forEachEntryEffect(
+  data: Buffer,
+  start: number,
+  end: number,
+  skipUpTo: number,
+  visit: (effect: Effect) => void,
+): number {
+  const input = new ByteReader(data, start, end);
+  input.u8();
+  const sequence = input.varint();
+  if (sequence <= skipUpTo) return sequence;
+  input.f64();
+  for (let effects = input.varint(); effects > 0; effects--) visit(readEffect(input));
+  return sequence;
 }
 
 export interface DecodedEntry {

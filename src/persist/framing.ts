@@ -50,6 +50,8 @@ export function checkFileHeader(data: Buffer, magic: string): string | undefined
   return undefined;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export interface FrameProblem {
   /** Offset of the first bad frame in the file. */
   offset: number;
@@ -67,17 +69,23 @@ export interface ScanResult {
 
 /**
  * Reads frames from `start` to the end of the file in chunks, calling `visit` with each good
- * payload, its frame offset and the whole frame (views valid only during the call); stops at the
- * first bad frame.
- * `visit` may return a promise (to yield to the event loop between chunks).
+ * payload, its frame offset and the whole frame (views valid only during the call; the frame is
+ * empty for a visitor declared without that parameter); stops at the first bad frame.
+ * `visit` may return a promise (to yield to the event loop between chunks). `reread` is for
+ * bytes this process has just scanned and checked through the same handle: up to `end` only,
+ * without computing checksums again.
  */
 export async function scanFrames(
   handle: FileHandle,
   start: number,
   visit: (payload: Buffer, offset: number, frame: Buffer) => void | Promise<void>,
   chunkBytes = 4 * 1024 * 1024,
+  reread?: { end: number },
 ): Promise<ScanResult> {
-  const fileBytes = await handle.size();
+  const fileBytes = reread?.end ?? (await handle.size());
+  const verifyChecksums = reread === undefined;
+  // A view costs an allocation per frame: the whole frame is made only for a visitor that takes it.
+  const wantsFrame = visit.length >= 3;
   let buffer = Buffer.allocUnsafe(chunkBytes);
   let bufferStart = start; // file offset of buffer[0]
   let filled = 0;
@@ -125,14 +133,16 @@ export async function scanFrames(
     }
     const payloadStart = local + FRAME_HEADER_BYTES;
     const payloadEnd = payloadStart + length;
-    if (crc32c(buffer, payloadStart, payloadEnd) !== expectedCrc) {
+    if (verifyChecksums && crc32c(buffer, payloadStart, payloadEnd) !== expectedCrc) {
       return problem(position, fileBytes, 'checksum mismatch', frameEnd === fileBytes);
     }
-    await visit(
+    // Await only what is a promise: an await per frame would cost a microtask turn each.
+    const visited = visit(
       buffer.subarray(payloadStart, payloadEnd),
       position,
-      buffer.subarray(local, payloadEnd),
+      wantsFrame ? buffer.subarray(local, payloadEnd) : EMPTY,
     );
+    if (visited !== undefined) await visited;
     position = frameEnd;
   }
 }
