@@ -1,6 +1,7 @@
 // The `shoal` command: dispatches to its subcommands.
 
 import { check } from './check.js';
+import { group } from './group.js';
 import { serve } from './serve.js';
 import { UsageError } from './config-file.js';
 
@@ -12,6 +13,9 @@ Commands:
   serve [options]   start a server (default 127.0.0.1:6379, data in ./data)
                     see 'shoal serve --help' for every option
   check --dir DIR   verify a data directory (snapshots and log), report damage
+  group <command>   run a local Raft replica group (group start --nodes 3), or ask a
+                    group's member: group status|add|remove|transfer --host H --port P
+                    see 'shoal group --help'
   help              show this help
 
 Options:
@@ -37,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (commandName === 'serve') return await serve(rest);
     if (commandName === 'check') return await check(rest, (text) => process.stdout.write(text));
+    if (commandName === 'group') return await group(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`shoal: ${error.message}\n(see 'shoal ${commandName} --help')\n`);

@@ -135,6 +135,11 @@ export class ReplicaNode {
     return this.peers.get(id);
   }
 
+  /** False until start() made the Raft node (ROLE and RAFT answer -LOADING until then). */
+  get started(): boolean {
+    return (this.raft as RaftNode | undefined) !== undefined;
+  }
+
   async start(): Promise<void> {
     const { fs, dir } = this.options;
     this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });

@@ -6,6 +6,7 @@
 // counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
+import { Errors } from '../commands/errors.js';
 import type { Executor } from '../commands/executor.js';
 import { FlagBit } from '../commands/spec.js';
 import { parsePeers, type PeerSpec, type ReplicaNode } from '../replica/node.js';
@@ -69,6 +70,12 @@ export class ReplicaRouter implements CommandRouter {
     const relayPending = (session.relay?.pending ?? 0) > 0;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
+    if (NODE_LOCAL.has(name) && !node.started) {
+      // The client port opens before the Raft log is loaded: nothing to report yet.
+      session.encoder.error(Errors.loading);
+      this.orderAfterRelay(session);
+      return 'done';
+    }
     if (NODE_LOCAL.has(name) && (!leaderOnly || (node.leaderReady && !relayPending))) {
       this.answerLocally(session, name, argv);
       return 'done';
