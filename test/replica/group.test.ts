@@ -3,135 +3,26 @@
 // catches up. Every wait has a deadline; every process is stopped.
 
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ReplyError } from '../../src/resp/reply-reader.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, shoalBin, waitFor } from '../helpers/servers.js';
+import { waitFor } from '../helpers/servers.js';
+import { Cluster, type Member } from './cluster.js';
 
 const ELECTION_TIMEOUT_MS = 300;
+const cluster = new Cluster(ELECTION_TIMEOUT_MS);
+const members = cluster.members;
+const call = (member: Member, ...argv: string[]) => cluster.call(member, ...argv);
 
-interface Member {
-  id: number;
-  clientPort: number;
-  raftPort: number;
-  dir: string;
-  child: ChildProcess | undefined;
-  output: string;
-}
-
-const root = mkdtempSync(join(tmpdir(), 'shoal-group-'));
-const members: Member[] = [];
-let peers = '';
-
-function startMember(member: Member): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      shoalBin,
-      'serve',
-      '--port',
-      String(member.clientPort),
-      '--dir',
-      member.dir,
-      '--node-id',
-      String(member.id),
-      '--peers',
-      peers,
-      '--election-timeout-ms',
-      String(ELECTION_TIMEOUT_MS),
-      '--loglevel',
-      'notice',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  member.child = child;
-  member.output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
-  return waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`node ${member.id} exited: ${member.output}`);
-      return /Ready to accept connections/.test(member.output);
-    },
-    `node ${member.id} to start`,
-    15_000,
-  ).then(() => undefined);
-}
-
-function stopMember(member: Member, signal: NodeJS.Signals): Promise<void> {
-  const child = member.child;
-  member.child = undefined;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
-
-after(async () => {
-  await Promise.all(members.map((member) => stopMember(member, 'SIGKILL')));
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function call(member: Member, ...argv: string[]): Promise<unknown> {
-  const client = await RawClient.connect(member.clientPort);
-  try {
-    return await client.call(...argv);
-  } finally {
-    client.close();
-  }
-}
-
-async function raftStatus(member: Member): Promise<Record<string, string>> {
-  const text = String(await call(member, 'RAFT', 'STATUS'));
-  return Object.fromEntries(
-    text
-      .trim()
-      .split('\r\n')
-      .map((line) => line.split(':') as [string, string]),
-  );
-}
-
-/** The member that every live member names as leader, once it serves. */
-async function agreedLeader(timeoutMs: number): Promise<Member> {
-  return waitFor(
-    async () => {
-      const live = members.filter((m) => m.child !== undefined);
-      const statuses = await Promise.all(live.map((m) => raftStatus(m).catch(() => undefined)));
-      const leaders = new Set(statuses.map((s) => s?.['leader']));
-      if (leaders.size !== 1) return undefined;
-      const leader = members.find((m) => String(m.id) === [...leaders][0]);
-      if (leader === undefined || leader.child === undefined) return undefined;
-      const status = statuses[live.indexOf(leader)];
-      return status?.['serving'] === 'yes' ? leader : undefined;
-    },
-    'an agreed, serving leader',
-    timeoutMs,
-  );
-}
+after(() => cluster.stopAll());
 
 test(
   'a 3-node group: election, writes anywhere, kill -9 the leader, restart and catch up',
   { timeout: 60_000 },
   async () => {
-    for (let id = 1; id <= 3; id++) {
-      members.push({
-        id,
-        clientPort: await freePort(),
-        raftPort: await freePort(),
-        dir: join(root, `n${id}`),
-        child: undefined,
-        output: '',
-      });
-    }
-    peers = members.map((m) => `${m.id}=127.0.0.1:${m.clientPort}@${m.raftPort}`).join(',');
-    await Promise.all(members.map(startMember));
-    const first = await agreedLeader(10_000);
+    for (let id = 1; id <= 3; id++) await cluster.add(id);
+    await Promise.all(members.map((member) => cluster.start(member)));
+    const first = await cluster.agreedLeader(10_000);
 
     // Writes through every node (followers forward), read back from every node.
     for (const member of members)
@@ -172,8 +63,8 @@ test(
     })();
     await waitFor(() => acknowledged.length >= 20, 'some acknowledged writes', 10_000);
     const killedAt = Date.now();
-    await stopMember(first, 'SIGKILL');
-    const second = await agreedLeader(10 * ELECTION_TIMEOUT_MS + 5000);
+    await cluster.stop(first, 'SIGKILL');
+    const second = await cluster.agreedLeader(10 * ELECTION_TIMEOUT_MS + 5000);
     assert.notEqual(second.id, first.id);
     const countAtFailover = acknowledged.length;
     await waitFor(
@@ -193,12 +84,12 @@ test(
     assert.equal(new Set(stored).size, stored.length, 'no write applied twice');
 
     // The killed node restarts from its disk and catches up.
-    await startMember(first);
+    await cluster.start(first);
     const length = await call(second, 'LLEN', 'acked');
     await waitFor(
       async () => {
-        const status = await raftStatus(first).catch(() => undefined);
-        const leaderStatus = await raftStatus(second);
+        const status = await cluster.raftStatus(first).catch(() => undefined);
+        const leaderStatus = await cluster.raftStatus(second);
         return status !== undefined && status['applied_index'] === leaderStatus['commit_index'];
       },
       'the restarted node to catch up',
