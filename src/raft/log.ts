@@ -243,6 +243,11 @@ export class RaftLog {
     this.applied = index;
   }
 
+  /** Last index the driver has persisted (everything before the unstable tail). */
+  stableLastIndex(): number {
+    return this.unstable.offset - 1;
+  }
+
   stableTo(index: number, term: number): void {
     this.unstable.stableTo(index, term);
   }

@@ -187,8 +187,18 @@ export interface Ready {
   readonly snapshot: Snapshot | null;
   /** Entries to apply, in order, after persisting. */
   readonly committedEntries: readonly Entry[];
-  /** Send only after `hardState`, `entries` and `snapshot` are durable. */
+  /**
+   * Send only after `hardState`, `entries` and `snapshot` are durable — unless
+   * `messagesMayPrecedePersist`.
+   */
   readonly messages: readonly Message[];
+  /**
+   * True when `messages` may be sent before (or while) this Ready is persisted: the node leads
+   * and neither term nor vote changed, so the messages promise nothing about this node's disk
+   * (a leader counts itself towards commit only for entries already persisted: Raft thesis
+   * §10.2.1, the leader writes its log in parallel with replicating it).
+   */
+  readonly messagesMayPrecedePersist: boolean;
   readonly readStates: readonly ReadState[];
   /** True when hard state or entries changed and must be fsynced. */
   readonly mustSync: boolean;

@@ -398,6 +398,11 @@ export class RaftNode {
       snapshot,
       committedEntries: this.raftLog.nextCommittedEntries(),
       messages: this.msgs,
+      messagesMayPrecedePersist:
+        this.currentRole === StateRole.Leader &&
+        snapshot === null &&
+        hard.term === this.previousHardState.term &&
+        hard.vote === this.previousHardState.vote,
       readStates: this.readStates,
       mustSync:
         entries.length > 0 ||
@@ -417,7 +422,14 @@ export class RaftNode {
     assert(this.outstanding === ready, 'advance() must be given the outstanding Ready');
     this.outstanding = null;
     const lastEntry = ready.entries[ready.entries.length - 1];
-    if (lastEntry !== undefined) this.raftLog.stableTo(lastEntry.index, lastEntry.term);
+    if (lastEntry !== undefined) {
+      this.raftLog.stableTo(lastEntry.index, lastEntry.term);
+      const self = this.progress.get(this.id);
+      if (this.currentRole === StateRole.Leader && self !== undefined) {
+        self.maybeUpdate(this.raftLog.stableLastIndex());
+        if (this.maybeCommit()) this.broadcastAppend();
+      }
+    }
     if (ready.snapshot !== null) {
       this.raftLog.stableSnapshotTo(ready.snapshot.metadata.index);
       this.raftLog.appliedTo(ready.snapshot.metadata.index);
@@ -460,7 +472,7 @@ export class RaftNode {
         this.maxInflightBytes,
       );
       if (id === this.id) {
-        fresh.match = lastIndex;
+        fresh.match = this.raftLog.stableLastIndex();
         fresh.recentActive = true;
       }
       this.progress.set(id, fresh);
@@ -840,10 +852,9 @@ export class RaftNode {
       made.push({ term: this.currentTerm, index: ++index, type: entry.type, data: entry.data });
     }
     this.raftLog.append(made);
-    (this.progress.get(this.id) as Progress).maybeUpdate(this.raftLog.lastIndex());
-    // Counting our own match is safe: the entries are persisted before any message that could
-    // lead a follower to acknowledge them is sent (the Ready contract).
-    this.maybeCommit();
+    // Our own match moves only once the driver has persisted the entries (advance()), so the
+    // driver may send a leader's appends before its own fsync (Raft thesis §10.2.1): an entry
+    // counts as committed only when a majority, the leader included or not, holds it durably.
     return true;
   }
 
@@ -1198,7 +1209,7 @@ export class RaftNode {
       added.push(id);
       const pr = new Progress(lastIndex + 1, isLearner, this.maxInflight, this.maxInflightBytes);
       pr.recentActive = true; // a new member gets a grace period before check-quorum counts it
-      if (id === this.id) pr.match = lastIndex;
+      if (id === this.id) pr.match = this.raftLog.stableLastIndex();
       this.progress.set(id, pr);
     }
     this.peerIds = ids;
@@ -1235,6 +1246,10 @@ export class RaftNode {
     assert(log.committed <= log.lastIndex(), () => {
       return `committed ${log.committed} > last index ${log.lastIndex()}`;
     });
+    assert(
+      log.stableLastIndex() <= log.lastIndex(),
+      () => `advance() reported entries to ${log.stableLastIndex()} durable, storage ends before`,
+    );
     assert(
       this.currentRole !== StateRole.Leader || this.leaderId === this.id,
       'a leader leads itself',

@@ -103,6 +103,8 @@ export class SimNode {
   diskBusyUntil = 0;
   /** Ticks each fsync takes (0: instant). */
   diskLatencyTicks = 0;
+  /** The last Ready whose messages were sent (a leader's may go before its fsync). */
+  sentReady: Ready | null = null;
   /** A Ready waiting for a slow fsync; lost if the node crashes first. */
   pendingReady: Ready | null = null;
   reads: ReadState[] = [];
@@ -411,12 +413,21 @@ export class Cluster {
       if (raft === null || !this.active(node) || !raft.hasReady()) return;
       const ready = raft.ready();
       if (node.diskLatencyTicks > 0 && ready.mustSync) {
+        // A leader's appends go out while its own disk is busy (a crash before the fsync
+        // loses its copy, which the core must not have counted).
+        if (ready.messagesMayPrecedePersist) this.sendAll(node, ready);
         node.pendingReady = ready;
         node.diskBusyUntil = this.now + node.diskLatencyTicks;
         return;
       }
       this.handleReady(node, ready);
     }
+  }
+
+  private sendAll(node: SimNode, ready: Ready): void {
+    if (node.sentReady === ready) return;
+    node.sentReady = ready;
+    for (const message of ready.messages) this.send(message);
   }
 
   private handleReady(node: SimNode, ready: Ready): void {
@@ -450,8 +461,8 @@ export class Cluster {
       if (ready.hardState !== null && ready.hardState.commit > 0)
         this.hooks.leaderCommitted?.(node.id);
     }
-    // 2. Send, now that what the messages promise is durable.
-    for (const message of ready.messages) this.send(message);
+    // 2. Send, now that what the messages promise is durable (unless sent already).
+    this.sendAll(node, ready);
     // 3. Apply.
     if (ready.snapshot !== null) {
       const { index } = ready.snapshot.metadata;

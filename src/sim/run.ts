@@ -138,6 +138,7 @@ const FaultKind = {
   Membership: 11,
   Transfer: 12,
   Figure8: 13,
+  CrashLeaderMidFsync: 14,
 } as const;
 
 const faultNames: Record<number, string> = {};
@@ -224,7 +225,8 @@ class FaultInjector {
     else if (roll < 60) this.crash(true);
     else if (roll < 72) this.restart();
     else if (roll < 78) this.pause();
-    else if (roll < 84) this.slowDisk();
+    else if (roll < 80) this.slowDisk();
+    else if (roll < 84) this.crashLeaderMidFsync();
     else if (roll < 93) this.membership();
     else this.transfer();
   }
@@ -335,6 +337,22 @@ class FaultInjector {
     const ticks = this.random.between(1, this.cluster.tuning.electionTimeoutTicks * 3);
     this.cluster.pause(target, ticks);
     this.note(FaultKind.Pause, target, ticks);
+  }
+
+  /**
+   * Slows the leader's disk, then crashes it while a write is probably still waiting for its
+   * fsync: the window in which a leader has sent appends for entries it does not hold durably.
+   */
+  private crashLeaderMidFsync(): void {
+    const leader = this.cluster.leader();
+    if (leader === 0) return;
+    const ticks = this.random.between(2, this.cluster.tuning.electionTimeoutTicks);
+    this.cluster.setDiskLatency(leader, ticks);
+    this.note(FaultKind.CrashLeaderMidFsync, leader, ticks);
+    this.scheduled.push({
+      at: this.cluster.now + this.random.between(1, ticks),
+      run: () => this.cluster.crash(leader),
+    });
   }
 
   private slowDisk(): void {

@@ -67,7 +67,7 @@ test('advancing without persisting breaks an invariant and is caught', () => {
   assert.throws(() => raft.advance(ready), RaftAssertionError);
 });
 
-test('a single voter commits its proposal in the same Ready that persists it', () => {
+test('a single voter commits its proposal once it is persisted, and applies it next', () => {
   const { raft, storage } = singleNode();
   const result = raft.propose(bytes('x'));
   assert.equal(result.outcome, 'accepted');
@@ -76,13 +76,19 @@ test('a single voter commits its proposal in the same Ready that persists it', (
     ready.entries.map((e) => e.index),
     [result.index],
   );
-  assert.deepEqual(
-    ready.committedEntries.map((e) => e.index),
-    [result.index],
-  );
+  // Not committed before the leader itself holds it durably (its own match moves at advance()).
+  assert.deepEqual(ready.committedEntries, []);
+  assert.equal(raft.status().commit, result.index - 1);
   assert.equal(ready.mustSync, true);
   persist(storage, ready);
   raft.advance(ready);
+  assert.equal(raft.status().commit, result.index);
+  const next = raft.ready();
+  assert.deepEqual(
+    next.committedEntries.map((e) => e.index),
+    [result.index],
+  );
+  raft.advance(next);
   assert.equal(raft.status().applied, result.index);
 });
 
