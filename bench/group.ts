@@ -9,11 +9,14 @@
 //
 //   npm run bench:group                                   3 rounds, 100,000 requests, 20 kills
 //   npm run bench:group -- --rounds 1 --requests 20000 --kills 3    a quick look
+//   npm run bench:group -- --skip-etcd --skip-redis --kills 0 --cpu-prof prof
+//       V8 CPU profiles of the three Shoal nodes of the throughput run, written to prof/ when
+//       they stop (open in Chrome DevTools; the leader's pid is printed)
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EtcdCluster } from './etcd-cluster.js';
 import { measureFailover } from './failover.js';
@@ -30,6 +33,7 @@ const { values: options } = parseArgs({
     'skip-etcd': { type: 'boolean', default: false },
     'skip-redis': { type: 'boolean', default: false },
     'skip-throughput': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -164,13 +168,18 @@ async function throughput(): Promise<void> {
     );
   }
   if (!withRedis) console.log('redis-server skipped or not installed: no Shoal/Redis ratio');
-  const group = await ShoalGroup.start(3, electionTimeoutMs, SHOAL_ARGS);
+  const profileDir = options['cpu-prof'];
+  const nodeFlags =
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`];
+  const group = await ShoalGroup.start(3, electionTimeoutMs, SHOAL_ARGS, nodeFlags);
   let etcd: EtcdCluster | undefined;
   let redis: { port: number; child: ChildProcess; dir: string } | undefined;
   try {
     if (withEtcd) etcd = await EtcdCluster.start(3);
     if (withRedis) redis = await startRedis();
     const leader = await group.leader(30_000);
+    if (profileDir !== undefined)
+      console.log(`Shoal leader: node ${leader.id}, pid ${leader.child?.pid}`);
     const etcdLeader = etcd === undefined ? undefined : await etcd.leader(30_000);
     console.log('commands:');
     for (const member of group.members) console.log(`  ${group.commandLine(member).join(' ')}`);

@@ -27,15 +27,20 @@ export class ShoalGroup {
   private constructor(
     private readonly electionTimeoutMs: number,
     private readonly extraArgs: string[],
+    private readonly nodeFlags: string[],
   ) {}
 
-  /** Starts `size` members and waits for a leader that every member names. */
+  /**
+   * Starts `size` members and waits for a leader that every member names. `extraArgs` go to
+   * `shoal serve`, `nodeFlags` to node (e.g. --cpu-prof, which NODE_OPTIONS does not allow).
+   */
   static async start(
     size: number,
     electionTimeoutMs: number,
     extraArgs: string[] = [],
+    nodeFlags: string[] = [],
   ): Promise<ShoalGroup> {
-    const group = new ShoalGroup(electionTimeoutMs, extraArgs);
+    const group = new ShoalGroup(electionTimeoutMs, extraArgs, nodeFlags);
     for (let id = 1; id <= size; id++) {
       group.members.push({
         id,
@@ -84,10 +89,14 @@ export class ShoalGroup {
     mkdirSync(member.dir, { recursive: true });
     const log = openSync(join(this.root, `n${member.id}.log`), 'a');
     const [bin, ...args] = this.commandLine(member);
-    member.child = spawn(process.execPath, [join(repoRoot, bin as string), ...args], {
-      stdio: ['ignore', log, log],
-      env: { ...process.env, SHOAL_HEAP: 'keep' },
-    });
+    member.child = spawn(
+      process.execPath,
+      [...this.nodeFlags, join(repoRoot, bin as string), ...args],
+      {
+        stdio: ['ignore', log, log],
+        env: { ...process.env, SHOAL_HEAP: 'keep' },
+      },
+    );
     closeSync(log);
   }
 
