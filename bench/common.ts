@@ -1,8 +1,11 @@
 // Helpers shared by the benchmarks: free ports, tool detection, waiting with deadlines, one RESP
 // command on a fresh connection, stopping child processes, medians and percentiles.
 
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReplyParser, type Reply } from '../src/resp/reply-reader.js';
 
@@ -92,6 +95,47 @@ export async function waitForPing(port: number, deadlineMs = 20_000): Promise<vo
     `PONG from port ${port}`,
     deadlineMs,
   );
+}
+
+const children = new Set<ChildProcess>();
+const directories = new Set<string>();
+
+/** A temporary directory that killChildrenOnExit() removes if the run is interrupted. */
+export function temporaryDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.add(dir);
+  return dir;
+}
+
+/** Records a server process so that killChildrenOnExit() can stop it. */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/**
+ * Kills every tracked process and removes the temporary directories when this one exits, also
+ * on SIGINT/SIGTERM or a crash, so an interrupted benchmark (Ctrl-C, a test's timeout) leaves no
+ * server running.
+ */
+export function killChildrenOnExit(): void {
+  process.on('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+}
+
+/** Runs a command (tracked, so an interrupted run stops it too); resolves with its stdout. */
+export function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    track(
+      execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+        error === null ? resolve(stdout) : reject(error),
+      ),
+    );
+  });
 }
 
 /** SIGTERM (SIGKILL after 5 s), resolved once the process has exited. */

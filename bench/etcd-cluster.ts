@@ -3,10 +3,9 @@
 // leader's client endpoint, stop everything.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, stopChild, waitFor } from './common.js';
+import { freePort, stopChild, temporaryDirectory, track, waitFor } from './common.js';
 
 interface EtcdMember {
   name: string;
@@ -17,7 +16,7 @@ interface EtcdMember {
 
 export class EtcdCluster {
   readonly members: EtcdMember[] = [];
-  readonly root = mkdtempSync(join(tmpdir(), 'bench-etcd-'));
+  readonly root = temporaryDirectory('bench-etcd-');
 
   static async start(size: number): Promise<EtcdCluster> {
     const cluster = new EtcdCluster();
@@ -70,7 +69,7 @@ export class EtcdCluster {
   private spawn(member: EtcdMember): void {
     const log = openSync(join(this.root, `${member.name}.log`), 'a');
     const [bin, ...args] = this.commandLine(member);
-    member.child = spawn(bin as string, args, { stdio: ['ignore', log, log] });
+    member.child = track(spawn(bin as string, args, { stdio: ['ignore', log, log] }));
     closeSync(log);
   }
 

@@ -13,14 +13,25 @@
 //       V8 CPU profiles of the three Shoal nodes of the throughput run, written to prof/ when
 //       they stop (open in Chrome DevTools; the leader's pid is printed)
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EtcdCluster } from './etcd-cluster.js';
 import { measureFailover } from './failover.js';
-import { freePort, hasCommand, median, repoRoot, stopChild, waitForPing } from './common.js';
+import {
+  freePort,
+  hasCommand,
+  killChildrenOnExit,
+  median,
+  repoRoot,
+  run,
+  stopChild,
+  temporaryDirectory,
+  track,
+  waitForPing,
+} from './common.js';
 import { ShoalGroup } from './shoal-group.js';
 
 const { values: options } = parseArgs({
@@ -76,10 +87,8 @@ function redisBenchmarkArgs(port: number, pipeline: number): string[] {
 }
 
 /** redis-benchmark's CSV: "test","rps","avg_latency_ms","min_latency_ms","p50..","p95..","p99..". */
-function redisBenchmark(port: number, pipeline: number): Figures {
-  const output = execFileSync('redis-benchmark', redisBenchmarkArgs(port, pipeline), {
-    encoding: 'utf8',
-  });
+async function redisBenchmark(port: number, pipeline: number): Promise<Figures> {
+  const output = await run('redis-benchmark', redisBenchmarkArgs(port, pipeline));
   const lines = output.trim().split('\n');
   const header = JSON.parse(`[${lines.find((l) => l.startsWith('"test"')) ?? ''}]`) as string[];
   const row = lines.find((l) => l.startsWith('"SET"'));
@@ -104,10 +113,8 @@ function etcdLoadArgs(port: number, pipeline: number): string[] {
   ];
 }
 
-function etcdLoad(port: number, pipeline: number): Figures & { clientCpu: number } {
-  const output = execFileSync(process.execPath, etcdLoadArgs(port, pipeline), {
-    encoding: 'utf8',
-  });
+async function etcdLoad(port: number, pipeline: number): Promise<Figures & { clientCpu: number }> {
+  const output = await run(process.execPath, etcdLoadArgs(port, pipeline));
   const result = JSON.parse(output) as {
     putsPerSecond: number;
     p99Ms: number;
@@ -126,8 +133,8 @@ function etcdLoad(port: number, pipeline: number): Figures & { clientCpu: number
 
 async function startRedis(): Promise<{ port: number; child: ChildProcess; dir: string }> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-always-'));
-  const child = spawn('redis-server', redisArgs(port, dir), { stdio: 'ignore' });
+  const dir = temporaryDirectory('bench-redis-always-');
+  const child = track(spawn('redis-server', redisArgs(port, dir), { stdio: 'ignore' }));
   await waitForPing(port);
   return { port, child, dir };
 }
@@ -204,10 +211,11 @@ async function throughput(): Promise<void> {
         for (const system of order) {
           let figures: Figures;
           let note = '';
-          if (system === 'shoal') figures = redisBenchmark(leader.clientPort, pipeline);
-          else if (system === 'redis') figures = redisBenchmark(redis?.port as number, pipeline);
+          if (system === 'shoal') figures = await redisBenchmark(leader.clientPort, pipeline);
+          else if (system === 'redis')
+            figures = await redisBenchmark(redis?.port as number, pipeline);
           else {
-            const result = etcdLoad(etcdLeader as number, pipeline);
+            const result = await etcdLoad(etcdLeader as number, pipeline);
             figures = result;
             note = `  (load generator CPU ${(result.clientCpu * 100).toFixed(0)}%)`;
           }
@@ -290,6 +298,7 @@ async function failover(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  killChildrenOnExit();
   if (!hasCommand('redis-benchmark')) {
     throw new Error('npm run bench:group needs redis-benchmark (apt-get install redis-tools)');
   }

@@ -7,10 +7,17 @@
 // would not be a crash of the server.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, freePort, repoRoot, stopChild, waitFor } from './common.js';
+import {
+  call,
+  freePort,
+  repoRoot,
+  stopChild,
+  temporaryDirectory,
+  track,
+  waitFor,
+} from './common.js';
 
 export interface GroupMember {
   id: number;
@@ -22,7 +29,7 @@ export interface GroupMember {
 
 export class ShoalGroup {
   readonly members: GroupMember[] = [];
-  readonly root = mkdtempSync(join(tmpdir(), 'bench-group-'));
+  readonly root = temporaryDirectory('bench-group-');
 
   private constructor(
     private readonly electionTimeoutMs: number,
@@ -89,13 +96,11 @@ export class ShoalGroup {
     mkdirSync(member.dir, { recursive: true });
     const log = openSync(join(this.root, `n${member.id}.log`), 'a');
     const [bin, ...args] = this.commandLine(member);
-    member.child = spawn(
-      process.execPath,
-      [...this.nodeFlags, join(repoRoot, bin as string), ...args],
-      {
+    member.child = track(
+      spawn(process.execPath, [...this.nodeFlags, join(repoRoot, bin as string), ...args], {
         stdio: ['ignore', log, log],
         env: { ...process.env, SHOAL_HEAP: 'keep' },
-      },
+      }),
     );
     closeSync(log);
   }
