@@ -8,13 +8,10 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+import { freePort, hasCommand, median, repoRoot, waitForPing } from './common.js';
 
 interface Server {
   name: 'shoal' | 'redis';
@@ -40,45 +37,6 @@ const { values: options } = parseArgs({
     'skip-memory': { type: 'boolean', default: false },
   },
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
-
-function hasCommand(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitForPing(port: number, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`server on port ${port} did not answer PING`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function startServer(name: 'shoal' | 'redis'): Promise<Server> {
   const port = await freePort();
@@ -159,14 +117,6 @@ function benchmark(server: Server, test: Test): number {
   const line = output.split('\n').find((row) => row.startsWith(`"${test.command.toUpperCase()}`));
   if (line === undefined) throw new Error(`no result for ${test.name}: ${output}`);
   return Number(JSON.parse(`[${line}]`)[1]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function usedMemory(server: Server): number {

@@ -67,6 +67,9 @@ class PeerLink {
   private connected = false;
   private queuedBytes = 0;
   private queue: Buffer[] = [];
+  /** The socket refused more (write returned false) and has not drained yet. */
+  private blocked = false;
+  private corked = false;
   private delayMs: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -86,8 +89,9 @@ class PeerLink {
 
   send(frame: Buffer): void {
     if (this.closed) return;
-    if (this.connected && this.socket !== undefined && this.socket.writableLength === 0) {
-      this.socket.write(frame);
+    const socket = this.socket;
+    if (this.connected && socket !== undefined && !this.blocked && this.queue.length === 0) {
+      this.write(socket, frame);
       return;
     }
     if (this.queuedBytes + frame.length > this.options.sendQueueBytesMax) {
@@ -97,16 +101,34 @@ class PeerLink {
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     if (this.socket === undefined && this.timer === undefined) this.connect();
-    else if (this.connected) this.pump();
+    else if (this.connected && !this.blocked) this.pump();
+  }
+
+  /**
+   * Writes through a socket corked until the end of this turn of the event loop: the messages
+   * of one Ready (an append per proposal, a response per append) leave in one system call
+   * instead of one each. Blocked once the socket holds more than its high-water mark; 'drain'
+   * unblocks, and until then frames wait in the bounded queue.
+   */
+  private write(socket: Socket, frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    if (!socket.write(frame)) this.blocked = true;
   }
 
   private pump(): void {
     const socket = this.socket;
     if (socket === undefined || !this.connected) return;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.blocked) {
       const frame = this.queue.shift() as Buffer;
       this.queuedBytes -= frame.length;
-      if (!socket.write(frame)) break;
+      this.write(socket, frame);
     }
   }
 
@@ -122,12 +144,16 @@ class PeerLink {
       socket.write(this.hello);
       this.pump();
     });
-    socket.on('drain', () => this.pump());
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.pump();
+    });
     socket.on('data', () => undefined);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.connected) this.log(`raft link to node ${this.peerId} closed`);
       this.connected = false;
+      this.blocked = false;
       this.socket = undefined;
       // Messages queued for a dead link are stale by the time it comes back: Raft resends.
       this.queue = [];

@@ -1,0 +1,166 @@
+// Helpers shared by the benchmarks: free ports, tool detection, waiting with deadlines, one RESP
+// command on a fresh connection, stopping child processes, medians and percentiles.
+
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReplyParser, type Reply } from '../src/resp/reply-reader.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      );
+    });
+  });
+}
+
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns something other than undefined/false; throws at the deadline. */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined && result !== false) return result;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** One command on a fresh connection to 127.0.0.1:port; rejects on a closed connection. */
+export function call(port: number, argv: string[], timeoutMs = 5000): Promise<Reply> {
+  let request = `*${argv.length}\r\n`;
+  for (const arg of argv) request += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+  return new Promise((resolve, reject) => {
+    const parser = new ReplyParser();
+    const socket = connect({ host: '127.0.0.1', port });
+    let settled = false;
+    const finish = (error: Error | undefined, reply?: Reply): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (error !== undefined) reject(error);
+      else resolve(reply as Reply);
+    };
+    const timer = setTimeout(() => finish(new Error(`no reply in ${timeoutMs} ms`)), timeoutMs);
+    socket.once('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        parser.feed(chunk);
+        const reply = parser.next();
+        if (reply !== undefined) finish(undefined, reply);
+      } catch (error) {
+        finish(error as Error);
+      }
+    });
+    socket.once('error', (error) => finish(error));
+    socket.once('close', () => finish(new Error('connection closed before a reply')));
+  });
+}
+
+export async function waitForPing(port: number, deadlineMs = 20_000): Promise<void> {
+  await waitFor(
+    () =>
+      call(port, ['PING'], 1000).then(
+        (reply) => reply === 'PONG' || undefined,
+        () => undefined,
+      ),
+    `PONG from port ${port}`,
+    deadlineMs,
+  );
+}
+
+const children = new Set<ChildProcess>();
+const directories = new Set<string>();
+
+/** A temporary directory that killChildrenOnExit() removes if the run is interrupted. */
+export function temporaryDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.add(dir);
+  return dir;
+}
+
+/** Records a server process so that killChildrenOnExit() can stop it. */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/**
+ * Kills every tracked process and removes the temporary directories when this one exits, also
+ * on SIGINT/SIGTERM or a crash, so an interrupted benchmark (Ctrl-C, a test's timeout) leaves no
+ * server running.
+ */
+export function killChildrenOnExit(): void {
+  process.on('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+}
+
+/** Runs a command (tracked, so an interrupted run stops it too); resolves with its stdout. */
+export function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    track(
+      execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+        error === null ? resolve(stdout) : reject(error),
+      ),
+    );
+  });
+}
+
+/** SIGTERM (SIGKILL after 5 s), resolved once the process has exited. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+    if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The nearest-rank percentile (0 < p <= 100) of `values`. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
+}

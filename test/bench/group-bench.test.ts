@@ -1,0 +1,49 @@
+// The group benchmark (npm run bench:group) end to end at a tiny size, so it does not rot: a
+// 3-node group with SET through redis-benchmark against its leader, one leader kill timed; and
+// the etcd PutRequest frame its load generator sends, byte for byte. (etcd itself is not in CI:
+// with --skip-etcd the run says so and prints no etcd figures.)
+
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { putFrame } from '../../bench/etcd-grpc.js';
+import { repoRoot } from '../helpers/servers.js';
+
+test('the etcd put is a gRPC frame around PutRequest { key = 1; value = 2 }', () => {
+  assert.equal(
+    putFrame(Buffer.from('k'), Buffer.from('v')).toString('hex'),
+    '00' + '00000006' + '0a016b' + '120176',
+  );
+  const key = Buffer.alloc(200, 'a'); // a length past one varint byte: 200 = c8 01
+  assert.equal(putFrame(key, Buffer.alloc(0)).subarray(5, 9).toString('hex'), '0ac80161');
+});
+
+test('bench:group runs a group, reports throughput and failover', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      join(repoRoot, 'dist', 'bench', 'group.js'),
+      '--rounds',
+      '1',
+      '--requests',
+      '2000',
+      '--pipelines',
+      '16',
+      '--kills',
+      '1',
+      '--skip-etcd',
+      '--skip-redis',
+    ],
+    { timeout: 120_000 },
+  );
+  assert.match(stdout, /etcd skipped \(--skip-etcd\)/);
+  assert.match(stdout, /round 1: shoal -P 16 +\d+ ops\/s {2}p99 [\d.]+ ms/);
+  assert.match(
+    stdout,
+    /\| -P 16 \(800 in flight\) \| \d+ \| [\d.]+ \| - \| - \| - \| - \| - \| - \|/,
+  );
+  assert.match(stdout, /kill 1: node \d killed, first write acknowledged after \d+ ms/);
+  assert.match(stdout, /kill → first acknowledged write: median \d+ ms, max \d+ ms over 1 kills/);
+});
