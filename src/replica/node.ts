@@ -306,6 +306,9 @@ export class ReplicaNode {
 
   /** Leads, and has applied its term's no-op: its engine holds every committed entry. */
   get leaderReady(): boolean {
+    // Commands reach the router before start() has opened the log (the client port opens
+    // first): not started is not ready, and they wait like any command without a leader.
+    if (!this.started) return false;
     const raft = this.raft;
     return (
       !this.closed &&
@@ -316,7 +319,7 @@ export class ReplicaNode {
   }
 
   get leaderId(): number {
-    return this.raft.leader;
+    return this.started ? this.raft.leader : 0;
   }
 
   get electionTimeoutMs(): number {

@@ -70,8 +70,9 @@ export class ReplicaRouter implements CommandRouter {
     const relayPending = (session.relay?.pending ?? 0) > 0;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
-    if (NODE_LOCAL.has(name) && !node.started) {
-      // The client port opens before the Raft log is loaded: nothing to report yet.
+    if ((NODE_LOCAL.has(name) || RUN_HERE.has(name)) && !node.started) {
+      // The client port opens before the Raft log is loaded: nothing to report yet (INFO
+      // replication reads the Raft status). Data commands wait instead (leaderReady is false).
       session.encoder.error(Errors.loading);
       this.orderAfterRelay(session);
       return 'done';
