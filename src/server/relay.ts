@@ -71,6 +71,19 @@ export class ClientRelay {
     this.upstream?.write(encodeCommand(argv));
   }
 
+  /**
+   * The node now knows `leader` (undefined: itself). Commands pending at another node may never
+   * be answered (an old leader cut off without a FIN keeps the connection open): their outcome
+   * is unknown, so the client's connection closes rather than wait on that upstream forever.
+   */
+  leaderChanged(leader: UpstreamAddress | undefined): void {
+    const target = this.target;
+    if (this.closed || target === undefined) return;
+    if (!this.slots.some((slot) => slot.bytes === undefined)) return;
+    if (leader !== undefined && leader.host === target.host && leader.port === target.port) return;
+    this.fail('the leader changed with relayed commands unanswered');
+  }
+
   private connect(leader: UpstreamAddress): void {
     this.upstream?.destroy();
     this.received = Buffer.alloc(0);

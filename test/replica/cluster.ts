@@ -28,10 +28,21 @@ export class Cluster {
 
   /** Adds a member (not started) with fresh ports. */
   async add(id: number): Promise<Member> {
+    // freePort() releases the port it found: two calls may return the same one.
+    const used = new Set(this.members.flatMap((m) => [m.clientPort, m.raftPort]));
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const candidate = await freePort();
+        if (!used.has(candidate)) {
+          used.add(candidate);
+          return candidate;
+        }
+      }
+    };
     const member: Member = {
       id,
-      clientPort: await freePort(),
-      raftPort: await freePort(),
+      clientPort: await port(),
+      raftPort: await port(),
       dir: join(this.root, `n${id}`),
       child: undefined,
       output: '',

@@ -453,3 +453,28 @@ test(
     assertAllRunning();
   },
 );
+
+test(
+  'redis-raft #26 (fixed by its PR #27): a client relayed to a leader that is cut off is not left hanging',
+  { timeout: 60_000 },
+  async () => {
+    const old = await allBackUp();
+    const [follower, other] = followersOf(old) as [Member, Member];
+    const client = await RawClient.connect(follower.clientPort);
+    try {
+      assert.equal(await client.call('SET', 'r26h', 'before'), 'OK');
+      // The relayed SET goes into a black hole (no FIN, no reply, ever). Once the follower knows
+      // another leader, the command's outcome is unknown: the client must see the connection
+      // close (and may retry) rather than wait on a dead upstream forever.
+      mesh.isolate(old.id);
+      client.send('SET', 'r26h', 'during');
+      await cluster.agreedLeader(FAILOVER_MS, [follower, other]);
+      const [reply] = await client.read(1, FAILOVER_MS);
+      assert.ok(reply === undefined || reply instanceof ReplyError, `answered ${String(reply)}`);
+    } finally {
+      client.close();
+    }
+    await allBackUp();
+    assertAllRunning();
+  },
+);
