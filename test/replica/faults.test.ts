@@ -172,7 +172,7 @@ test(
 );
 
 test(
-  'membership change under load: a node added and promoted, a member removed (redis-raft #48)',
+  'membership change under load: a node added and promoted, a follower then the leader removed (redis-raft #48)',
   { timeout: 60_000 },
   async () => {
     const leader = await allBackUp();
@@ -207,6 +207,23 @@ test(
         15_000,
       );
       await cluster.stop(removed);
+      await writer.progress(10);
+      // Then the leader removes itself: it steps down once the change applies (so its +OK may
+      // be lost with the connection), and the two voters left go on.
+      const leaving = await cluster.agreedLeader(FAILOVER_MS, remaining);
+      const reply = await cluster.call(leaving, 'RAFT', 'REMOVE-NODE', String(leaving.id));
+      assert.ok(reply === 'OK' || reply === undefined, String(reply));
+      const staying = remaining.filter((m) => m !== leaving);
+      await waitFor(
+        async () => {
+          const statuses = await Promise.all(staying.map((m) => cluster.raftStatus(m)));
+          const voters = staying.map((m) => String(m.id)).join(',');
+          return statuses.every((s) => s['voters'] === voters && s['leader'] !== '0');
+        },
+        'the two remaining voters to go on without the old leader',
+        15_000,
+      );
+      await cluster.stop(leaving);
       await writer.progress(10);
     } finally {
       await writer.stop();
