@@ -72,7 +72,7 @@ export class ClientRelay {
   }
 
   /**
-   * The node now knows `leader` (undefined: itself). Commands pending at another node may never
+   * The node now knows `leader` (undefined: itself, or no leader). Commands pending at another node may never
    * be answered (an old leader cut off without a FIN keeps the connection open): their outcome
    * is unknown, so the client's connection closes rather than wait on that upstream forever.
    */

@@ -64,14 +64,15 @@ export class ReplicaRouter implements CommandRouter {
   }
 
   /**
-   * A new leader is known: relays with commands pending at another node give up on them (see
-   * ClientRelay.leaderChanged). No leader (an election running) changes nothing yet.
+   * The leader changed, or was lost (no word from it for an election timeout): relays with
+   * commands pending at another node give up on them (see ClientRelay.leaderChanged). A cut-off
+   * leader or a cut-off follower would otherwise leave them waiting on a silent connection.
    */
   private tellRelays(): void {
     const leader = this.node.leaderId;
-    if (leader === 0 || leader === this.relayLeaderId) return;
+    if (leader === this.relayLeaderId) return;
     this.relayLeaderId = leader;
-    const peer = leader === this.node.id ? undefined : this.node.peer(leader);
+    const peer = leader === this.node.id || leader === 0 ? undefined : this.node.peer(leader);
     const address = peer === undefined ? undefined : { host: peer.host, port: peer.clientPort };
     for (const session of [...this.relaying]) session.relay?.leaderChanged(address);
   }

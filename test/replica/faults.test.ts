@@ -96,6 +96,34 @@ test(
   },
 );
 
+test('a follower cut off from the group does not leave its clients hanging', async () => {
+  const leader = await allBackUp();
+  const follower = founders.find((m) => m !== leader) as Member;
+  const client = await RawClient.connect(follower.clientPort);
+  try {
+    assert.equal(await client.call('SET', 'cut-follower', 'before'), 'OK');
+    // Relayed into a black hole (the link to the leader's client port too): once the follower
+    // has not heard from a leader for an election timeout, the outcome is unknown and the
+    // connection closes; later commands wait for a leader and get -TRYAGAIN.
+    mesh.isolate(follower.id);
+    client.send('SET', 'cut-follower', 'during');
+    const [reply] = await client.read(1, FAILOVER_MS);
+    assert.ok(reply === undefined || reply instanceof ReplyError, `answered ${String(reply)}`);
+  } finally {
+    client.close();
+  }
+  const again = await RawClient.connect(follower.clientPort);
+  try {
+    const reply = await again.call('GET', 'cut-follower');
+    assert.ok(reply instanceof ReplyError && reply.message.startsWith('TRYAGAIN'), String(reply));
+  } finally {
+    again.close();
+  }
+  mesh.heal();
+  await converged(cluster, founders);
+  assert.equal(await cluster.call(follower, 'GET', 'cut-follower'), 'before');
+});
+
 test(
   'leadership transfer under load: no acknowledged write lost, none applied twice',
   { timeout: 60_000 },
