@@ -11,8 +11,9 @@
 //   safety. Shoal runs on Node's net module in JavaScript; what remains of the class (a process
 //   dying under connection churn) is checked by "every node still running" at the end of each
 //   fault test here, and by #53 in the 5-node file.
-// - #2-style re-adding a removed id, and Redis-Raft's MOVED redirection: not Jepsen findings, and
-//   Shoal relays instead of redirecting.
+// #25 is the MULTI/EXEC issue its fix (PR #27) names; that PR also fixed proxied clients left
+// blocked forever, tested below with #26. Faults that are not Redis-Raft findings (SIGSTOP of a
+// follower, transfers under load, an empty disk, a cut-off follower) are in faults.test.ts.
 
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
