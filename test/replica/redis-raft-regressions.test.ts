@@ -208,6 +208,33 @@ test(
   },
 );
 
+test(
+  'redis-raft #19 (partitions): a leader cut off from its group serves no stale read',
+  { timeout: 60_000 },
+  async () => {
+    const old = await allBackUp();
+    assert.equal(await cluster.call(old, 'SET', 'r19i', 'before'), 'OK');
+    mesh.isolate(old.id);
+    // The client reaches the cut-off leader directly: the read runs there at once, but its reply
+    // waits for a ReadIndex round that can never be confirmed.
+    const client = await RawClient.connect(old.clientPort);
+    try {
+      client.send('GET', 'r19i');
+      const next = await cluster.agreedLeader(FAILOVER_MS, followersOf(old));
+      assert.equal(await cluster.call(next, 'SET', 'r19i', 'after'), 'OK');
+      const [reply] = await client.read(1, FAILOVER_MS);
+      assert.ok(
+        reply === undefined || reply instanceof ReplyError || reply === 'after',
+        `the cut-off leader answered ${String(reply)}`,
+      );
+    } finally {
+      client.close();
+    }
+    await allBackUp();
+    assertAllRunning();
+  },
+);
+
 test('redis-raft #21: no spurious errors in a healthy group', async () => {
   const leader = await allBackUp();
   const termBefore = (await cluster.raftStatus(leader))['term'];
