@@ -269,26 +269,36 @@ test(
   async () => {
     await allBackUp();
     const writer = new ListWriter('r23', () => members);
+    let second: Member | undefined;
+    const cutWriter = new ListWriter('r23', () => (second === undefined ? [] : [second]), 'cut');
     writer.start();
     try {
       await writer.progress(20);
       // A leader killed, then the next one cut off, then everything healed and restarted.
       const first = await cluster.agreedLeader(FAILOVER_MS);
       await cluster.stop(first);
-      const second = await cluster.agreedLeader(FAILOVER_MS, followersOf(first));
+      second = await cluster.agreedLeader(FAILOVER_MS, followersOf(first));
       await writer.progress(20);
       await start(first);
       mesh.isolate(second.id);
+      // A second writer only on the cut-off node: once it has stepped down, its commands wait
+      // for a leader and get -TRYAGAIN, which must mean "not applied", even after healing.
+      cutWriter.start();
       await cluster.agreedLeader(FAILOVER_MS, followersOf(second));
       await writer.progress(20);
-      await pause(4 * ELECTION_TIMEOUT_MS); // writers on the cut-off node get -TRYAGAIN
+      await pause(6 * ELECTION_TIMEOUT_MS);
+      await cutWriter.stop();
       mesh.heal();
       await writer.progress(20);
     } finally {
       await writer.stop();
+      await cutWriter.stop();
     }
     const leader = await allBackUp();
-    writer.checkList(await readList(cluster, leader, 'r23'));
+    const stored = await readList(cluster, leader, 'r23');
+    writer.checkList(stored);
+    cutWriter.checkList(stored);
+    assert.ok(cutWriter.failed.length > 0, 'the cut-off node answered no -TRYAGAIN');
     assertAllRunning();
   },
 );
