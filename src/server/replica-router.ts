@@ -74,7 +74,8 @@ export class ReplicaRouter implements CommandRouter {
     this.relayLeaderId = leader;
     const peer = leader === this.node.id || leader === 0 ? undefined : this.node.peer(leader);
     const address = peer === undefined ? undefined : { host: peer.host, port: peer.clientPort };
-    for (const session of [...this.relaying]) session.relay?.leaderChanged(address);
+    const graceMs = this.node.electionTimeoutMs;
+    for (const session of [...this.relaying]) session.relay?.leaderChanged(address, graceMs);
   }
 
   route(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay' {
