@@ -14,6 +14,7 @@ import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
+import { JoinVoteGuard } from './join-vote-guard.js';
 import { Transport } from './transport.js';
 
 export interface PeerSpec {
@@ -111,6 +112,8 @@ export class ReplicaNode {
   private roundInFlight = 0;
   private confirmedRound = 0;
   private serving = false;
+  /** Set when this node joined with an empty disk: no votes until caught up (see the module). */
+  private joinVoteGuard: JoinVoteGuard | undefined;
   /** While a leadership transfer started here may be running (0: none). */
   private transferUntilMs = 0;
   /** Called with the index of each entry this leader proposes (WAIT's per-client last write). */
@@ -144,7 +147,11 @@ export class ReplicaNode {
     const { fs, dir } = this.options;
     this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
     if (this.storage.isEmpty && this.options.join === true) {
-      this.options.log('notice', 'joining a group: waiting for its leader');
+      this.options.log(
+        'notice',
+        'joining a group: waiting for its leader (no vote until caught up)',
+      );
+      this.joinVoteGuard = new JoinVoteGuard();
     } else if (this.storage.isEmpty) {
       const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
       await this.storage.bootstrap({ voters, learners: [] });
@@ -167,7 +174,7 @@ export class ReplicaNode {
         [...this.options.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
       ),
       onMessage: (message) => {
-        if (this.closed) return;
+        if (this.closed || this.joinVoteGuard?.admits(message) === false) return;
         this.raft.step(message);
         this.kick();
       },
@@ -181,7 +188,7 @@ export class ReplicaNode {
 
   private tick(): void {
     if (this.closed) return;
-    this.raft.tick();
+    if (this.joinVoteGuard?.holding !== true) this.raft.tick();
     this.startReadRound();
     this.promoteLearners();
     this.kick();
@@ -214,6 +221,10 @@ export class ReplicaNode {
           this.applyCommitted(ready);
           for (const readState of ready.readStates) this.readConfirmed(readState.context);
           this.raft.advance(ready);
+          if (this.joinVoteGuard?.holding === true) {
+            const log = this.raft.raftLog;
+            this.joinVoteGuard.update(log.committed, log.term(log.committed), this.raft.term);
+          }
           this.checkLeadership();
           this.releaseTickets();
           this.onProgress?.();
@@ -306,6 +317,9 @@ export class ReplicaNode {
 
   /** Leads, and has applied its term's no-op: its engine holds every committed entry. */
   get leaderReady(): boolean {
+    // Commands reach the router before start() has opened the log (the client port opens
+    // first): not started is not ready, and they wait like any command without a leader.
+    if (!this.started) return false;
     const raft = this.raft;
     return (
       !this.closed &&
@@ -316,7 +330,7 @@ export class ReplicaNode {
   }
 
   get leaderId(): number {
-    return this.raft.leader;
+    return this.started ? this.raft.leader : 0;
   }
 
   get electionTimeoutMs(): number {

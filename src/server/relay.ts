@@ -40,6 +40,9 @@ export class ClientRelay {
   /** After SUBSCRIBE: every byte from upstream goes to the client as it comes. */
   private rawPipe = false;
   private closed = false;
+  /** Commands sent upstream, and replies received, since this relay started (not raw pipe). */
+  private forwarded = 0;
+  private answered = 0;
 
   constructor(private readonly session: Session) {}
 
@@ -67,8 +70,28 @@ export class ClientRelay {
     }
     const name = (argv[0] ?? '').toLowerCase();
     if (name.endsWith('subscribe')) this.rawPipe = true;
-    if (!this.rawPipe) this.slots.push({ bytes: undefined });
+    if (!this.rawPipe) {
+      this.slots.push({ bytes: undefined });
+      this.forwarded++;
+    }
     this.upstream?.write(encodeCommand(argv));
+  }
+
+  /**
+   * The node now knows `leader` (undefined: itself, or no leader). Commands pending at another
+   * node may never be answered (an old leader cut off without a FIN keeps the connection open):
+   * if they are still unanswered `graceMs` later (replies already on their way get through),
+   * their outcome is unknown and the client's connection closes rather than wait forever.
+   */
+  leaderChanged(leader: UpstreamAddress | undefined, graceMs: number): void {
+    const target = this.target;
+    if (this.closed || target === undefined || this.answered === this.forwarded) return;
+    if (leader !== undefined && leader.host === target.host && leader.port === target.port) return;
+    const due = this.forwarded;
+    setTimeout(() => {
+      if (this.target === target && this.answered < due)
+        this.fail('the leader changed with relayed commands unanswered');
+    }, graceMs).unref();
   }
 
   private connect(leader: UpstreamAddress): void {
@@ -108,6 +131,7 @@ export class ClientRelay {
       }
       if (end < 0) break;
       slot.bytes = this.received.subarray(position, end);
+      this.answered++;
       position = end;
     }
     this.received = this.received.subarray(position);

@@ -36,6 +36,9 @@ export class ReplicaRouter implements CommandRouter {
   private readonly waiting = new Map<Session, Waiting>();
   /** Each client's last write on this leader (Raft index), for WAIT. */
   private readonly lastWrite = new WeakMap<ClientState, number>();
+  /** Sessions relaying to a leader (told when the leader changes), and the leader last seen. */
+  private readonly relaying = new Set<Session>();
+  private relayLeaderId = 0;
   /** The client whose command runs now (writes are attributed to it). */
   private current: ClientState | undefined;
 
@@ -46,7 +49,10 @@ export class ReplicaRouter implements CommandRouter {
     node.onAppend = (index) => {
       if (this.current !== undefined) this.lastWrite.set(this.current, index);
     };
-    node.onProgress = () => this.wakeWaiting();
+    node.onProgress = () => {
+      this.wakeWaiting();
+      this.tellRelays();
+    };
   }
 
   /** Waiting commands that may be answerable now (a Ready moved match indexes or the leader). */
@@ -55,6 +61,21 @@ export class ReplicaRouter implements CommandRouter {
       if (session.socket.destroyed) this.stopWaiting(session);
       else if (session.isPostponed) session.processPending();
     }
+  }
+
+  /**
+   * The leader changed, or was lost (no word from it for an election timeout): relays with
+   * commands pending at another node give up on them (see ClientRelay.leaderChanged). A cut-off
+   * leader or a cut-off follower would otherwise leave them waiting on a silent connection.
+   */
+  private tellRelays(): void {
+    const leader = this.node.leaderId;
+    if (leader === this.relayLeaderId) return;
+    this.relayLeaderId = leader;
+    const peer = leader === this.node.id || leader === 0 ? undefined : this.node.peer(leader);
+    const address = peer === undefined ? undefined : { host: peer.host, port: peer.clientPort };
+    const graceMs = this.node.electionTimeoutMs;
+    for (const session of [...this.relaying]) session.relay?.leaderChanged(address, graceMs);
   }
 
   route(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay' {
@@ -70,8 +91,9 @@ export class ReplicaRouter implements CommandRouter {
     const relayPending = (session.relay?.pending ?? 0) > 0;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
-    if (NODE_LOCAL.has(name) && !node.started) {
-      // The client port opens before the Raft log is loaded: nothing to report yet.
+    if ((NODE_LOCAL.has(name) || RUN_HERE.has(name)) && !node.started) {
+      // The client port opens before the Raft log is loaded: nothing to report yet (INFO
+      // replication reads the Raft status). Data commands wait instead (leaderReady is false).
       session.encoder.error(Errors.loading);
       this.orderAfterRelay(session);
       return 'done';
@@ -103,7 +125,11 @@ export class ReplicaRouter implements CommandRouter {
     }
     const address = node.peer(leader);
     if (address === undefined) return 'wait';
-    session.relay ??= new ClientRelay(session);
+    if (session.relay === undefined) {
+      session.relay = new ClientRelay(session);
+      this.relaying.add(session);
+      session.socket.once('close', () => this.relaying.delete(session));
+    }
     if (session.encoder.length > 0) session.relay.local(session.encoder.take());
     session.relay.forward(argv, { host: address.host, port: address.clientPort });
     return 'relay';

@@ -104,15 +104,26 @@ export class ProxyMesh {
 
   static async create(nodes: readonly MeshNode[]): Promise<ProxyMesh> {
     const mesh = new ProxyMesh(nodes);
+    // The nodes' ports were free when chosen and nobody holds them until the nodes start: a
+    // proxy listening on port 0 could be given one. Such a proxy keeps the port (so the next
+    // try gets another) until every proxy is placed, then lets it go.
+    const nodePorts = new Set(nodes.flatMap((node) => [node.clientPort, node.raftPort]));
+    const collided: FaultProxy[] = [];
+    const proxyTo = async (port: number): Promise<FaultProxy> => {
+      for (;;) {
+        const proxy = new FaultProxy(port);
+        if (!nodePorts.has(await proxy.listen())) return proxy;
+        collided.push(proxy);
+      }
+    };
     for (const from of nodes)
       for (const to of nodes) {
         if (from.id === to.id) continue;
-        const raft = new FaultProxy(to.raftPort);
-        const client = new FaultProxy(to.clientPort);
-        await raft.listen();
-        await client.listen();
+        const raft = await proxyTo(to.raftPort);
+        const client = await proxyTo(to.clientPort);
         mesh.pairs.set(`${from.id}>${to.id}`, [raft, client]);
       }
+    await Promise.all(collided.map((proxy) => proxy.close()));
     return mesh;
   }
 

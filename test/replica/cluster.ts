@@ -16,6 +16,8 @@ export interface Member {
   dir: string;
   child: ChildProcess | undefined;
   output: string;
+  /** Stopped with SIGSTOP (see Cluster.pause). */
+  paused?: boolean;
 }
 
 export class Cluster {
@@ -26,10 +28,21 @@ export class Cluster {
 
   /** Adds a member (not started) with fresh ports. */
   async add(id: number): Promise<Member> {
+    // freePort() releases the port it found: two calls may return the same one.
+    const used = new Set(this.members.flatMap((m) => [m.clientPort, m.raftPort]));
+    const port = async (): Promise<number> => {
+      for (;;) {
+        const candidate = await freePort();
+        if (!used.has(candidate)) {
+          used.add(candidate);
+          return candidate;
+        }
+      }
+    };
     const member: Member = {
       id,
-      clientPort: await freePort(),
-      raftPort: await freePort(),
+      clientPort: await port(),
+      raftPort: await port(),
       dir: join(this.root, `n${id}`),
       child: undefined,
       output: '',
@@ -67,7 +80,10 @@ export class Cluster {
         'notice',
         ...extra,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // SHOAL_HEAP=keep: the process spawned here is the server itself, not bin/shoal's
+      // launcher with the server in a child; otherwise SIGKILL and SIGSTOP would reach only the
+      // launcher, and the server would shut down cleanly (or keep running) instead.
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_HEAP: 'keep' } },
     );
     member.child = child;
     member.output = '';
@@ -86,12 +102,22 @@ export class Cluster {
   stop(member: Member, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = member.child;
     member.child = undefined;
+    member.paused = false;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null)
       return Promise.resolve();
     return new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.kill(signal);
     });
+  }
+
+  /**
+   * SIGSTOP (`paused`) or SIGCONT: the process keeps its sockets but runs nothing, as a long GC
+   * pause or a stalled VM. While paused, calls to it hang: leave it out of agreedLeader().
+   */
+  pause(member: Member, paused: boolean): void {
+    member.paused = paused;
+    member.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
   }
 
   async stopAll(): Promise<void> {
@@ -125,7 +151,7 @@ export class Cluster {
   agreedLeader(timeoutMs: number, among: Member[] = this.members): Promise<Member> {
     return waitFor(
       async () => {
-        const live = among.filter((m) => m.child !== undefined);
+        const live = among.filter((m) => m.child !== undefined && m.paused !== true);
         const statuses = await Promise.all(
           live.map((m) => this.raftStatus(m).catch(() => undefined)),
         );
