@@ -11,6 +11,8 @@ import { freePort, shoalBin, waitFor } from '../helpers/servers.js';
 
 export interface Member {
   id: number;
+  /** Loopback address the member is reached at (and binds, when started with --bind). */
+  host: string;
   clientPort: number;
   raftPort: number;
   dir: string;
@@ -25,9 +27,10 @@ export class Cluster {
   constructor(readonly electionTimeoutMs: number) {}
 
   /** Adds a member (not started) with fresh ports. */
-  async add(id: number): Promise<Member> {
+  async add(id: number, host = '127.0.0.1'): Promise<Member> {
     const member: Member = {
       id,
+      host,
       clientPort: await freePort(),
       raftPort: await freePort(),
       dir: join(this.root, `n${id}`),
@@ -39,7 +42,7 @@ export class Cluster {
   }
 
   address(member: Member): string {
-    return `127.0.0.1:${member.clientPort}@${member.raftPort}`;
+    return `${member.host}:${member.clientPort}@${member.raftPort}`;
   }
 
   /** `--peers` naming the given members (all of them by default). */
@@ -100,7 +103,7 @@ export class Cluster {
   }
 
   async call(member: Member, ...argv: string[]): Promise<unknown> {
-    const client = await RawClient.connect(member.clientPort);
+    const client = await RawClient.connect(member.clientPort, member.host);
     try {
       return await client.call(...argv);
     } finally {
