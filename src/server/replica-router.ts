@@ -93,7 +93,9 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
     const relayPending = (relay?.pending ?? 0) > 0;
     // Inside a relayed MULTI everything is queued upstream, as the leader's transaction.
     const relayedTransaction = relay?.inTransaction === true;
-    const leaderHere = node.leaderReady && !relayPending && !relayedTransaction;
+    // The client port opens before the Raft log is loaded: until then there is no leader.
+    const started = node.started;
+    const leaderHere = started && node.leaderReady && !relayPending && !relayedTransaction;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
     if (!relayedTransaction) {
@@ -103,7 +105,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
         // A RESP2 subscriber may only run the subscription commands: refused here.
         (client.protocol === 2 && client.subscriptionCount > 0)
       ) {
-        this.executor.setMayExpire(node.mayExpire);
+        this.executor.setMayExpire(started && node.mayExpire);
         this.current = client;
         return 'local';
       }
@@ -118,6 +120,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
       return 'local';
     }
     if (
+      started &&
       !relayPending &&
       !relayedTransaction &&
       this.readOnlyClients.has(client) &&
@@ -126,7 +129,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
       this.executor.setMayExpire(node.mayExpire);
       return 'local';
     }
-    const leader = node.leaderId;
+    const leader = started ? node.leaderId : 0;
     if (leader === 0 || leader === node.id) {
       // No leader, or this node leads but has not applied its term's no-op yet: wait, within a
       // deadline (the command has not run, so -TRYAGAIN is a safe answer).
