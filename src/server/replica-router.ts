@@ -14,7 +14,7 @@ import { FlagBit } from '../commands/spec.js';
 import { parsePeers, type PeerSpec, type ReplicaNode } from '../replica/node.js';
 import { StateRole } from '../raft/messages.js';
 import { ClientRelay } from './relay.js';
-import type { CommandRouter, Session } from './session.js';
+import type { CommandRouter, DurabilityGate, Session } from './session.js';
 import type { ReplicationCommands } from '../commands/hooks.js';
 import type { Reply } from '../commands/reply.js';
 
@@ -40,6 +40,16 @@ const RUN_HERE = new Set([
 ]);
 /** Connection state: run here (the client sees this reply), then replayed on the upstream. */
 const CONNECTION_STATE = new Set(['auth', 'hello', 'select', 'reset']);
+/**
+ * Commands whose replies reveal nothing of the dataset: a leader's batch of only these needs no
+ * ReadIndex round (a RAFT TRANSFER-LEADER's +OK must not wait for a leadership it is giving away).
+ */
+const REVEALS_NO_DATA = new Set([
+  ...[...RUN_HERE].filter((name) => name !== 'info'),
+  ...CONNECTION_STATE,
+  'ping',
+  'quit',
+]);
 
 /** A session whose command waits: for a ready leader, or (WAIT) for followers to catch up. */
 interface Waiting {
@@ -50,7 +60,7 @@ interface Waiting {
   expired: boolean;
 }
 
-export class ReplicaRouter implements CommandRouter, ReplicationCommands {
+export class ReplicaRouter implements CommandRouter, ReplicationCommands, DurabilityGate {
   /** Clients that asked for possibly-stale local reads (READONLY). */
   private readonly readOnlyClients = new WeakSet<ClientState>();
   /** Sessions postponed by this router, with their deadline. */
@@ -59,6 +69,8 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
   private readonly lastWrite = new WeakMap<ClientState, number>();
   /** The client whose command runs now (writes are attributed to it). */
   private current: ClientState | undefined;
+  /** The session's batch so far ran a command that may reveal data (it needs a ReadIndex). */
+  private batchRevealsData = false;
 
   constructor(
     private readonly node: ReplicaNode,
@@ -70,6 +82,29 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
     node.onProgress = () => this.wakeWaiting();
   }
 
+  // DurabilityGate: the node's, except that a batch that wrote nothing and revealed no data is
+  // answered at once.
+
+  get lastAppendedSequence(): number {
+    return this.node.lastAppendedSequence;
+  }
+
+  get lastDurableSequence(): number {
+    return this.node.lastDurableSequence;
+  }
+
+  holdUntil(appendedBefore: number): number | undefined {
+    if (appendedBefore < 0) return this.node.holdUntil(appendedBefore);
+    const revealsData = this.batchRevealsData;
+    this.batchRevealsData = false;
+    if (!revealsData && this.node.lastAppendedSequence === appendedBefore) return undefined;
+    return this.node.holdUntil(appendedBefore);
+  }
+
+  whenDurable(sequence: number, callback: () => void, lost?: () => void): void {
+    this.node.whenDurable(sequence, callback, lost);
+  }
+
   /** Waiting commands that may be answerable now (a Ready moved match indexes or the leader). */
   private wakeWaiting(): void {
     for (const session of [...this.waiting.keys()]) {
@@ -79,6 +114,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands {
   }
 
   route(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay' {
+    if (!REVEALS_NO_DATA.has((argv[0] ?? '').toLowerCase())) this.batchRevealsData = true;
     const result = this.routeCommand(session, argv);
     if (result === 'local' || result === 'relay') this.stopWaiting(session);
     return result;

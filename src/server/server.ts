@@ -246,7 +246,7 @@ export class ShoalServer implements Host {
       },
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
-      durability: this.replica ?? this.persistence,
+      durability: this.router ?? this.persistence,
       router: this.router,
       counters: this.counters,
     });
