@@ -10,6 +10,7 @@ import { introspectionCommands } from './families/introspection.js';
 import { hashCommands } from './families/hashes.js';
 import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
+import { replicationCommands } from './families/replication.js';
 import { transactionCommands } from './families/transactions.js';
 import { listCommands } from './families/lists.js';
 import { memoryCommands } from './families/memory.js';
@@ -32,6 +33,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...blockingSortedSetCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...replicationCommands,
   ...serverCommands,
   ...aclCommands,
   ...persistenceCommands,

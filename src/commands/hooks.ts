@@ -2,6 +2,7 @@
 // here so this layer never imports the layers above it.
 
 import type { ClientState } from './client.js';
+import type { Reply } from './reply.js';
 
 /** INFO fields only the host knows, by section name. */
 export type InfoFields = Record<string, Record<string, string | number>>;
@@ -25,6 +26,19 @@ export interface Host {
   clientHasOutput(client: ClientState): void;
   /** Snapshots and the log (SAVE, BGSAVE ...); undefined when nothing is kept on disk. */
   readonly persistence?: PersistenceControl | undefined;
+  /** A replica group member's node-local commands; undefined on a standalone server. */
+  readonly replication?: ReplicationCommands | undefined;
+}
+
+/**
+ * ROLE, RAFT, READONLY and READWRITE of a replica group member (implemented by the server's
+ * replica router). They run through the executor like any command, so AUTH, ACL rules and the
+ * client's protocol apply to them.
+ */
+export interface ReplicationCommands {
+  role(client: ClientState, reply: Reply): void;
+  raft(client: ClientState, argv: string[], reply: Reply): void;
+  setReadOnly(client: ClientState, readOnly: boolean): void;
 }
 
 /** A reply to BGSAVE or BGREWRITEAOF: a status line, or an error message. */
@@ -45,6 +59,12 @@ export interface EffectSink {
   /** An error message (e.g. MISCONF …) while writes must be refused, else undefined. */
   writeRefusal(): string | undefined;
   append(entry: import('../engine/effects.js').LogEntry): void;
+  /**
+   * True when PUBLISH goes through the log (a replica group): the message is an Op.Publish
+   * effect, delivered by every node when the entry commits. Standalone: delivered at once and
+   * never logged.
+   */
+  readonly logsPublish?: boolean;
 }
 
 export const discardEffects: EffectSink = {

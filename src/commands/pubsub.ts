@@ -61,6 +61,19 @@ export class PubSubRegistry {
     }
   }
 
+  /**
+   * How many clients a message on `channel` would reach now, without delivering it (a replica
+   * group's PUBLISH: the message is delivered when its log entry commits).
+   */
+  receivers(channel: string, shard = false): number {
+    let count = (shard ? this.shardChannels : this.channels).get(channel)?.size ?? 0;
+    if (shard) return count;
+    for (const [pattern, clients] of this.patterns) {
+      if (globMatch(pattern, channel)) count += clients.size;
+    }
+    return count;
+  }
+
   /** Delivers a message; returns the number of clients that received it (as PUBLISH replies). */
   publish(channel: string, message: string, shard = false): number {
     let receivers = 0;

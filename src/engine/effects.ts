@@ -16,6 +16,8 @@ export const Op = {
   FlushAll: 10,
   Append: 11,
   SetRange: 12,
+  /** A pub/sub message in a replica group's log: no change to the data (see Engine.applyEffect). */
+  Publish: 13,
 } as const;
 
 /**
@@ -58,7 +60,8 @@ export type CoreEffect =
   | [op: typeof Op.FlushDb, db: number]
   | [op: typeof Op.FlushAll]
   | [op: typeof Op.Append, db: number, key: string, suffix: string]
-  | [op: typeof Op.SetRange, db: number, key: string, offset: number, value: string];
+  | [op: typeof Op.SetRange, db: number, key: string, offset: number, value: string]
+  | [op: typeof Op.Publish, shard: 0 | 1, channel: string, message: string];
 
 /** Core op codes are below this; collection op codes (OpRange) start here. */
 export const FIRST_COLLECTION_OP = 20;

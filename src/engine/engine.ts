@@ -105,6 +105,9 @@ export class Engine {
         return this.append(core[1], core[2], core[3]);
       case Op.SetRange:
         return this.setRange(core[1], core[2], core[3], core[4]);
+      case Op.Publish:
+        // Replicated pub/sub: the host delivers the message when the entry commits.
+        return;
       default:
         assert(false, `known effect op ${String((core as unknown[])[0])}`);
     }

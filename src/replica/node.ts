@@ -15,6 +15,7 @@ import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '..
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
+import { type DeliverMessage, PublishDelivery } from './publishes.js';
 import { Transport } from './transport.js';
 
 export interface PeerSpec {
@@ -59,6 +60,10 @@ export interface ReplicaOptions {
   onServingChanged?: () => void;
   /** Called when the node cannot go on (a disk write failed): the host must stop. */
   onFatal?: (error: Error) => void;
+  /** Where committed PUBLISH messages go (this node's subscribers); see publishes.ts. */
+  deliver?: DeliverMessage;
+  /** Addresses the Raft port listens on (`--bind`; an address starting with '-' may fail). */
+  bind?: readonly string[];
 }
 
 interface Ticket {
@@ -121,6 +126,11 @@ export class ReplicaNode {
   /** Called after every Ready handled (match indexes, leadership or commit may have moved). */
   onProgress: (() => void) | undefined;
 
+  /** PUBLISH messages of committed entries to this node's subscribers. */
+  private publishes!: PublishDelivery;
+  /** The EffectSink side of replicated pub/sub: PUBLISH becomes an effect of the log entry. */
+  readonly logsPublish = true;
+
   /** Every member's addresses: from --peers, then peer entries of the log. */
   private readonly peers: Map<number, PeerSpec>;
 
@@ -157,6 +167,10 @@ export class ReplicaNode {
       await this.storage.bootstrap({ voters, learners: [] });
       this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
     }
+    this.publishes = new PublishDelivery(
+      this.options.deliver,
+      this.storage.initialState().hardState.commit,
+    );
     this.raft = new RaftNode({
       id: this.id,
       storage: this.storage,
@@ -168,7 +182,7 @@ export class ReplicaNode {
     });
     this.transport = new Transport({
       nodeId: this.id,
-      listenHost: this.self.host,
+      listenHosts: this.options.bind ?? [this.self.host],
       listenPort: this.self.raftPort,
       peers: new Map(
         [...this.options.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
@@ -245,19 +259,22 @@ export class ReplicaNode {
       if (entry.index <= this.engineIndex) {
         // Already in the engine: this leader's own speculative entry.
         this.appliedIndex = entry.index;
+        this.publishes.committedOwn(entry.index);
         continue;
       }
-      this.applyEntry(entry);
+      const applied = this.applyEntry(entry);
+      if (applied !== undefined) this.publishes.applied(entry.index, applied);
       this.engineIndex = entry.index;
       this.appliedIndex = entry.index;
     }
   }
 
-  private applyEntry(entry: Entry): void {
-    if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) return;
+  /** Applies a committed entry to the engine; returns its LogEntry if it had one. */
+  private applyEntry(entry: Entry): LogEntry | undefined {
+    if (entry.type !== EntryType.Normal || entry.data.byteLength === 0) return undefined;
     if (entry.data[0] === PEER_ENTRY) {
       this.learnPeer(Buffer.from(entry.data.subarray(1)).toString('latin1'));
-      return;
+      return undefined;
     }
     const record = decodeRecord(
       Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
@@ -265,6 +282,7 @@ export class ReplicaNode {
     if (record.kind !== RecordKind.Entry)
       throw new Error(`raft entry ${entry.index} is not a log entry`);
     this.options.engine.apply(record.value.entry);
+    return record.value.entry;
   }
 
   /**
@@ -299,6 +317,7 @@ export class ReplicaNode {
       `rebuilding the dataset from the committed log (dropping entries ${this.appliedIndex + 1}..${this.engineIndex})`,
     );
     const engine = this.options.engine;
+    this.publishes.dropSpeculative();
     engine.applyEffect([Op.FlushAll]);
     const first = this.storage.firstIndex();
     if (this.appliedIndex >= first) {
@@ -379,6 +398,7 @@ export class ReplicaNode {
       this.rebuildEngine();
     } else {
       this.engineIndex = index;
+      this.publishes.proposed(index, entry);
       this.onAppend?.(index);
     }
     this.kick();

@@ -17,7 +17,11 @@ export interface PeerAddress {
 
 export interface TransportOptions {
   nodeId: number;
-  listenHost: string;
+  /**
+   * Addresses to listen on (`--bind`, as the client port): an address starting with '-' is
+   * skipped if it cannot be bound; at least one must be.
+   */
+  listenHosts: readonly string[];
   listenPort: number;
   peers: ReadonlyMap<number, PeerAddress>;
   onMessage: (message: Message) => void;
@@ -173,7 +177,7 @@ class PeerLink {
 }
 
 export class Transport {
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
   private readonly links = new Map<number, PeerLink>();
   private readonly inbound = new Set<Socket>();
   private readonly writer = new ByteWriter(64 * 1024);
@@ -208,15 +212,25 @@ export class Transport {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((socket) => this.accept(socket));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.listenPort, this.options.listenHost, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    for (const address of this.options.listenHosts) {
+      const optional = address.startsWith('-');
+      const server = createServer((socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(this.options.listenPort, optional ? address.slice(1) : address, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        if (!optional) throw error;
+        this.options.log(`raft port: skipping bind address ${address}: ${String(error)}`);
+        continue;
+      }
+      this.servers.push(server);
+    }
+    if (this.servers.length === 0) throw new Error('raft port: no bind address could be bound');
     this.listening = true;
     for (const link of this.links.values()) link.connect();
   }
@@ -261,7 +275,8 @@ export class Transport {
   async close(): Promise<void> {
     for (const link of this.links.values()) link.close();
     for (const socket of this.inbound) socket.destroy();
-    const server = this.server;
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(
+      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
   }
 }

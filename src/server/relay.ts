@@ -1,7 +1,10 @@
 // Forwarding for a replica group's followers: a client's commands go to the leader over one
 // upstream connection per client (command lines out, replies back byte for byte), in order with
-// the replies of node-local commands. An upstream that fails with commands pending closes the
-// client's connection (their outcome is unknown). See docs/REPLICATION.md.
+// the replies of node-local commands. The client's connection state (AUTH, HELLO, SELECT) runs
+// here and is replayed, replies discarded, on every new upstream connection, so a new leader sees
+// the same session. An upstream that fails with commands pending, or a leader change inside a
+// relayed MULTI, closes the client's connection (their outcome is unknown). See
+// docs/REPLICATION.md.
 
 import { connect, type Socket } from 'node:net';
 import { replyEnd } from '../resp/reply-framer.js';
@@ -14,6 +17,10 @@ export interface UpstreamAddress {
 
 interface Slot {
   bytes: Buffer | undefined;
+  /** A replayed connection-state command: its reply is not the client's. */
+  discard?: boolean;
+  /** Replaces the upstream reply (PUBLISH's receiver count is this node's). */
+  rewrite?: ((reply: Buffer) => Buffer) | undefined;
 }
 
 function encodeCommand(argv: readonly string[]): Buffer {
@@ -37,12 +44,16 @@ export class ClientRelay {
   private target: UpstreamAddress | undefined;
   private readonly slots: Slot[] = [];
   private received: Buffer = Buffer.alloc(0);
-  /** After SUBSCRIBE: every byte from upstream goes to the client as it comes. */
+  /** After MONITOR: every byte from upstream goes to the client as it comes. */
   private rawPipe = false;
   private closed = false;
   /** Commands sent upstream, and replies received, since this relay started (not raw pipe). */
   private forwarded = 0;
   private answered = 0;
+  /** Connection-state commands that succeeded here, by name, replayed on each new upstream. */
+  private readonly prelude = new Map<string, string[]>();
+  /** A relayed MULTI is open upstream (its state lives on that connection only). */
+  inTransaction = false;
 
   constructor(private readonly session: Session) {}
 
@@ -57,7 +68,29 @@ export class ClientRelay {
     this.flush();
   }
 
-  forward(argv: readonly string[], leader: UpstreamAddress): void {
+  /**
+   * A connection-state command (AUTH, HELLO, SELECT, RESET) ran here successfully: the upstream
+   * session must match. Sent now if connected (reply discarded), and on every reconnection.
+   */
+  remember(argv: readonly string[]): void {
+    const name = (argv[0] ?? '').toLowerCase();
+    if (name === 'reset') {
+      this.prelude.clear();
+      this.inTransaction = false;
+    } else {
+      // Only the last of each kind matters; re-inserting keeps the replay in the order of use.
+      this.prelude.delete(name);
+      this.prelude.set(name, [...argv]);
+    }
+    if (this.upstream !== undefined && !this.closed)
+      this.send(argv, { bytes: undefined, discard: true });
+  }
+
+  forward(
+    argv: readonly string[],
+    leader: UpstreamAddress,
+    rewrite?: (reply: Buffer) => Buffer,
+  ): void {
     if (this.closed) return;
     if (this.slots.length >= PENDING_MAX) return this.fail('too many commands in flight');
     if (
@@ -66,12 +99,21 @@ export class ClientRelay {
       (this.slots.length === 0 &&
         (this.target.host !== leader.host || this.target.port !== leader.port))
     ) {
+      // A transaction open on the old upstream cannot move to a new one.
+      if (this.inTransaction && this.target !== undefined)
+        return this.fail('the leader changed during a transaction');
       this.connect(leader);
     }
     const name = (argv[0] ?? '').toLowerCase();
-    if (name.endsWith('subscribe')) this.rawPipe = true;
-    if (!this.rawPipe) {
-      this.slots.push({ bytes: undefined });
+    if (name === 'multi') this.inTransaction = true;
+    else if (name === 'exec' || name === 'discard' || name === 'reset') this.inTransaction = false;
+    if (name === 'monitor') this.rawPipe = true;
+    this.send(argv, this.rawPipe ? undefined : { bytes: undefined, rewrite });
+  }
+
+  private send(argv: readonly string[], slot: Slot | undefined): void {
+    if (slot !== undefined) {
+      this.slots.push(slot);
       this.forwarded++;
     }
     this.upstream?.write(encodeCommand(argv));
@@ -110,6 +152,7 @@ export class ClientRelay {
         this.fail('upstream connection to the leader lost');
       }
     });
+    for (const argv of this.prelude.values()) this.send(argv, { bytes: undefined, discard: true });
   }
 
   private onData(chunk: Buffer): void {
@@ -130,7 +173,8 @@ export class ClientRelay {
         return this.fail((error as Error).message);
       }
       if (end < 0) break;
-      slot.bytes = this.received.subarray(position, end);
+      const reply = this.received.subarray(position, end);
+      slot.bytes = slot.rewrite !== undefined ? slot.rewrite(reply) : reply;
       this.answered++;
       position = end;
     }
@@ -145,7 +189,8 @@ export class ClientRelay {
   private flush(): void {
     const parts: Buffer[] = [];
     while (this.slots.length > 0 && (this.slots[0] as Slot).bytes !== undefined) {
-      parts.push((this.slots.shift() as Slot).bytes as Buffer);
+      const slot = this.slots.shift() as Slot;
+      if (slot.discard !== true) parts.push(slot.bytes as Buffer);
     }
     if (parts.length > 0 && !this.closed) this.session.socket.write(Buffer.concat(parts));
   }

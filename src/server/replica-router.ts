@@ -1,9 +1,11 @@
 // Routing for a replica group member: commands run here when this node is the ready leader (or,
 // after READONLY, for read-only commands on a follower); they wait while no leader is ready (for
 // about two election timeouts, then -TRYAGAIN); on a follower they go to the leader through the
-// client's relay. ROLE, RAFT, READONLY and READWRITE are answered by this node (RAFT ADD-NODE,
-// REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers); WAIT by the leader (it
-// counts followers holding the client's last write).
+// client's relay. Run here on every node, through the executor's AUTH/ACL checks: ROLE, RAFT
+// (ADD-NODE, REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers), READONLY,
+// READWRITE, INFO, and pub/sub subscriptions (messages arrive through the log, PUBLISH is
+// relayed); AUTH, HELLO, SELECT and RESET run here and are replayed on the client's upstream.
+// WAIT is answered by the leader (it counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
 import { Errors } from '../commands/errors.js';
@@ -12,13 +14,42 @@ import { FlagBit } from '../commands/spec.js';
 import { parsePeers, type PeerSpec, type ReplicaNode } from '../replica/node.js';
 import { StateRole } from '../raft/messages.js';
 import { ClientRelay } from './relay.js';
-import type { CommandRouter, Session } from './session.js';
+import type { CommandRouter, DurabilityGate, Session } from './session.js';
+import type { ReplicationCommands } from '../commands/hooks.js';
+import type { Reply } from '../commands/reply.js';
 
-const NODE_LOCAL = new Set(['role', 'raft', 'readonly', 'readwrite']);
 /** RAFT subcommands that change the group: run by the leader. */
 const LEADER_RAFT = new Set(['add-node', 'remove-node', 'transfer-leader']);
-/** Commands about this node rather than the dataset: run by the local executor everywhere. */
-const RUN_HERE = new Set(['info']);
+/**
+ * Commands about this node or this connection rather than the dataset: run by the local executor
+ * on every node. Subscriptions are per node: each node delivers every committed PUBLISH.
+ */
+const RUN_HERE = new Set([
+  'role',
+  'raft',
+  'readonly',
+  'readwrite',
+  'info',
+  'subscribe',
+  'unsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'ssubscribe',
+  'sunsubscribe',
+  'pubsub',
+]);
+/** Connection state: run here (the client sees this reply), then replayed on the upstream. */
+const CONNECTION_STATE = new Set(['auth', 'hello', 'select', 'reset']);
+/**
+ * Commands whose replies reveal nothing of the dataset: a leader's batch of only these needs no
+ * ReadIndex round (a RAFT TRANSFER-LEADER's +OK must not wait for a leadership it is giving away).
+ */
+const REVEALS_NO_DATA = new Set([
+  ...[...RUN_HERE].filter((name) => name !== 'info'),
+  ...CONNECTION_STATE,
+  'ping',
+  'quit',
+]);
 
 /** A session whose command waits: for a ready leader, or (WAIT) for followers to catch up. */
 interface Waiting {
@@ -29,7 +60,7 @@ interface Waiting {
   expired: boolean;
 }
 
-export class ReplicaRouter implements CommandRouter {
+export class ReplicaRouter implements CommandRouter, ReplicationCommands, DurabilityGate {
   /** Clients that asked for possibly-stale local reads (READONLY). */
   private readonly readOnlyClients = new WeakSet<ClientState>();
   /** Sessions postponed by this router, with their deadline. */
@@ -41,6 +72,8 @@ export class ReplicaRouter implements CommandRouter {
   private relayLeaderId = 0;
   /** The client whose command runs now (writes are attributed to it). */
   private current: ClientState | undefined;
+  /** The session's batch so far ran a command that may reveal data (it needs a ReadIndex). */
+  private batchRevealsData = false;
 
   constructor(
     private readonly node: ReplicaNode,
@@ -53,6 +86,29 @@ export class ReplicaRouter implements CommandRouter {
       this.wakeWaiting();
       this.tellRelays();
     };
+  }
+
+  // DurabilityGate: the node's, except that a batch that wrote nothing and revealed no data is
+  // answered at once.
+
+  get lastAppendedSequence(): number {
+    return this.node.lastAppendedSequence;
+  }
+
+  get lastDurableSequence(): number {
+    return this.node.lastDurableSequence;
+  }
+
+  holdUntil(appendedBefore: number): number | undefined {
+    if (appendedBefore < 0) return this.node.holdUntil(appendedBefore);
+    const revealsData = this.batchRevealsData;
+    this.batchRevealsData = false;
+    if (!revealsData && this.node.lastAppendedSequence === appendedBefore) return undefined;
+    return this.node.holdUntil(appendedBefore);
+  }
+
+  whenDurable(sequence: number, callback: () => void, lost?: () => void): void {
+    this.node.whenDurable(sequence, callback, lost);
   }
 
   /** Waiting commands that may be answerable now (a Ready moved match indexes or the leader). */
@@ -79,6 +135,7 @@ export class ReplicaRouter implements CommandRouter {
   }
 
   route(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay' {
+    if (!REVEALS_NO_DATA.has((argv[0] ?? '').toLowerCase())) this.batchRevealsData = true;
     const result = this.routeCommand(session, argv);
     if (result === 'local' || result === 'relay') this.stopWaiting(session);
     return result;
@@ -87,32 +144,49 @@ export class ReplicaRouter implements CommandRouter {
   private routeCommand(session: Session, argv: string[]): 'local' | 'done' | 'wait' | 'relay' {
     const name = (argv[0] ?? '').toLowerCase();
     const node = this.node;
+    const client = session.client;
     this.current = undefined;
-    const relayPending = (session.relay?.pending ?? 0) > 0;
+    const relay = session.relay;
+    const relayPending = (relay?.pending ?? 0) > 0;
+    // Inside a relayed MULTI everything is queued upstream, as the leader's transaction.
+    const relayedTransaction = relay?.inTransaction === true;
+    // The client port opens before the Raft log is loaded: until then there is no leader.
+    const started = node.started;
+    const leaderHere = started && node.leaderReady && !relayPending && !relayedTransaction;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
-    if ((NODE_LOCAL.has(name) || RUN_HERE.has(name)) && !node.started) {
-      // The client port opens before the Raft log is loaded: nothing to report yet (INFO
-      // replication reads the Raft status). Data commands wait instead (leaderReady is false).
-      session.encoder.error(Errors.loading);
-      this.orderAfterRelay(session);
-      return 'done';
+    if (!relayedTransaction) {
+      if (
+        (RUN_HERE.has(name) && (!leaderOnly || leaderHere)) ||
+        (name === 'quit' && !relayPending) ||
+        // A RESP2 subscriber may only run the subscription commands: refused here.
+        (client.protocol === 2 && client.subscriptionCount > 0)
+      ) {
+        this.executor.setMayExpire(started && node.mayExpire);
+        this.current = client;
+        return 'local';
+      }
+      if (CONNECTION_STATE.has(name) && client.transaction === undefined) {
+        return this.connectionState(session, argv);
+      }
     }
-    if (NODE_LOCAL.has(name) && (!leaderOnly || (node.leaderReady && !relayPending))) {
-      this.answerLocally(session, name, argv);
-      return 'done';
-    }
-    if (name === 'wait' && node.leaderReady && !relayPending) return this.wait(session, argv);
-    if ((node.leaderReady || RUN_HERE.has(name)) && !relayPending) {
+    if (name === 'wait' && leaderHere) return this.wait(session, argv);
+    if (leaderHere) {
       this.executor.setMayExpire(true);
-      this.current = session.client;
+      this.current = client;
       return 'local';
     }
-    if (!relayPending && this.readOnlyClients.has(session.client) && this.isReadOnly(name, argv)) {
+    if (
+      started &&
+      !relayPending &&
+      !relayedTransaction &&
+      this.readOnlyClients.has(client) &&
+      this.isReadOnly(name, argv)
+    ) {
       this.executor.setMayExpire(node.mayExpire);
       return 'local';
     }
-    const leader = node.leaderId;
+    const leader = started ? node.leaderId : 0;
     if (leader === 0 || leader === node.id) {
       // No leader, or this node leads but has not applied its term's no-op yet: wait, within a
       // deadline (the command has not run, so -TRYAGAIN is a safe answer).
@@ -130,9 +204,49 @@ export class ReplicaRouter implements CommandRouter {
       this.relaying.add(session);
       session.socket.once('close', () => this.relaying.delete(session));
     }
-    if (session.encoder.length > 0) session.relay.local(session.encoder.take());
-    session.relay.forward(argv, { host: address.host, port: address.clientPort });
+    const upstream = session.relay;
+    if (session.encoder.length > 0) upstream.local(session.encoder.take());
+    upstream.forward(
+      argv,
+      { host: address.host, port: address.clientPort },
+      relayedTransaction ? undefined : this.receiverCount(name, argv),
+    );
     return 'relay';
+  }
+
+  /**
+   * PUBLISH relayed from a follower: the reply counts this node's receivers (as Redis Cluster
+   * counts the clients of the node that received the PUBLISH), not the leader's.
+   */
+  private receiverCount(name: string, argv: string[]): ((reply: Buffer) => Buffer) | undefined {
+    if ((name !== 'publish' && name !== 'spublish') || argv.length !== 3) return undefined;
+    const channel = argv[1] as string;
+    const pubsub = this.executor.pubsub;
+    return (reply) =>
+      reply[0] === 0x3a // ':' (an error passes through)
+        ? Buffer.from(`:${pubsub.receivers(channel, name === 'spublish')}\r\n`, 'latin1')
+        : reply;
+  }
+
+  /**
+   * AUTH, HELLO, SELECT, RESET: run by this node's executor (the client sees its reply, in its
+   * protocol); when it succeeded, the relay replays it on the upstream connection.
+   */
+  private connectionState(session: Session, argv: string[]): 'done' {
+    const client = session.client;
+    const executor = this.executor;
+    const errorsBefore = errorTotal(executor);
+    const wasAuthenticated = client.authenticated;
+    executor.execute(client, argv, session.encoder, Date.now());
+    if (client.authenticated !== wasAuthenticated) {
+      session.parser.setLimits({ unauthenticated: !client.authenticated });
+    }
+    if (errorTotal(executor) === errorsBefore) {
+      if ((argv[0] ?? '').toLowerCase() === 'reset') this.readOnlyClients.delete(client);
+      (session.relay ??= new ClientRelay(session)).remember(argv);
+    }
+    this.orderAfterRelay(session);
+    return 'done';
   }
 
   /**
@@ -216,32 +330,28 @@ export class ReplicaRouter implements CommandRouter {
     return (sub.flagBits & FlagBit.readonly) !== 0 && (sub.flagBits & FlagBit.write) === 0;
   }
 
-  private answerLocally(session: Session, name: string, argv: string[]): void {
-    const reply = session.encoder;
-    if (name === 'readonly') {
-      this.readOnlyClients.add(session.client);
-      reply.ok();
-    } else if (name === 'readwrite') {
-      this.readOnlyClients.delete(session.client);
-      reply.ok();
-    } else if (name === 'role') {
-      this.role(session);
+  // ReplicationCommands: ROLE, RAFT, READONLY, READWRITE, run by the executor on this node.
+
+  setReadOnly(client: ClientState, readOnly: boolean): void {
+    if (readOnly) this.readOnlyClients.add(client);
+    else this.readOnlyClients.delete(client);
+  }
+
+  raft(_client: ClientState, argv: string[], reply: Reply): void {
+    // The client port opens before the Raft log is loaded: nothing to report yet.
+    if (!this.node.started) return reply.error(Errors.loading);
+    const sub = (argv[1] ?? '').toLowerCase();
+    if (sub === 'status' && argv.length === 2) {
+      reply.bulk(this.node.statusLines().join('\r\n') + '\r\n');
+    } else if (LEADER_RAFT.has(sub)) {
+      const refused = this.membership(sub, argv);
+      if (refused === undefined) reply.ok();
+      else reply.error(refused);
     } else {
-      const sub = (argv[1] ?? '').toLowerCase();
-      if (sub === 'status' && argv.length === 2) {
-        reply.bulk(this.node.statusLines().join('\r\n') + '\r\n');
-      } else if (LEADER_RAFT.has(sub)) {
-        const refused = this.membership(sub, argv);
-        if (refused === undefined) reply.ok();
-        else reply.error(refused);
-      } else {
-        reply.error(
-          `ERR unknown RAFT subcommand '${argv[1] ?? ''}' (STATUS, ADD-NODE, REMOVE-NODE, TRANSFER-LEADER)`,
-        );
-      }
+      reply.error(
+        `ERR unknown RAFT subcommand '${argv[1] ?? ''}' (STATUS, ADD-NODE, REMOVE-NODE, TRANSFER-LEADER)`,
+      );
     }
-    // Keep the order with relayed replies still pending.
-    this.orderAfterRelay(session);
   }
 
   /**
@@ -267,9 +377,9 @@ export class ReplicaRouter implements CommandRouter {
   }
 
   /** ROLE in Redis's shapes: master with its replicas, or slave with its master. */
-  private role(session: Session): void {
-    const reply = session.encoder;
+  role(_client: ClientState, reply: Reply): void {
     const node = this.node;
+    if (!node.started) return reply.error(Errors.loading);
     const status = node.status();
     if (status.role === StateRole.Leader) {
       reply.array(3);
@@ -299,4 +409,11 @@ export class ReplicaRouter implements CommandRouter {
 function integerArg(text: string): number | undefined {
   if (!/^-?\d{1,18}$/.test(text)) return undefined;
   return Number(text);
+}
+
+/** Every error the executor answered so far (did the command just run fail?). */
+function errorTotal(executor: Executor): number {
+  let total = 0;
+  for (const count of executor.errorCounts.values()) total += count;
+  return total;
 }

@@ -5,7 +5,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ClientState } from '../commands/client.js';
 import type { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
-import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
+import type { EffectSink, Host, InfoFields, ReplicationCommands } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
 import type { FileSystem } from '../persist/fs.js';
 import type { FsyncPolicy } from '../persist/log.js';
@@ -54,6 +54,8 @@ export class ShoalServer implements Host {
   /** The Raft group member, when replicated (then `persistence` is undefined). */
   readonly replica: ReplicaNode | undefined;
   private readonly router: ReplicaRouter | undefined;
+  /** ROLE, RAFT, READONLY, READWRITE in a replica group (Host; undefined standalone). */
+  readonly replication: ReplicationCommands | undefined;
   /** The port bound by listen() (set before the dataset is loaded). */
   port = 0;
   private readonly config: Config;
@@ -95,6 +97,9 @@ export class ShoalServer implements Host {
         join: replication.join ?? false,
         log: (level, message) => this.logger.log(level, message),
         onServingChanged: () => this.resumePostponed(),
+        // Replicated PUBLISH: each committed message goes to this node's own subscribers.
+        deliver: (channel, message, shard) => this.executor.pubsub.publish(channel, message, shard),
+        bind: bindAddresses(this.config),
         onFatal: () => {
           this.logger.warning('stopping: the replica cannot go on');
           void this.close().then(() => process.exit(1));
@@ -119,6 +124,7 @@ export class ShoalServer implements Host {
     });
     if (this.replica !== undefined) {
       this.router = new ReplicaRouter(this.replica, this.executor);
+      this.replication = this.router;
       this.executor.setMayExpire(false);
     }
     this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
@@ -143,10 +149,7 @@ export class ShoalServer implements Host {
     let port = this.config.getNumber('port');
     let tlsPort = this.config.getNumber('tls-port');
     const plain = port !== 0 || tlsPort === 0;
-    const addresses = this.config
-      .get('bind')
-      .split(/\s+/)
-      .filter((a) => a !== '');
+    const addresses = bindAddresses(this.config);
     for (const address of addresses) {
       if (plain) {
         const listener = createServer((socket) => this.accept(socket));
@@ -243,7 +246,7 @@ export class ShoalServer implements Host {
       },
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
-      durability: this.replica ?? this.persistence,
+      durability: this.router ?? this.persistence,
       router: this.router,
       counters: this.counters,
     });
@@ -336,7 +339,14 @@ export class ShoalServer implements Host {
   }
 
   clientHasOutput(client: ClientState): void {
-    this.sessions.get(client.id)?.outputReady();
+    const session = this.sessions.get(client.id);
+    if (session === undefined) return;
+    // A follower's client with relayed replies still due: its message waits behind them.
+    const relay = session.relay;
+    if (relay !== undefined && relay.pending > 0 && !session.executing) {
+      relay.local(session.encoder.take());
+    }
+    session.outputReady();
   }
 
   closeClient(client: ClientState): void {
@@ -370,6 +380,7 @@ export class ShoalServer implements Host {
   }
 
   private replicationInfo(replica: ReplicaNode): Record<string, string | number> {
+    if (!replica.started) return { role: 'slave', raft_node_id: replica.id, raft_role: 'loading' };
     const status = replica.status();
     const leader = replica.peer(status.leader);
     const fields: Record<string, string | number> = {
@@ -413,4 +424,12 @@ export class ShoalServer implements Host {
     })();
     return this.closing;
   }
+}
+
+/** The `bind` setting's addresses (client and Raft listeners alike). */
+function bindAddresses(config: Config): string[] {
+  return config
+    .get('bind')
+    .split(/\s+/)
+    .filter((a) => a !== '');
 }

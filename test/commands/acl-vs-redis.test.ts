@@ -15,7 +15,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { type ChildServer, spawnRedis } from '../helpers/servers.js';
 
 /** Commands Shoal adds or shapes differently on purpose (as in table-vs-redis). */
-const SHOAL_ONLY = new Set(['debug']);
+const SHOAL_ONLY = new Set(['debug', 'raft']);
 /** Newer than the installed Redis 7.0. */
 const NEWER_THAN_INSTALLED = new Set(['client|setinfo', 'client|no-touch']);
 

@@ -12,7 +12,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { type ChildServer, spawnRedis } from '../helpers/servers.js';
 
 /** Commands Shoal adds or shapes differently on purpose. */
-const SHOAL_ONLY = new Set(['debug']);
+const SHOAL_ONLY = new Set(['debug', 'raft']);
 /** Arities that changed after the installed Redis (7.0): Shoal follows 7.2. */
 const newerArity = new Map([
   ['zrank', -3], // 7.2: ZRANK key member [WITHSCORE]

@@ -11,6 +11,8 @@ import { freePort, shoalBin, waitFor } from '../helpers/servers.js';
 
 export interface Member {
   id: number;
+  /** Loopback address the member is reached at (and binds, when started with --bind). */
+  host: string;
   clientPort: number;
   raftPort: number;
   dir: string;
@@ -27,7 +29,7 @@ export class Cluster {
   constructor(readonly electionTimeoutMs: number) {}
 
   /** Adds a member (not started) with fresh ports. */
-  async add(id: number): Promise<Member> {
+  async add(id: number, host = '127.0.0.1'): Promise<Member> {
     // freePort() releases the port it found: two calls may return the same one.
     const used = new Set(this.members.flatMap((m) => [m.clientPort, m.raftPort]));
     const port = async (): Promise<number> => {
@@ -41,6 +43,7 @@ export class Cluster {
     };
     const member: Member = {
       id,
+      host,
       clientPort: await port(),
       raftPort: await port(),
       dir: join(this.root, `n${id}`),
@@ -52,7 +55,7 @@ export class Cluster {
   }
 
   address(member: Member): string {
-    return `127.0.0.1:${member.clientPort}@${member.raftPort}`;
+    return `${member.host}:${member.clientPort}@${member.raftPort}`;
   }
 
   /** `--peers` naming the given members (all of them by default). */
@@ -126,7 +129,7 @@ export class Cluster {
   }
 
   async call(member: Member, ...argv: string[]): Promise<unknown> {
-    const client = await RawClient.connect(member.clientPort);
+    const client = await RawClient.connect(member.clientPort, member.host);
     try {
       return await client.call(...argv);
     } finally {

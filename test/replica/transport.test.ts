@@ -26,7 +26,7 @@ async function pair(): Promise<{ sender: Transport; received: Message[] }> {
   const log = (): void => undefined;
   const receiver = new Transport({
     nodeId: 2,
-    listenHost: '127.0.0.1',
+    listenHosts: ['127.0.0.1'],
     listenPort: receiverPort,
     peers,
     onMessage: (message) => received.push(message),
@@ -34,7 +34,7 @@ async function pair(): Promise<{ sender: Transport; received: Message[] }> {
   });
   const sender = new Transport({
     nodeId: 1,
-    listenHost: '127.0.0.1',
+    listenHosts: ['127.0.0.1'],
     listenPort: senderPort,
     peers,
     onMessage: () => undefined,

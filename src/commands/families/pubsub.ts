@@ -1,5 +1,6 @@
 // Pub/Sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB.
 
+import { Op } from '../../engine/effects.js';
 import { globMatch } from '../../util/glob.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
@@ -56,13 +57,27 @@ function unsubscribeFamily(kind: SubscriptionKind) {
   };
 }
 
-function publish(ctx: CommandContext, argv: string[]): void {
-  ctx.reply.int(ctx.executor.pubsub.publish(argv[1] as string, argv[2] as string));
+/**
+ * PUBLISH / SPUBLISH. Standalone: delivered now. In a replica group (the sink logs publishes) the
+ * message becomes an effect of the command's log entry, and every node delivers it to its own
+ * subscribers when the entry commits; the reply counts this node's receivers as of now.
+ */
+function publishTo(ctx: CommandContext, argv: string[], shard: boolean): void {
+  const executor = ctx.executor;
+  const channel = argv[1] as string;
+  const message = argv[2] as string;
+  if (executor.sink.logsPublish !== true) {
+    ctx.reply.int(executor.pubsub.publish(channel, message, shard));
+    return;
+  }
+  const refusal = executor.sink.writeRefusal();
+  if (refusal !== undefined) fail(refusal);
+  ctx.effects.push([Op.Publish, shard ? 1 : 0, channel, message]);
+  ctx.reply.int(executor.pubsub.receivers(channel, shard));
 }
 
-function spublish(ctx: CommandContext, argv: string[]): void {
-  ctx.reply.int(ctx.executor.pubsub.publish(argv[1] as string, argv[2] as string, true));
-}
+const publish = (ctx: CommandContext, argv: string[]): void => publishTo(ctx, argv, false);
+const spublish = (ctx: CommandContext, argv: string[]): void => publishTo(ctx, argv, true);
 
 function listChannels(ctx: CommandContext, argv: string[], table: Map<string, unknown>): void {
   if (argv.length > 3) fail(Errors.wrongArity(`pubsub|${(argv[1] as string).toLowerCase()}`));
