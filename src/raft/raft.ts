@@ -917,6 +917,13 @@ export class RaftNode {
   }
 
   private handleAppendResponse(message: Message, pr: Progress): void {
+    if (message.reject && message.index >= pr.match && message.rejectHint < pr.match) {
+      // The follower's log ends below entries it acknowledged: it lost them (its disk was
+      // wiped). Start over from what it holds; it may need a snapshot.
+      pr.restartFrom(message.rejectHint);
+      this.sendAppend(message.from, pr, true);
+      return;
+    }
     if (message.reject) {
       let nextProbe = message.rejectHint;
       if (message.logTerm > 0) {
@@ -1111,7 +1118,9 @@ export class RaftNode {
   }
 
   private handleHeartbeat(message: Message): void {
-    this.raftLog.commitTo(message.commit);
+    // The leader sends min(match, commit); a follower that lost its log (a wiped disk) holds less
+    // than it once acknowledged, and can only commit what it has.
+    this.raftLog.commitTo(Math.min(message.commit, this.raftLog.lastIndex()));
     this.send({ type: MessageType.HeartbeatResp, to: message.from, context: message.context });
   }
 
