@@ -59,6 +59,8 @@ export interface RaftDiskOptions {
   /** The directory holding this node's Raft files (created if missing). */
   dir: string;
   segmentBytesMax?: number;
+  /** `shoal check`: change nothing on disk (a torn tail is reported in `notes`, not cut off). */
+  readOnly?: boolean;
 }
 
 /** What one Ready asks to persist. */
@@ -182,6 +184,8 @@ export class RaftDiskStorage implements Storage {
   private parsedSnapshot: ParsedSnapshotFile | undefined;
   /** Set when a write failed: the node must stop (what is on disk is unknown). */
   failure: Error | undefined;
+  /** What recovery repaired (or, read-only, would repair). */
+  readonly notes: string[] = [];
 
   private constructor(private readonly options: RaftDiskOptions) {
     this.segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
@@ -190,7 +194,7 @@ export class RaftDiskStorage implements Storage {
   /** Opens (recovering what is on disk) or creates the storage in `dir`. */
   static async open(options: RaftDiskOptions): Promise<RaftDiskStorage> {
     const storage = new RaftDiskStorage(options);
-    await options.fs.mkdir(options.dir);
+    if (options.readOnly !== true) await options.fs.mkdir(options.dir);
     await storage.recover();
     return storage;
   }
@@ -238,10 +242,14 @@ export class RaftDiskStorage implements Storage {
 
   private async recover(): Promise<void> {
     const { fs, dir } = this.options;
+    const readOnly = this.options.readOnly === true;
     const listing = await fs.readdir(dir);
     for (const name of listing.filter((n) => n.endsWith(TEMPORARY_SUFFIX))) {
       // A snapshot whose write was interrupted: never named, never referenced.
-      await fs.unlink(join(dir, name));
+      this.notes.push(
+        `${join(dir, name)}: left by an interrupted snapshot write (removed at start)`,
+      );
+      if (!readOnly) await fs.unlink(join(dir, name));
     }
     const names = listing.filter((name) => SEGMENT_PATTERN.test(name)).sort();
     const records: { record: RaftRecord; path: string }[] = [];
@@ -250,12 +258,17 @@ export class RaftDiskStorage implements Storage {
       const path = join(dir, names[i] as string);
       this.segments.push(Number(SEGMENT_PATTERN.exec(names[i] as string)?.[1]));
       const isLast = i === names.length - 1;
-      const handle = await fs.open(path, isLast ? 'write' : 'read');
+      const handle = await fs.open(path, isLast && !readOnly ? 'write' : 'read');
       const header = await readRegion(handle, 0, FILE_HEADER_BYTES);
       const headerProblem = checkFileHeader(header, RAFT_LOG_MAGIC);
       if (headerProblem !== undefined) {
         if (isLast && header.length < FILE_HEADER_BYTES) {
           // Created but its header never made it to disk: nothing was acknowledged from it.
+          this.notes.push(`${path}: header cut short by a crash (rewritten at start)`);
+          if (readOnly) {
+            await handle.close();
+            continue;
+          }
           await handle.truncate(0);
           await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
           await handle.datasync();
@@ -288,10 +301,15 @@ export class RaftDiskStorage implements Storage {
         }
         // A torn tail: the write was cut by a crash before its fsync returned, so nothing in it
         // was acknowledged. Cut it off.
-        await handle.truncate(scan.goodEnd);
-        await handle.datasync();
+        this.notes.push(
+          `${path}: torn tail at offset ${scan.problem.offset} (${scan.problem.reason}; cut off at start)`,
+        );
+        if (!readOnly) {
+          await handle.truncate(scan.goodEnd);
+          await handle.datasync();
+        }
       }
-      if (isLast) {
+      if (isLast && !readOnly) {
         lastHandle = handle;
         this.segmentBytes = scan.goodEnd;
       } else await handle.close();
@@ -312,7 +330,8 @@ export class RaftDiskStorage implements Storage {
     // Snapshot files older than the latest are no longer referenced (a crash came before their
     // deletion); newer ones were never recorded.
     for (const snapshot of classify(listing).snapshots) {
-      if (snapshot.sequence !== this.snapshotIndex) await fs.unlink(join(dir, snapshot.name));
+      if (snapshot.sequence !== this.snapshotIndex && !readOnly)
+        await fs.unlink(join(dir, snapshot.name));
     }
   }
 
@@ -427,6 +446,7 @@ export class RaftDiskStorage implements Storage {
   /** Makes a Ready's snapshot, hard state and entries durable (one write, one fsync when required). */
   async persist(batch: PersistBatch): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    if (this.options.readOnly === true) throw new RaftStorageError('opened read-only');
     let installed: { record: SnapshotMetaRecord; snapshot: Snapshot } | undefined;
     if (batch.snapshot !== null) installed = await this.writeReceivedSnapshot(batch.snapshot);
     if (batch.entries.length === 0 && batch.hardState === null && installed === undefined) return;

@@ -5,11 +5,12 @@
 // the node from starting, naming the file.
 
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RawClient } from '../helpers/raw-client.js';
-import { waitFor } from '../helpers/servers.js';
+import { shoalBin, waitFor } from '../helpers/servers.js';
 import { Cluster, type Member } from './cluster.js';
 import { caughtUp, contents } from './dataset.js';
 
@@ -45,6 +46,10 @@ async function assertAllEqual(): Promise<void> {
   for (const member of live)
     assert.deepEqual(await contents(member), expected, `node ${member.id}`);
 }
+
+/** `shoal check --dir DIR`. */
+const checkDir = (dir: string) =>
+  spawnSync(process.execPath, [shoalBin, 'check', '--dir', dir], { encoding: 'utf8' });
 
 const snapshotFiles = (member: Member) =>
   readdirSync(join(member.dir, 'raft')).filter((name) => name.endsWith('.snap'));
@@ -149,7 +154,7 @@ test(
 );
 
 test(
-  'a damaged snapshot file stops the node from starting, naming the file',
+  'a damaged snapshot file stops the node from starting; shoal check names it',
   { timeout: 60_000 },
   async () => {
     const victim = cluster.members.find((m) => m !== leader) as Member;
@@ -160,6 +165,15 @@ test(
     const at = bytes.length - 40;
     bytes[at] = (bytes[at] as number) ^ 0xff;
     writeFileSync(path, bytes);
+    const healthy = checkDir(leader.dir);
+    assert.equal(healthy.status, 0, healthy.stdout);
+    assert.match(
+      healthy.stdout,
+      /Raft snapshot at [1-9]\d* \(\d+ keys\), log \d+\.\.\d+ .*: clean/,
+    );
+    const checked = checkDir(victim.dir);
+    assert.equal(checked.status, 1, checked.stdout);
+    assert.match(checked.stdout, new RegExp(`error: .*${name}: damaged snapshot`));
     await assert.rejects(cluster.start(victim, cluster.peers(), SNAPSHOT), (error: Error) => {
       assert.match(error.message, new RegExp(`${name}: damaged snapshot`));
       assert.match(error.message, /refusing to start/);
