@@ -445,7 +445,7 @@ export class ReplicaNode {
         this.kick();
       })
       .catch((error: unknown) => {
-        if (!state.abandoned)
+        if (!state.abandoned && !this.closed)
           this.options.log(
             'warning',
             `Raft snapshot at ${index} failed: ${(error as Error).message}`,

@@ -67,7 +67,10 @@ export class Cluster {
         'notice',
         ...extra,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // SHOAL_HEAP=keep: the server runs in this process, not in a child of the launcher, so
+      // SIGKILL is a real crash (the launcher passes signals on, and a killed launcher's child
+      // stops cleanly).
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_HEAP: 'keep' } },
     );
     member.child = child;
     member.output = '';
