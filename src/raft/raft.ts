@@ -1118,9 +1118,20 @@ export class RaftNode {
   }
 
   private handleHeartbeat(message: Message): void {
-    // The leader sends min(match, commit); a follower that lost its log (a wiped disk) holds less
-    // than it once acknowledged, and can only commit what it has.
-    this.raftLog.commitTo(Math.min(message.commit, this.raftLog.lastIndex()));
+    // The leader sends min(match, commit), so a commit past this log means the node lost entries
+    // it had acknowledged (a wiped disk). It can only commit what it has, and says so with a
+    // rejection (an idle leader would otherwise never send it anything again).
+    const last = this.raftLog.lastIndex();
+    if (message.commit > last) {
+      this.send({
+        type: MessageType.AppResp,
+        to: message.from,
+        index: message.commit,
+        reject: true,
+        rejectHint: last,
+      });
+    }
+    this.raftLog.commitTo(Math.min(message.commit, last));
     this.send({ type: MessageType.HeartbeatResp, to: message.from, context: message.context });
   }
 

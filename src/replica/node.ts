@@ -81,6 +81,7 @@ export const DEFAULT_SNAPSHOT_ENTRIES = 100_000;
 /** An engine snapshot being written by this node (at most one at a time). */
 interface OwnSnapshot {
   readonly index: number;
+  readonly startedMs: number;
   readonly job: SnapshotJob;
   /** Its state is no longer the committed prefix (rebuilt or replaced engine): discard it. */
   abandoned: boolean;
@@ -380,10 +381,11 @@ export class ReplicaNode {
     if (file === undefined) throw new Error('replica: a snapshot was persisted but is not there');
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
+    const startedMs = Date.now();
     this.loadEngineSnapshot(file);
     this.options.log(
       'notice',
-      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes; applied ${this.appliedIndex} before)`,
+      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms; applied ${this.appliedIndex} before)`,
     );
     this.engineIndex = this.appliedIndex = index;
   }
@@ -409,6 +411,7 @@ export class ReplicaNode {
     };
     const state: OwnSnapshot = {
       index,
+      startedMs: Date.now(),
       job: new SnapshotJob(this.options.engine, index, Date.now()),
       abandoned: false,
       written: undefined,
@@ -465,7 +468,7 @@ export class ReplicaNode {
     await this.storage.recordSnapshot(data, parsed, state.index - this.snapshotKeepEntries);
     this.options.log(
       'notice',
-      `Raft snapshot at ${state.index} (${parsed.keyCount} keys, ${data.length} bytes, ${state.job.keysCopiedOnWrite} copied on write); log kept from ${this.storage.firstIndex()}`,
+      `Raft snapshot at ${state.index} (${parsed.keyCount} keys, ${data.length} bytes, ${state.job.keysCopiedOnWrite} copied on write, ${Date.now() - state.startedMs} ms); log kept from ${this.storage.firstIndex()}`,
     );
   }
 

@@ -237,16 +237,17 @@ test('a follower that lost its log (a wiped disk) is caught up again from a snap
   leaderStorage.compact(commit);
   // Node 2 comes back with an empty disk: its log ends far below what it acknowledged. Heartbeats
   // carry a commit beyond its log (it must not fail), and the leader starts over with it.
-  // (Without a new entry the leader has nothing to send: heartbeat replies carry no log index.)
+  // The leader is idle: only heartbeats reveal the loss.
   followerStorage = new MemoryStorage();
   follower = node(2, followerStorage);
-  leader.propose(bytes('after'));
   for (let tick = 0; tick < 5; tick++) {
     leader.tick();
     deliver();
   }
   assert.equal(followerStorage.snapshot().metadata.index, commit);
   assert.deepEqual(followerStorage.snapshot().data, bytes('state'));
-  assert.equal(leader.status().progress.get(2)?.match, commit + 1);
+  assert.equal(leader.status().progress.get(2)?.match, commit);
+  leader.propose(bytes('after'));
+  deliver();
   assert.equal(follower.status().commit, commit + 1);
 });

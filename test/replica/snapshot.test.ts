@@ -106,9 +106,12 @@ test(
   { timeout: 60_000 },
   async () => {
     const wiped = cluster.members.filter((m) => m !== leader)[1] as Member;
+    // Caught up before it is wiped, and no writes after: the idle leader's heartbeats alone must
+    // reveal that the node lost the entries it acknowledged.
+    await writeMany(60);
+    await caughtUp(cluster, leader);
     await cluster.stop(wiped);
     rmSync(wiped.dir, { recursive: true, force: true });
-    await writeMany(60);
     await cluster.start(wiped, cluster.peers(), [...SNAPSHOT, '--join']);
     await waitFor(
       () => /installed the leader's snapshot/.test(wiped.output),
