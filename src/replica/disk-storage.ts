@@ -547,8 +547,9 @@ export class RaftDiskStorage implements Storage {
 
   /**
    * Records a snapshot this node wrote (its file `snapshot-<index>.snap` is durable; `data` is
-   * its bytes, verified) and compacts the log up to `compactIndex` (<= index): entries after it
-   * stay, so followers slightly behind still get appends. Call between Readys only.
+   * its bytes, verified) at the start of a new segment, and compacts the log up to
+   * `compactIndex` (<= index): entries after it stay, so followers slightly behind still get
+   * appends; segments wholly before it are deleted. Call between Readys only.
    */
   async recordSnapshot(
     data: Buffer,
@@ -569,24 +570,19 @@ export class RaftDiskStorage implements Storage {
       compactTerm: this.memory.term(compactTo) as number,
       replacesLog: false,
     };
-    const out = this.writer;
-    out.length = 0;
-    const at = beginFrame(out);
-    encodeSnapshotMetaRecord(out, record);
-    endFrame(out, at);
-    const bytes = out.take();
+    // A fresh segment starting with the record: the segments before it become deletable once a
+    // later compaction passes them (a log that stays in one big segment would never shrink).
+    const previous = this.snapshotRecord;
+    this.snapshotRecord = record;
     try {
-      if (this.handle === undefined || this.segmentBytes >= this.segmentBytesMax)
-        await this.startSegment(this.memory.lastIndex() + 1);
-      await (this.handle as FileHandle).write([bytes], this.segmentBytes);
-      this.segmentBytes += bytes.length;
+      await this.startSegment(this.memory.lastIndex() + 1);
       await (this.handle as FileHandle).datasync();
     } catch (error) {
+      this.snapshotRecord = previous;
       this.failure = error as Error;
       throw error;
     }
     this.parsedSnapshot = parsed;
-    this.snapshotRecord = record;
     this.memory.createSnapshot(
       index,
       confState,

@@ -73,6 +73,9 @@ test('every node snapshots and compacts its log', { timeout: 60_000 }, async () 
       `node ${member.id} to snapshot and compact`,
       15_000,
     );
+    // Each snapshot starts a segment; the first is wholly compacted away, so it is deleted.
+    const segments = readdirSync(join(member.dir, 'raft')).filter((n) => n.endsWith('.log'));
+    assert.ok(!segments.includes('raft-00000000000000000001.log'), segments.join(' '));
   }
   const info = String(await cluster.call(leader, 'INFO', 'replication'));
   assert.match(info, /raft_snapshot_index:[1-9]\d*/);
