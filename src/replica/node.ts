@@ -12,19 +12,15 @@ import type { Engine } from '../engine/engine.js';
 import { Op, type LogEntry } from '../engine/effects.js';
 import { ByteWriter, decodeRecord, RecordKind, writeEntryPayload } from '../persist/codec.js';
 import type { FileSystem } from '../persist/fs.js';
-import { join, snapshotName } from '../persist/names.js';
-import { readRegion } from '../persist/framing.js';
+import { join } from '../persist/names.js';
 import { loadSnapshotBytes } from '../persist/snapshot-bytes.js';
-import { SnapshotJob, writeSnapshot, type SnapshotSliceOptions } from '../persist/snapshot.js';
+import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
-import {
-  encodeSnapshotPrefix,
-  parseSnapshotFile,
-  type ParsedSnapshotFile,
-} from './snapshot-file.js';
+import type { ParsedSnapshotFile } from './snapshot-file.js';
+import { startSnapshotFile, type WrittenSnapshot } from './snapshot-writer.js';
 import { Transport } from './transport.js';
 
 export interface PeerSpec {
@@ -86,7 +82,7 @@ interface OwnSnapshot {
   /** Its state is no longer the committed prefix (rebuilt or replaced engine): discard it. */
   abandoned: boolean;
   /** Set once the file is durable and verified; recorded once `index` is applied. */
-  written: { data: Buffer; parsed: ParsedSnapshotFile } | undefined;
+  written: WrittenSnapshot | undefined;
 }
 
 interface Ticket {
@@ -409,42 +405,29 @@ export class ReplicaNode {
       confState: this.raft.confState(),
       peers: [...this.peers.values()].map(formatPeer).join(','),
     };
+    const { job, done } = startSnapshotFile(
+      this.options.engine,
+      this.options.fs,
+      join(this.options.dir, 'raft'),
+      meta,
+      this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: 10 },
+    );
     const state: OwnSnapshot = {
       index,
       startedMs: Date.now(),
-      job: new SnapshotJob(this.options.engine, index, Date.now()),
+      job,
       abandoned: false,
       written: undefined,
     };
     this.snapshotting = state;
-    const dir = join(this.options.dir, 'raft');
-    const slices = this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: 10 };
-    // writeSnapshot starts the job (captures the keyspace) before its first await.
-    const writing = writeSnapshot(
-      state.job,
-      this.options.fs,
-      dir,
-      slices,
-      encodeSnapshotPrefix(meta),
-    );
-    void writing
-      .then(async (path) => {
-        const handle = await this.options.fs.open(path, 'read');
-        let data: Buffer;
-        try {
-          data = await readRegion(handle, 0, await handle.size());
-        } finally {
-          await handle.close();
-        }
-        // Checked again on the other side of the disk write.
-        const parsed = parseSnapshotFile(data);
-        if (typeof parsed === 'string') throw new Error(`${path} does not verify: ${parsed}`);
+    void done
+      .then(async (written) => {
         if (state.abandoned) {
-          await this.options.fs.unlink(path);
+          await this.options.fs.unlink(written.path);
           this.snapshotting = undefined;
           return;
         }
-        state.written = { data, parsed };
+        state.written = written;
         this.kick();
       })
       .catch((error: unknown) => {
@@ -480,9 +463,8 @@ export class ReplicaNode {
     if (state.written !== undefined) {
       // Already durable, not recorded: nothing refers to it. (`snapshotting` stays set until it
       // is gone, so a new snapshot of the same index cannot be the file deleted.)
-      const path = join(this.options.dir, 'raft', snapshotName(state.index));
       void this.options.fs
-        .unlink(path)
+        .unlink(state.written.path)
         .catch(() => undefined)
         .finally(() => {
           if (this.snapshotting === state) this.snapshotting = undefined;
