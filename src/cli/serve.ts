@@ -35,6 +35,8 @@ export function serveHelp(): string {
     '  --election-timeout-ms MS election timeout (default 1000; heartbeats every tenth)',
     '  --join                   join an existing group (RAFT ADD-NODE on its leader) instead',
     '                           of starting a new one; --peers names the members to reach',
+    '  --raft-snapshot-entries N  snapshot the dataset and compact the Raft log every N applied',
+    '                           entries (default 100000; 0: never)',
     '  --repair                 truncate the log at the first bad record instead of refusing',
     '                           to start (run `shoal check --dir DIR` first to see what is lost)',
     '  --help                   show this help',
@@ -68,6 +70,7 @@ export function parseServeArguments(args: string[]): {
     peers: { type: 'string' },
     'election-timeout-ms': { type: 'string' },
     join: { type: 'boolean' },
+    'raft-snapshot-entries': { type: 'string' },
   };
   for (const spec of settingSpecs) {
     options[spec.name] = { type: 'string' };
@@ -106,15 +109,24 @@ export function parseServeArguments(args: string[]): {
   };
 }
 
-const REPLICATION_FLAGS = new Set(['node-id', 'peers', 'election-timeout-ms', 'join']);
+const REPLICATION_FLAGS = new Set([
+  'node-id',
+  'peers',
+  'election-timeout-ms',
+  'join',
+  'raft-snapshot-entries',
+]);
 
 /** --node-id, --peers and --election-timeout-ms: a Raft replica group member. */
 function replicationOptions(values: Record<string, unknown>): ReplicationOptions | undefined {
   const nodeId = values['node-id'];
   const peers = values['peers'];
   const timeout = values['election-timeout-ms'];
+  const snapshotText = values['raft-snapshot-entries'];
   if (nodeId === undefined && peers === undefined) {
     if (values['join'] === true) throw new UsageError('--join needs --node-id and --peers');
+    if (snapshotText !== undefined)
+      throw new UsageError('--raft-snapshot-entries needs --node-id and --peers');
     if (timeout !== undefined)
       throw new UsageError('--election-timeout-ms needs --node-id and --peers');
     return undefined;
@@ -134,7 +146,19 @@ function replicationOptions(values: Record<string, unknown>): ReplicationOptions
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return { nodeId: id, peers, electionTimeoutMs, join: values['join'] === true };
+  const snapshotEntries = snapshotText === undefined ? undefined : Number(snapshotText);
+  if (
+    snapshotEntries !== undefined &&
+    (!Number.isSafeInteger(snapshotEntries) || snapshotEntries < 0)
+  )
+    throw new UsageError(`bad --raft-snapshot-entries '${String(snapshotText)}'`);
+  return {
+    nodeId: id,
+    peers,
+    electionTimeoutMs,
+    join: values['join'] === true,
+    ...(snapshotEntries !== undefined ? { snapshotEntries } : {}),
+  };
 }
 
 export async function serve(args: string[]): Promise<number> {

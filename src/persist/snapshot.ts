@@ -200,12 +200,15 @@ function paths(dir: string, sequence: number): { temporary: string; final: strin
 /**
  * Writes the snapshot in slices across event-loop turns: temporary name, fsync, rename, directory
  * fsync. Returns the final path. On error the temporary file is removed and the error rethrown.
+ * `prefix` (a Raft snapshot's metadata frame) goes before the snapshot's own bytes, outside its
+ * file checksum.
  */
 export async function writeSnapshot(
   job: SnapshotJob,
   fs: FileSystem,
   dir: string,
   slices: SnapshotSliceOptions,
+  prefix?: Buffer,
 ): Promise<string> {
   const { temporary, final } = paths(dir, job.sequence);
   // Observe from now on: the keyspace may change while the file is being created.
@@ -219,6 +222,10 @@ export async function writeSnapshot(
   }
   let position = 0;
   try {
+    if (prefix !== undefined && prefix.length > 0) {
+      await handle.write([prefix], 0);
+      position = prefix.length;
+    }
     for (let done = false; !done;) {
       if (job.aborted) throw new Error('snapshot abandoned');
       const started = performance.now();

@@ -131,6 +131,13 @@ export class Progress {
     this.transfer = { snapshot, offset: 0 };
   }
 
+  /** The follower lost entries it had acknowledged; its log now ends at `lastIndex`. */
+  restartFrom(lastIndex: number): void {
+    this.resetState(ProgressState.Probe);
+    this.match = 0;
+    this.next = lastIndex + 1;
+  }
+
   /** An append of `count` entries ending at `lastIndex` was sent. */
   sentEntries(count: number, lastIndex: number, bytes: number): void {
     if (this.state === ProgressState.Replicate) {

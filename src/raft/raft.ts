@@ -928,6 +928,13 @@ export class RaftNode {
   }
 
   private handleAppendResponse(message: Message, pr: Progress): void {
+    if (message.reject && message.index >= pr.match && message.rejectHint < pr.match) {
+      // The follower's log ends below entries it acknowledged: it lost them (its disk was
+      // wiped). Start over from what it holds; it may need a snapshot.
+      pr.restartFrom(message.rejectHint);
+      this.sendAppend(message.from, pr, true);
+      return;
+    }
     if (message.reject) {
       let nextProbe = message.rejectHint;
       if (message.logTerm > 0) {
@@ -1122,7 +1129,20 @@ export class RaftNode {
   }
 
   private handleHeartbeat(message: Message): void {
-    this.raftLog.commitTo(message.commit);
+    // The leader sends min(match, commit), so a commit past this log means the node lost entries
+    // it had acknowledged (a wiped disk). It can only commit what it has, and says so with a
+    // rejection (an idle leader would otherwise never send it anything again).
+    const last = this.raftLog.lastIndex();
+    if (message.commit > last) {
+      this.send({
+        type: MessageType.AppResp,
+        to: message.from,
+        index: message.commit,
+        reject: true,
+        rejectHint: last,
+      });
+    }
+    this.raftLog.commitTo(Math.min(message.commit, last));
     this.send({ type: MessageType.HeartbeatResp, to: message.from, context: message.context });
   }
 

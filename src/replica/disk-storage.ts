@@ -1,13 +1,18 @@
-// Durable Raft storage over the persist FileSystem: hard state, entries and (later) snapshot
-// metadata as CRC-framed records in segment files. Reads are served from an in-memory copy
-// (MemoryStorage); every Ready's writes go to the current segment in one write and one fsync.
+// Durable Raft storage over the persist FileSystem: hard state, entries and snapshot metadata as
+// CRC-framed records in segment files, snapshots as files beside them (snapshot-file.ts). Reads
+// are served from an in-memory copy (MemoryStorage); every Ready's writes go to the current
+// segment in one write and one fsync.
 //
 // Record payloads (append-only codes, pinned by test/replica/disk-storage.test.ts):
 //   kind 1 Entry        = index:varint term:varint type:u8 length:varint data
 //   kind 2 HardState    = term:varint vote:varint commit:varint
-//   kind 3 SnapshotMeta = index:varint term:varint voterCount:varint voter* learnerCount:varint learner*
+//   kind 3 SnapshotMeta = index:varint term:varint voterCount:varint voter* learnerCount:varint
+//                         learner* compactIndex:varint compactTerm:varint replacesLog:u8
 // An Entry record at index i replaces every entry >= i: a conflicting suffix is overwritten by
-// appending, never by rewriting the file in place.
+// appending, never by rewriting the file in place. A SnapshotMeta record says: the snapshot file
+// of `index` is durable, and entries up to `compactIndex` are gone (their segments may be
+// deleted). `replacesLog` (a snapshot received from the leader) also discards every entry after
+// `index`. Each new segment starts with the latest SnapshotMeta and hard state.
 
 import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
 import {
@@ -20,7 +25,7 @@ import {
   scanFrames,
 } from '../persist/framing.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
-import { join } from '../persist/names.js';
+import { classify, join, snapshotName, TEMPORARY_SUFFIX } from '../persist/names.js';
 import {
   EMPTY_HARD_STATE,
   type ConfState,
@@ -35,6 +40,7 @@ import {
   type InitialState,
   type Storage,
 } from '../raft/storage.js';
+import { parseSnapshotFile, type ParsedSnapshotFile } from './snapshot-file.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
 
@@ -53,6 +59,8 @@ export interface RaftDiskOptions {
   /** The directory holding this node's Raft files (created if missing). */
   dir: string;
   segmentBytesMax?: number;
+  /** `shoal check`: change nothing on disk (a torn tail is reported in `notes`, not cut off). */
+  readOnly?: boolean;
 }
 
 /** What one Ready asks to persist. */
@@ -78,6 +86,30 @@ export function encodeEntryRecord(out: ByteWriter, entry: Entry): void {
   out.bytes(entry.data);
 }
 
+export interface SnapshotMetaRecord {
+  index: number;
+  term: number;
+  confState: ConfState;
+  /** Entries up to here are discarded (compactIndex <= index). */
+  compactIndex: number;
+  compactTerm: number;
+  /** A received snapshot: entries after `index` are discarded too. */
+  replacesLog: boolean;
+}
+
+export function encodeSnapshotMetaRecord(out: ByteWriter, meta: SnapshotMetaRecord): void {
+  out.u8(RaftRecordKind.SnapshotMeta);
+  out.varint(meta.index);
+  out.varint(meta.term);
+  out.varint(meta.confState.voters.length);
+  for (const id of meta.confState.voters) out.varint(id);
+  out.varint(meta.confState.learners.length);
+  for (const id of meta.confState.learners) out.varint(id);
+  out.varint(meta.compactIndex);
+  out.varint(meta.compactTerm);
+  out.u8(meta.replacesLog ? 1 : 0);
+}
+
 export function encodeHardStateRecord(out: ByteWriter, hardState: HardState): void {
   out.u8(RaftRecordKind.HardState);
   out.varint(hardState.term);
@@ -88,12 +120,7 @@ export function encodeHardStateRecord(out: ByteWriter, hardState: HardState): vo
 export type RaftRecord =
   | { kind: typeof RaftRecordKind.Entry; entry: Entry }
   | { kind: typeof RaftRecordKind.HardState; hardState: HardState }
-  | {
-      kind: typeof RaftRecordKind.SnapshotMeta;
-      index: number;
-      term: number;
-      confState: ConfState;
-    };
+  | { kind: typeof RaftRecordKind.SnapshotMeta; meta: SnapshotMetaRecord };
 
 export function decodeRaftRecord(payload: Buffer): RaftRecord {
   const input = new ByteReader(payload);
@@ -121,24 +148,44 @@ export function decodeRaftRecord(payload: Buffer): RaftRecord {
     for (let count = input.varint(); count > 0; count--) voters.push(input.varint());
     const learners: number[] = [];
     for (let count = input.varint(); count > 0; count--) learners.push(input.varint());
-    record = { kind, index, term, confState: { voters, learners } };
+    const compactIndex = input.varint();
+    const compactTerm = input.varint();
+    const replacesLog = input.u8();
+    if (replacesLog > 1 || compactIndex > index)
+      throw new DecodeError('bad snapshot metadata record');
+    const meta: SnapshotMetaRecord = {
+      index,
+      term,
+      confState: { voters, learners },
+      compactIndex,
+      compactTerm,
+      replacesLog: replacesLog === 1,
+    };
+    record = { kind, meta };
   } else throw new DecodeError(`unknown raft record kind ${kind}`);
   if (!input.done) throw new DecodeError('bytes left over after the record');
   return record;
 }
 
 /**
- * Raft storage on disk. Invariant: `memory` holds exactly what the segment files hold up to the
- * last completed persist() (what a restart would recover).
+ * Raft storage on disk. Invariant: `memory` holds exactly what the segment files (and the
+ * snapshot file they name) hold up to the last completed write (what a restart would recover).
  */
 export class RaftDiskStorage implements Storage {
-  private readonly memory = new MemoryStorage();
+  private memory = new MemoryStorage();
   private handle: FileHandle | undefined;
   private segmentBytes = 0;
+  /** First index (from the name) of every segment file, oldest first; the last is written. */
+  private segments: number[] = [];
   private readonly writer = new ByteWriter(64 * 1024);
   private readonly segmentBytesMax: number;
+  /** The latest snapshot's record and file (undefined: no snapshot yet). */
+  private snapshotRecord: SnapshotMetaRecord | undefined;
+  private parsedSnapshot: ParsedSnapshotFile | undefined;
   /** Set when a write failed: the node must stop (what is on disk is unknown). */
   failure: Error | undefined;
+  /** What recovery repaired (or, read-only, would repair). */
+  readonly notes: string[] = [];
 
   private constructor(private readonly options: RaftDiskOptions) {
     this.segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
@@ -147,14 +194,37 @@ export class RaftDiskStorage implements Storage {
   /** Opens (recovering what is on disk) or creates the storage in `dir`. */
   static async open(options: RaftDiskOptions): Promise<RaftDiskStorage> {
     const storage = new RaftDiskStorage(options);
-    await options.fs.mkdir(options.dir);
+    if (options.readOnly !== true) await options.fs.mkdir(options.dir);
     await storage.recover();
     return storage;
   }
 
   /** True when nothing was ever persisted (a new node). */
   get isEmpty(): boolean {
-    return this.memory.lastIndex() === 0 && this.memory.hardStateNow().term === 0;
+    return (
+      this.memory.lastIndex() === 0 &&
+      this.memory.hardStateNow().term === 0 &&
+      this.snapshotRecord === undefined
+    );
+  }
+
+  /** The latest snapshot's index (0: none). */
+  get snapshotIndex(): number {
+    return this.snapshotRecord?.index ?? 0;
+  }
+
+  /**
+   * The latest snapshot file, whole, with where its engine snapshot starts. Held in memory from
+   * the moment it is written or recovered until a newer one replaces it: the core sends it to
+   * followers from memory (chunked), and a leadership-loss rebuild loads it synchronously.
+   */
+  get snapshotFile(): { data: Buffer; parsed: ParsedSnapshotFile } | undefined {
+    if (this.parsedSnapshot === undefined) return undefined;
+    const data = this.memory.snapshot().data;
+    return {
+      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      parsed: this.parsedSnapshot,
+    };
   }
 
   /** Writes the initial configuration of a new group (see bootstrapStorage). */
@@ -172,17 +242,33 @@ export class RaftDiskStorage implements Storage {
 
   private async recover(): Promise<void> {
     const { fs, dir } = this.options;
-    const names = (await fs.readdir(dir)).filter((name) => SEGMENT_PATTERN.test(name)).sort();
+    const readOnly = this.options.readOnly === true;
+    const listing = await fs.readdir(dir);
+    for (const name of listing.filter((n) => n.endsWith(TEMPORARY_SUFFIX))) {
+      // A snapshot whose write was interrupted: never named, never referenced.
+      this.notes.push(
+        `${join(dir, name)}: left by an interrupted snapshot write (removed at start)`,
+      );
+      if (!readOnly) await fs.unlink(join(dir, name));
+    }
+    const names = listing.filter((name) => SEGMENT_PATTERN.test(name)).sort();
+    const records: { record: RaftRecord; path: string }[] = [];
     let lastHandle: FileHandle | undefined;
     for (let i = 0; i < names.length; i++) {
       const path = join(dir, names[i] as string);
+      this.segments.push(Number(SEGMENT_PATTERN.exec(names[i] as string)?.[1]));
       const isLast = i === names.length - 1;
-      const handle = await fs.open(path, isLast ? 'write' : 'read');
+      const handle = await fs.open(path, isLast && !readOnly ? 'write' : 'read');
       const header = await readRegion(handle, 0, FILE_HEADER_BYTES);
       const headerProblem = checkFileHeader(header, RAFT_LOG_MAGIC);
       if (headerProblem !== undefined) {
         if (isLast && header.length < FILE_HEADER_BYTES) {
           // Created but its header never made it to disk: nothing was acknowledged from it.
+          this.notes.push(`${path}: header cut short by a crash (rewritten at start)`);
+          if (readOnly) {
+            await handle.close();
+            continue;
+          }
           await handle.truncate(0);
           await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
           await handle.datasync();
@@ -197,7 +283,7 @@ export class RaftDiskStorage implements Storage {
       const scan = await scanFrames(handle, FILE_HEADER_BYTES, (payload) => {
         if (decodeProblem !== undefined) return;
         try {
-          this.replay(decodeRaftRecord(payload));
+          records.push({ record: decodeRaftRecord(payload), path });
         } catch (error) {
           decodeProblem = (error as Error).message;
         }
@@ -215,45 +301,162 @@ export class RaftDiskStorage implements Storage {
         }
         // A torn tail: the write was cut by a crash before its fsync returned, so nothing in it
         // was acknowledged. Cut it off.
-        await handle.truncate(scan.goodEnd);
-        await handle.datasync();
+        this.notes.push(
+          `${path}: torn tail at offset ${scan.problem.offset} (${scan.problem.reason}; cut off at start)`,
+        );
+        if (!readOnly) {
+          await handle.truncate(scan.goodEnd);
+          await handle.datasync();
+        }
       }
-      if (isLast) {
+      if (isLast && !readOnly) {
         lastHandle = handle;
         this.segmentBytes = scan.goodEnd;
       } else await handle.close();
     }
     this.handle = lastHandle;
+    await this.replayAll(records);
     const hard = this.memory.hardStateNow();
     if (hard.commit > this.memory.lastIndex()) {
       throw new RaftStorageError(
         `hard state commit ${hard.commit} is past the last entry ${this.memory.lastIndex()}; refusing to start`,
       );
     }
-  }
-
-  private replay(record: RaftRecord): void {
-    if (record.kind === RaftRecordKind.Entry) {
-      const entry = record.entry;
-      if (entry.index > this.memory.lastIndex() + 1 || entry.index < this.memory.firstIndex()) {
-        throw new DecodeError(`entry ${entry.index} does not follow ${this.memory.lastIndex()}`);
-      }
-      this.memory.append([entry]);
-    } else if (record.kind === RaftRecordKind.HardState) {
-      this.memory.setHardState(record.hardState);
+    if (this.snapshotRecord !== undefined && hard.commit < this.snapshotRecord.index) {
+      throw new RaftStorageError(
+        `hard state commit ${hard.commit} is before the snapshot index ${this.snapshotRecord.index}; refusing to start`,
+      );
     }
-    // SnapshotMeta: reserved for log compaction (next slice).
+    // Snapshot files older than the latest are no longer referenced (a crash came before their
+    // deletion); newer ones were never recorded.
+    for (const snapshot of classify(listing).snapshots) {
+      if (snapshot.sequence !== this.snapshotIndex && !readOnly)
+        await fs.unlink(join(dir, snapshot.name));
+    }
   }
 
-  /** Makes a Ready's hard state and entries durable (one write, one fsync when required). */
+  /**
+   * Rebuilds `memory` from every record in file order. The log starts after the latest
+   * SnapshotMeta's compactIndex (older segments may be gone), so entries at or before it are
+   * skipped; the snapshot itself is installed where its record comes.
+   */
+  private async replayAll(records: { record: RaftRecord; path: string }[]): Promise<void> {
+    let latest: SnapshotMetaRecord | undefined;
+    for (const { record } of records)
+      if (record.kind === RaftRecordKind.SnapshotMeta) latest = record.meta;
+    let snapshot: Snapshot | undefined;
+    let installed = false;
+    if (latest !== undefined) {
+      snapshot = await this.readSnapshotFile(latest);
+      if (latest.compactIndex === latest.index) this.memory.applySnapshot(snapshot);
+      else if (latest.compactIndex > 0) {
+        this.memory.applySnapshot({
+          metadata: {
+            index: latest.compactIndex,
+            term: latest.compactTerm,
+            confState: latest.confState,
+          },
+          data: new Uint8Array(0),
+        });
+      }
+    }
+    for (const { record, path } of records) {
+      if (record.kind === RaftRecordKind.Entry) {
+        const entry = record.entry;
+        if (entry.index < this.memory.firstIndex()) continue; // compacted into the snapshot
+        if (entry.index > this.memory.lastIndex() + 1) {
+          throw new RaftStorageError(
+            `${path}: entry ${entry.index} does not follow ${this.memory.lastIndex()}` +
+              (latest !== undefined
+                ? ` (the log is not contiguous with the snapshot at ${latest.index}, compacted to ${latest.compactIndex})`
+                : '') +
+              '; refusing to start',
+          );
+        }
+        this.memory.append([entry]);
+      } else if (record.kind === RaftRecordKind.HardState) {
+        this.memory.setHardState(record.hardState);
+      } else if (!installed && latest !== undefined && record.meta.index === latest.index) {
+        // The first copy only: later segments start with copies of it, and a copy of a
+        // log-replacing record must not discard the entries written after the original.
+        installed = true;
+        this.installInMemory(latest, snapshot as Snapshot, path);
+      }
+    }
+    if (latest !== undefined && this.memory.snapshot().metadata.index !== latest.index) {
+      throw new RaftStorageError(`snapshot ${latest.index} was not installed; refusing to start`);
+    }
+    this.snapshotRecord = latest;
+  }
+
+  /** Puts the snapshot of `meta` into `memory` (the log before it is already there). */
+  private installInMemory(meta: SnapshotMetaRecord, snapshot: Snapshot, where: string): void {
+    if (meta.replacesLog) {
+      const hard = this.memory.hardStateNow();
+      this.memory = new MemoryStorage();
+      this.memory.applySnapshot(snapshot);
+      this.memory.setHardState(hard);
+      return;
+    }
+    if (this.memory.snapshot().metadata.index === meta.index) return;
+    if (this.memory.lastIndex() < meta.index) {
+      throw new RaftStorageError(
+        `${where}: the log ends at ${this.memory.lastIndex()}, before the snapshot at ${meta.index}; refusing to start`,
+      );
+    }
+    const term = this.memory.term(meta.index);
+    if (term !== meta.term) {
+      throw new RaftStorageError(
+        `${where}: entry ${meta.index} has term ${String(term)} but the snapshot says ${meta.term}; refusing to start`,
+      );
+    }
+    this.memory.createSnapshot(meta.index, meta.confState, snapshot.data);
+    this.memory.compact(meta.compactIndex);
+  }
+
+  /** Reads and verifies the snapshot file a SnapshotMeta record names. */
+  private async readSnapshotFile(meta: SnapshotMetaRecord): Promise<Snapshot> {
+    const { fs, dir } = this.options;
+    const path = join(dir, snapshotName(meta.index));
+    let data: Buffer;
+    try {
+      const handle = await fs.open(path, 'read');
+      try {
+        data = await readRegion(handle, 0, await handle.size());
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw new RaftStorageError(
+        `${path}: the Raft log names this snapshot but it cannot be read (${(error as Error).message}); refusing to start`,
+      );
+    }
+    const parsed = parseSnapshotFile(data);
+    if (typeof parsed === 'string')
+      throw new RaftStorageError(`${path}: damaged snapshot (${parsed}); refusing to start`);
+    if (parsed.meta.index !== meta.index || parsed.meta.term !== meta.term) {
+      throw new RaftStorageError(
+        `${path}: snapshot is at ${parsed.meta.index}/${parsed.meta.term}, the Raft log says ${meta.index}/${meta.term}; refusing to start`,
+      );
+    }
+    this.parsedSnapshot = parsed;
+    return { metadata: { index: meta.index, term: meta.term, confState: meta.confState }, data };
+  }
+
+  /** Makes a Ready's snapshot, hard state and entries durable (one write, one fsync when required). */
   async persist(batch: PersistBatch): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    if (batch.snapshot !== null) {
-      throw new RaftStorageError('installing snapshots is not implemented yet');
-    }
-    if (batch.entries.length === 0 && batch.hardState === null) return;
+    if (this.options.readOnly === true) throw new RaftStorageError('opened read-only');
+    let installed: { record: SnapshotMetaRecord; snapshot: Snapshot } | undefined;
+    if (batch.snapshot !== null) installed = await this.writeReceivedSnapshot(batch.snapshot);
+    if (batch.entries.length === 0 && batch.hardState === null && installed === undefined) return;
     const out = this.writer;
     out.length = 0;
+    if (installed !== undefined) {
+      const at = beginFrame(out);
+      encodeSnapshotMetaRecord(out, installed.record);
+      endFrame(out, at);
+    }
     for (const entry of batch.entries) {
       const at = beginFrame(out);
       encodeEntryRecord(out, entry);
@@ -268,18 +471,147 @@ export class RaftDiskStorage implements Storage {
     try {
       const first = batch.entries[0];
       if (this.handle === undefined || this.segmentBytes >= this.segmentBytesMax) {
-        await this.startSegment(first?.index ?? this.memory.lastIndex() + 1);
+        await this.startSegment(
+          first?.index ?? Math.max(this.memory.lastIndex(), installed?.record.index ?? 0) + 1,
+        );
       }
       await (this.handle as FileHandle).write([bytes], this.segmentBytes);
       this.segmentBytes += bytes.length;
       // The commit index alone need not be synced: a lower commit after a crash is safe.
-      if (batch.mustSync || batch.entries.length > 0) await (this.handle as FileHandle).datasync();
+      if (batch.mustSync || batch.entries.length > 0 || installed !== undefined)
+        await (this.handle as FileHandle).datasync();
     } catch (error) {
       this.failure = error as Error;
       throw error;
     }
+    if (installed !== undefined) {
+      this.installInMemory(installed.record, installed.snapshot, 'received snapshot');
+      this.snapshotRecord = installed.record;
+    }
     this.memory.append(batch.entries);
     if (batch.hardState !== null) this.memory.setHardState(batch.hardState);
+    if (installed !== undefined) await this.dropCovered();
+  }
+
+  /** Verifies a snapshot received from the leader and writes its file durably. */
+  private async writeReceivedSnapshot(
+    snapshot: Snapshot,
+  ): Promise<{ record: SnapshotMetaRecord; snapshot: Snapshot }> {
+    const { metadata } = snapshot;
+    const data = Buffer.from(
+      snapshot.data.buffer,
+      snapshot.data.byteOffset,
+      snapshot.data.byteLength,
+    );
+    const parsed = parseSnapshotFile(data);
+    if (typeof parsed === 'string')
+      throw new RaftStorageError(`received snapshot ${metadata.index} is damaged: ${parsed}`);
+    if (parsed.meta.index !== metadata.index || parsed.meta.term !== metadata.term)
+      throw new RaftStorageError(
+        `received snapshot says ${parsed.meta.index}/${parsed.meta.term}, its message ${metadata.index}/${metadata.term}`,
+      );
+    await this.writeSnapshotFile(metadata.index, data);
+    this.parsedSnapshot = parsed;
+    return {
+      record: {
+        index: metadata.index,
+        term: metadata.term,
+        confState: metadata.confState,
+        compactIndex: metadata.index,
+        compactTerm: metadata.term,
+        replacesLog: true,
+      },
+      snapshot,
+    };
+  }
+
+  private async writeSnapshotFile(index: number, data: Buffer): Promise<void> {
+    const { fs, dir } = this.options;
+    const final = join(dir, snapshotName(index));
+    const temporary = final + TEMPORARY_SUFFIX;
+    try {
+      const handle = await fs.open(temporary, 'create');
+      try {
+        await handle.write([data], 0);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temporary, final);
+      await fs.syncDirectory(dir);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  /**
+   * Records a snapshot this node wrote (its file `snapshot-<index>.snap` is durable; `data` is
+   * its bytes, verified) at the start of a new segment, and compacts the log up to
+   * `compactIndex` (<= index): entries after it stay, so followers slightly behind still get
+   * appends; segments wholly before it are deleted. Call between Readys only.
+   */
+  async recordSnapshot(
+    data: Buffer,
+    parsed: ParsedSnapshotFile,
+    compactIndex: number,
+  ): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const { index, term, confState } = parsed.meta;
+    if (index <= this.snapshotIndex) return;
+    if (index > this.memory.lastIndex() || this.memory.term(index) !== term)
+      throw new RaftStorageError(`snapshot ${index}/${term} does not match the log`);
+    const compactTo = Math.max(Math.min(compactIndex, index), this.memory.firstIndex() - 1);
+    const record: SnapshotMetaRecord = {
+      index,
+      term,
+      confState,
+      compactIndex: compactTo,
+      compactTerm: this.memory.term(compactTo) as number,
+      replacesLog: false,
+    };
+    // A fresh segment starting with the record: the segments before it become deletable once a
+    // later compaction passes them (a log that stays in one big segment would never shrink).
+    const previous = this.snapshotRecord;
+    this.snapshotRecord = record;
+    try {
+      await this.startSegment(this.memory.lastIndex() + 1);
+      await (this.handle as FileHandle).datasync();
+    } catch (error) {
+      this.snapshotRecord = previous;
+      this.failure = error as Error;
+      throw error;
+    }
+    this.parsedSnapshot = parsed;
+    this.memory.createSnapshot(
+      index,
+      confState,
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
+    this.memory.compact(compactTo);
+    await this.dropCovered();
+  }
+
+  /** Deletes segments whose entries are all compacted, and snapshot files older than the latest. */
+  private async dropCovered(): Promise<void> {
+    const { fs, dir } = this.options;
+    const compactIndex = this.snapshotRecord?.compactIndex ?? 0;
+    // Segment k holds no live entry at or after the next segment's first index, so it is
+    // covered once that index is at most compactIndex + 1. The last segment is kept (written).
+    while (this.segments.length > 1 && (this.segments[1] as number) <= compactIndex + 1) {
+      const first = this.segments.shift() as number;
+      await fs.unlink(join(dir, raftSegmentName(first)));
+    }
+    const listing = classify(await fs.readdir(dir));
+    for (const snapshot of listing.snapshots) {
+      if (snapshot.sequence < this.snapshotIndex) await fs.unlink(join(dir, snapshot.name));
+    }
+    await fs.syncDirectory(dir);
+  }
+
+  /** Segment files on disk, oldest first (their first indexes). */
+  get segmentFirstIndexes(): readonly number[] {
+    return this.segments;
   }
 
   private async startSegment(firstIndex: number): Promise<void> {
@@ -288,20 +620,32 @@ export class RaftDiskStorage implements Storage {
       await this.handle.datasync();
       await this.handle.close();
     }
-    const handle = await fs.open(join(dir, raftSegmentName(firstIndex)), 'create');
+    // Names must sort in write order; an overwrite of older indexes goes on in a later segment.
+    const last = this.segments[this.segments.length - 1];
+    const first = last !== undefined && firstIndex <= last ? last + 1 : firstIndex;
+    const handle = await fs.open(join(dir, raftSegmentName(first)), 'create');
     await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
     await handle.datasync();
     await fs.syncDirectory(dir);
     this.handle = handle;
+    this.segments.push(first);
     this.segmentBytes = FILE_HEADER_BYTES;
-    // The next segment starts with the hard state, so no segment depends on an older one for it.
+    // The segment starts with the latest snapshot record and the hard state, so no segment
+    // depends on an older one for them.
     const hard = this.memory.hardStateNow();
+    const out = new ByteWriter(256);
+    if (this.snapshotRecord !== undefined) {
+      const at = beginFrame(out);
+      encodeSnapshotMetaRecord(out, this.snapshotRecord);
+      endFrame(out, at);
+    }
     if (hard !== EMPTY_HARD_STATE) {
-      const out = new ByteWriter(64);
       const at = beginFrame(out);
       encodeHardStateRecord(out, hard);
       endFrame(out, at);
-      const bytes = out.take();
+    }
+    const bytes = out.take();
+    if (bytes.length > 0) {
       await handle.write([bytes], this.segmentBytes);
       this.segmentBytes += bytes.length;
     }

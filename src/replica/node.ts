@@ -3,19 +3,26 @@
 // LogEntry is proposed) and the sessions' DurabilityGate (replies wait for commit, and read-only
 // batches for a ReadIndex confirmation). Membership: RAFT ADD-NODE adds a learner (its address
 // replicated as a peer entry just before the conf change), promoted to voter once caught up;
-// REMOVE-NODE and TRANSFER-LEADER go to the core. See docs/REPLICATION.md.
+// REMOVE-NODE and TRANSFER-LEADER go to the core. Log compaction: every `snapshotEntries`
+// applied entries the node writes an engine snapshot (forkless, persist/snapshot.ts) and the
+// storage compacts the log behind it; a snapshot received from the leader replaces the engine's
+// contents. See docs/REPLICATION.md.
 
 import type { Engine } from '../engine/engine.js';
 import { Op, type LogEntry } from '../engine/effects.js';
 import { ByteWriter, decodeRecord, RecordKind, writeEntryPayload } from '../persist/codec.js';
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
+import { loadSnapshotBytes } from '../persist/snapshot-bytes.js';
+import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
+import type { ParsedSnapshotFile } from './snapshot-file.js';
+import { startSnapshotFile, type WrittenSnapshot } from './snapshot-writer.js';
 import { Transport } from './transport.js';
 
 export interface PeerSpec {
@@ -64,6 +71,24 @@ export interface ReplicaOptions {
   deliver?: DeliverMessage;
   /** Addresses the Raft port listens on (`--bind`; an address starting with '-' may fail). */
   bind?: readonly string[];
+  /** Snapshot (and compact the log) once this many entries were applied since the last (0: never). */
+  snapshotEntries?: number;
+  /** Entries kept behind a snapshot, so followers that far behind still get appends. */
+  snapshotKeepEntries?: number;
+  snapshotSlices?: SnapshotSliceOptions;
+}
+
+export const DEFAULT_SNAPSHOT_ENTRIES = 100_000;
+
+/** An engine snapshot being written by this node (at most one at a time). */
+interface OwnSnapshot {
+  readonly index: number;
+  readonly startedMs: number;
+  readonly job: SnapshotJob;
+  /** Its state is no longer the committed prefix (rebuilt or replaced engine): discard it. */
+  abandoned: boolean;
+  /** Set once the file is durable and verified; recorded once `index` is applied. */
+  written: WrittenSnapshot | undefined;
 }
 
 interface Ticket {
@@ -131,13 +156,20 @@ export class ReplicaNode {
   /** The EffectSink side of replicated pub/sub: PUBLISH becomes an effect of the log entry. */
   readonly logsPublish = true;
 
-  /** Every member's addresses: from --peers, then peer entries of the log. */
+  /** Every member's addresses: from --peers, then the snapshot's table and the log's peer entries. */
   private readonly peers: Map<number, PeerSpec>;
+  private snapshotting: OwnSnapshot | undefined;
+  /** Index of the last conf change this leader proposed (a snapshot waits for it to apply). */
+  private confProposedIndex = 0;
+  private readonly snapshotEntries: number;
+  private readonly snapshotKeepEntries: number;
 
   constructor(private readonly options: ReplicaOptions) {
     this.id = options.nodeId;
     if (!options.peers.has(this.id)) throw new Error(`--node-id ${this.id} is not in --peers`);
     this.peers = new Map(options.peers);
+    this.snapshotEntries = options.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES;
+    this.snapshotKeepEntries = options.snapshotKeepEntries ?? Math.floor(this.snapshotEntries / 5);
   }
 
   get self(): PeerSpec {
@@ -167,11 +199,21 @@ export class ReplicaNode {
       await this.storage.bootstrap({ voters, learners: [] });
       this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
     }
+    const file = this.storage.snapshotFile;
+    if (file !== undefined) {
+      this.loadEngineSnapshot(file);
+      this.engineIndex = this.appliedIndex = file.parsed.meta.index;
+      this.options.log(
+        'notice',
+        `loaded the Raft snapshot at ${file.parsed.meta.index} (${file.parsed.keyCount} keys); the log follows from ${this.storage.firstIndex()}`,
+      );
+    }
     this.publishes = new PublishDelivery(
       this.options.deliver,
       this.storage.initialState().hardState.commit,
     );
     this.raft = new RaftNode({
+      applied: this.appliedIndex,
       id: this.id,
       storage: this.storage,
       random: { nextInt: (bound) => Math.floor(Math.random() * bound) },
@@ -185,7 +227,7 @@ export class ReplicaNode {
       listenHosts: this.options.bind ?? [this.self.host],
       listenPort: this.self.raftPort,
       peers: new Map(
-        [...this.options.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
+        [...this.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
       ),
       onMessage: (message) => {
         if (this.closed || this.joinVoteGuard?.admits(message) === false) return;
@@ -232,6 +274,7 @@ export class ReplicaNode {
           // 2. Send.
           for (const message of ready.messages) this.transport.send(message);
           // 3. Apply.
+          if (ready.snapshot !== null) this.installReceivedSnapshot();
           this.applyCommitted(ready);
           for (const readState of ready.readStates) this.readConfirmed(readState.context);
           this.raft.advance(ready);
@@ -242,7 +285,10 @@ export class ReplicaNode {
           this.checkLeadership();
           this.releaseTickets();
           this.onProgress?.();
+          this.maybeStartSnapshot();
         }
+        // Between Readys: the storage may be compacted.
+        if (!this.closed) await this.recordWrittenSnapshot();
       } while (this.readyLoopAgain && !this.closed);
     } finally {
       this.readyLoopRunning = false;
@@ -311,15 +357,23 @@ export class ReplicaNode {
     }
   }
 
+  /** Rebuilds the engine as of appliedIndex: the snapshot, then the committed log after it. */
   private rebuildEngine(): void {
     this.options.log(
       'notice',
-      `rebuilding the dataset from the committed log (dropping entries ${this.appliedIndex + 1}..${this.engineIndex})`,
+      `rebuilding the dataset from the snapshot and the committed log (dropping entries ${this.appliedIndex + 1}..${this.engineIndex})`,
     );
+    if (this.snapshotting !== undefined && this.snapshotting.index > this.appliedIndex)
+      this.abandonSnapshot('it held entries that are not committed');
     const engine = this.options.engine;
     this.publishes.dropSpeculative();
     engine.applyEffect([Op.FlushAll]);
-    const first = this.storage.firstIndex();
+    let first = this.storage.firstIndex();
+    const file = this.storage.snapshotFile;
+    if (file !== undefined) {
+      this.loadEngineSnapshot(file);
+      first = file.parsed.meta.index + 1;
+    }
     if (this.appliedIndex >= first) {
       for (const entry of this.storage.entries(
         first,
@@ -330,6 +384,126 @@ export class ReplicaNode {
       }
     }
     this.engineIndex = this.appliedIndex;
+  }
+
+  // ----- snapshots -----
+
+  /** Replaces the engine's contents with a snapshot file's (blocking) and learns its peers. */
+  private loadEngineSnapshot(file: { data: Buffer; parsed: ParsedSnapshotFile }): void {
+    const engine = this.options.engine;
+    if (file.parsed.databaseCount !== engine.databases.length) {
+      throw new Error(
+        `the Raft snapshot at ${file.parsed.meta.index} has ${file.parsed.databaseCount} databases but 'databases' is ${engine.databases.length}`,
+      );
+    }
+    engine.applyEffect([Op.FlushAll]);
+    loadSnapshotBytes(file.data, file.parsed.engineStart, engine);
+    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
+  }
+
+  /** A snapshot from the leader is durable (storage.persist): the engine becomes its state. */
+  private installReceivedSnapshot(): void {
+    const file = this.storage.snapshotFile;
+    if (file === undefined) throw new Error('replica: a snapshot was persisted but is not there');
+    const index = file.parsed.meta.index;
+    this.abandonSnapshot('a snapshot from the leader replaces the dataset');
+    const startedMs = Date.now();
+    this.loadEngineSnapshot(file);
+    this.options.log(
+      'notice',
+      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms; applied ${this.appliedIndex} before)`,
+    );
+    this.engineIndex = this.appliedIndex = index;
+  }
+
+  /**
+   * Starts writing an engine snapshot once enough entries were applied since the last one. It
+   * captures the engine now (copy-on-write from here on), at engineIndex: on a leader that may
+   * include proposals not yet committed, so it is recorded only once they are applied, and
+   * abandoned if the engine is rebuilt first. The configuration must be settled at that index.
+   */
+  private maybeStartSnapshot(): void {
+    if (this.snapshotEntries <= 0 || this.snapshotting !== undefined || this.closed) return;
+    if (this.appliedIndex - this.storage.snapshotIndex < this.snapshotEntries) return;
+    if (this.confProposedIndex > this.appliedIndex) return;
+    const index = this.engineIndex;
+    const term = this.raft.raftLog.term(index);
+    if (term === undefined) return;
+    const meta = {
+      index,
+      term,
+      confState: this.raft.confState(),
+      peers: [...this.peers.values()].map(formatPeer).join(','),
+    };
+    const { job, done } = startSnapshotFile(
+      this.options.engine,
+      this.options.fs,
+      join(this.options.dir, 'raft'),
+      meta,
+      this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: 10 },
+    );
+    const state: OwnSnapshot = {
+      index,
+      startedMs: Date.now(),
+      job,
+      abandoned: false,
+      written: undefined,
+    };
+    this.snapshotting = state;
+    void done
+      .then(async (written) => {
+        if (state.abandoned) {
+          await this.options.fs.unlink(written.path);
+          this.snapshotting = undefined;
+          return;
+        }
+        state.written = written;
+        this.kick();
+      })
+      .catch((error: unknown) => {
+        if (!state.abandoned && !this.closed)
+          this.options.log(
+            'warning',
+            `Raft snapshot at ${index} failed: ${(error as Error).message}`,
+          );
+        this.snapshotting = undefined;
+      });
+  }
+
+  /** Records a written snapshot whose index is applied, compacting the log. Between Readys. */
+  private async recordWrittenSnapshot(): Promise<void> {
+    const state = this.snapshotting;
+    if (state === undefined || state.abandoned || state.written === undefined) return;
+    if (state.index > this.appliedIndex) return; // a leader's speculative entries: not yet
+    this.snapshotting = undefined;
+    const { data, parsed } = state.written;
+    if (state.index <= this.storage.snapshotIndex) return;
+    await this.storage.recordSnapshot(data, parsed, state.index - this.snapshotKeepEntries);
+    this.options.log(
+      'notice',
+      `Raft snapshot at ${state.index} (${parsed.keyCount} keys, ${data.length} bytes, ${state.job.keysCopiedOnWrite} copied on write, ${Date.now() - state.startedMs} ms); log kept from ${this.storage.firstIndex()}`,
+    );
+  }
+
+  private abandonSnapshot(reason: string): void {
+    const state = this.snapshotting;
+    if (state === undefined || state.abandoned) return;
+    this.options.log('verbose', `abandoning the Raft snapshot at ${state.index}: ${reason}`);
+    state.abandoned = true;
+    if (state.written !== undefined) {
+      // Already durable, not recorded: nothing refers to it. (`snapshotting` stays set until it
+      // is gone, so a new snapshot of the same index cannot be the file deleted.)
+      void this.options.fs
+        .unlink(state.written.path)
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.snapshotting === state) this.snapshotting = undefined;
+        });
+    } else state.job.abort(); // the writer stops and clears `snapshotting`
+  }
+
+  get snapshotIndex(): number {
+    return this.storage.snapshotIndex;
   }
 
   // ----- serving -----
@@ -493,7 +667,11 @@ export class ReplicaNode {
   private learnPeer(text: string): void {
     for (const peer of parsePeers(text).values()) {
       this.peers.set(peer.id, peer);
-      this.transport.addPeer(peer.id, { host: peer.host, port: peer.raftPort });
+      // (Before start() made the transport, the table seeds it.)
+      (this.transport as Transport | undefined)?.addPeer(peer.id, {
+        host: peer.host,
+        port: peer.raftPort,
+      });
     }
   }
 
@@ -512,6 +690,7 @@ export class ReplicaNode {
     if (result.index !== this.engineIndex + 1)
       throw new Error(`replica: proposal at ${result.index}, engine at ${this.engineIndex}`);
     this.engineIndex = result.index;
+    if (kind === 'conf') this.confProposedIndex = result.index;
     this.onAppend?.(result.index);
     this.kick();
     return undefined;
@@ -589,6 +768,7 @@ export class ReplicaNode {
       `applied_index:${this.appliedIndex}`,
       `engine_index:${this.engineIndex}`,
       `first_index:${s.firstIndex}`,
+      `snapshot_index:${this.storage.snapshotIndex}`,
       `last_index:${s.lastIndex}`,
       `voters:${s.confState.voters.join(',')}`,
       `learners:${s.confState.learners.join(',')}`,
@@ -606,6 +786,7 @@ export class ReplicaNode {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.snapshotting?.job.abort();
     this.failTickets();
     await this.transport?.close();
     // Let a persist in flight finish before closing the file.

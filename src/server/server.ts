@@ -41,6 +41,8 @@ export interface ReplicationOptions {
   electionTimeoutMs: number;
   /** Join an existing group (added with RAFT ADD-NODE) instead of bootstrapping a new one. */
   join?: boolean;
+  /** Snapshot and compact the Raft log every this many applied entries (0: never). */
+  snapshotEntries?: number;
 }
 
 export class ShoalServer implements Host {
@@ -95,6 +97,9 @@ export class ShoalServer implements Host {
         engine: this.engine,
         electionTimeoutMs: replication.electionTimeoutMs,
         join: replication.join ?? false,
+        ...(replication.snapshotEntries !== undefined
+          ? { snapshotEntries: replication.snapshotEntries }
+          : {}),
         log: (level, message) => this.logger.log(level, message),
         onServingChanged: () => this.resumePostponed(),
         // Replicated PUBLISH: each committed message goes to this node's own subscribers.
@@ -391,6 +396,7 @@ export class ShoalServer implements Host {
       raft_leader_id: status.leader,
       raft_commit_index: status.commit,
       raft_applied_index: replica.appliedIndex,
+      raft_snapshot_index: replica.snapshotIndex,
     };
     if (!replica.leaderReady) {
       fields['master_host'] = leader?.host ?? '';

@@ -211,3 +211,49 @@ test('a restarted node recovers term, vote, commit and log from storage', () => 
   const replay = drain(restarted, storage).flatMap((r) => r.committedEntries);
   assert.equal(replay.length, before.commit);
 });
+
+test('a follower that lost its log (a wiped disk) is caught up again from a snapshot', () => {
+  const conf = { voters: [1, 2], learners: [] };
+  const leaderStorage = new MemoryStorage();
+  bootstrapStorage(leaderStorage, conf);
+  let followerStorage = new MemoryStorage();
+  bootstrapStorage(followerStorage, conf);
+  const leader = node(1, leaderStorage);
+  let follower = node(2, followerStorage);
+  const deliver = (): void => {
+    for (let round = 0; round < 100; round++) {
+      const messages = [
+        ...drain(leader, leaderStorage).flatMap((r) => r.messages),
+        ...drain(follower, followerStorage).flatMap((r) => r.messages),
+      ];
+      if (messages.length === 0) return;
+      for (const message of messages) (message.to === 1 ? leader : follower).step(message);
+    }
+    assert.fail('messages never stopped');
+  };
+  deliver(); // applies the bootstrap configuration
+  leader.campaign();
+  deliver();
+  assert.equal(leader.role, StateRole.Leader);
+  for (let i = 0; i < 10; i++) leader.propose(bytes(`e${i}`));
+  deliver();
+  const commit = leader.status().commit;
+  assert.equal(leader.status().progress.get(2)?.match, commit);
+  leaderStorage.createSnapshot(commit, conf, bytes('state'));
+  leaderStorage.compact(commit);
+  // Node 2 comes back with an empty disk: its log ends far below what it acknowledged. Heartbeats
+  // carry a commit beyond its log (it must not fail), and the leader starts over with it.
+  // The leader is idle: only heartbeats reveal the loss.
+  followerStorage = new MemoryStorage();
+  follower = node(2, followerStorage);
+  for (let tick = 0; tick < 5; tick++) {
+    leader.tick();
+    deliver();
+  }
+  assert.equal(followerStorage.snapshot().metadata.index, commit);
+  assert.deepEqual(followerStorage.snapshot().data, bytes('state'));
+  assert.equal(leader.status().progress.get(2)?.match, commit);
+  leader.propose(bytes('after'));
+  deliver();
+  assert.equal(follower.status().commit, commit + 1);
+});

@@ -1,0 +1,104 @@
+// A snapshot held whole in memory (a Raft snapshot received from the leader, or read back from
+// its file): verified completely (file header, every frame's CRC, the trailer's file CRC and
+// record count, nothing after the trailer) and loaded into an engine, synchronously. The file
+// format is the one snapshot.ts writes; recovery.ts reads the same format from a file handle.
+
+import type { Engine } from '../engine/engine.js';
+import { checkKeysPayload, decodeRecord, DecodeError, RecordKind } from './codec.js';
+import { crc32c } from './crc32c.js';
+import {
+  checkFileHeader,
+  FILE_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  SNAPSHOT_MAGIC,
+} from './framing.js';
+
+export interface SnapshotBytesCheck {
+  sequence: number;
+  databaseCount: number;
+  keyCount: number;
+}
+
+/** Calls `each(payloadStart, payloadEnd, frameStart)` per frame; throws DecodeError on damage. */
+function forEachFrame(
+  data: Buffer,
+  start: number,
+  each: (payloadStart: number, payloadEnd: number, frameStart: number) => void,
+): void {
+  let at = start;
+  while (at < data.length) {
+    if (at + FRAME_HEADER_BYTES > data.length)
+      throw new DecodeError(`frame header cut short at offset ${at}`);
+    const length = data.readUInt32LE(at);
+    const payloadStart = at + FRAME_HEADER_BYTES;
+    const payloadEnd = payloadStart + length;
+    if (length === 0 || payloadEnd > data.length)
+      throw new DecodeError(`frame at offset ${at} runs past the end`);
+    if (crc32c(data, payloadStart, payloadEnd) !== data.readUInt32LE(at + 4))
+      throw new DecodeError(`checksum mismatch in the frame at offset ${at}`);
+    each(payloadStart, payloadEnd, at);
+    at = payloadEnd;
+  }
+}
+
+/** Verifies the snapshot in `data` from `start`; a string says what is wrong. */
+export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck | string {
+  const headerProblem = checkFileHeader(
+    data.subarray(start, start + FILE_HEADER_BYTES),
+    SNAPSHOT_MAGIC,
+  );
+  if (headerProblem !== undefined) return headerProblem;
+  let fileCrc = crc32c(data, start, start + FILE_HEADER_BYTES);
+  let records = 0;
+  let check: SnapshotBytesCheck | undefined;
+  let trailer: string | undefined;
+  try {
+    forEachFrame(data, start + FILE_HEADER_BYTES, (payloadStart, payloadEnd, frameStart) => {
+      if (trailer !== undefined)
+        throw new DecodeError(`data after the trailer at offset ${frameStart - start}`);
+      if (records > 0 && data[payloadStart] === RecordKind.Keys) {
+        checkKeysPayload(data, payloadStart, payloadEnd);
+      } else {
+        const record = decodeRecord(data, payloadStart, payloadEnd);
+        if (records === 0) {
+          if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
+          check = { ...record.value, keyCount: 0 };
+        } else if (record.kind === RecordKind.Trailer) {
+          if (record.value.fileCrc !== fileCrc) trailer = 'file checksum mismatch';
+          else if (record.value.recordCount !== records) trailer = 'record count mismatch';
+          else trailer = '';
+          if (check !== undefined) check.keyCount = record.value.keyCount;
+          return;
+        } else throw new DecodeError(`unexpected record kind ${record.kind}`);
+      }
+      records++;
+      fileCrc = crc32c(data, frameStart, payloadEnd, fileCrc);
+    });
+  } catch (error) {
+    if (error instanceof DecodeError) return error.message;
+    throw error;
+  }
+  if (trailer === undefined) return 'no trailer (the snapshot is incomplete)';
+  if (trailer !== '') return trailer;
+  if (check === undefined) return 'no snapshot header';
+  return check;
+}
+
+/**
+ * Applies every key of a verified snapshot to `engine` (which the caller emptied). Blocking: the
+ * whole snapshot loads in one turn of the event loop.
+ */
+export function loadSnapshotBytes(data: Buffer, start: number, engine: Engine): void {
+  forEachFrame(data, start + FILE_HEADER_BYTES, (payloadStart, payloadEnd) => {
+    if (data[payloadStart] !== RecordKind.Keys) return;
+    const record = decodeRecord(data, payloadStart, payloadEnd);
+    if (record.kind !== RecordKind.Keys) return;
+    for (const effects of record.value) {
+      const first = effects[0];
+      if (first === undefined) continue;
+      // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
+      engine.delete(first[1] as number, first[2] as string);
+      for (const effect of effects) engine.applyEffect(effect);
+    }
+  });
+}

@@ -1,0 +1,106 @@
+// A Raft snapshot file (raft/snapshot-<index>.snap), which is also the `data` of the core's
+// Snapshot sent to followers in chunks: a file header, one CRC-framed metadata record, then an
+// engine snapshot in the persist format (persist/snapshot.ts, its own frames and file checksum).
+//
+//   header  = fileHeader('SHOALRSN')
+//   meta    = frame(kind:u8=1 index:varint term:varint voterCount:varint voter*
+//                   learnerCount:varint learner* peersLength:varint peers:latin1)
+//   engine  = a persist snapshot whose sequence is `index`
+//
+// `peers` is the address table (`id=host:clientport@raftport,...`): peer entries compacted
+// away must survive in the snapshot. Append-only codes; pinned by test/replica/snapshot.test.ts.
+
+import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
+import { crc32c } from '../persist/crc32c.js';
+import {
+  beginFrame,
+  checkFileHeader,
+  endFrame,
+  FILE_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  fileHeader,
+} from '../persist/framing.js';
+import { verifySnapshotBytes } from '../persist/snapshot-bytes.js';
+import type { ConfState } from '../raft/messages.js';
+
+export const RAFT_SNAPSHOT_MAGIC = 'SHOALRSN';
+const META_KIND = 1;
+
+export interface RaftSnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly confState: ConfState;
+  /** `id=host:clientport@raftport,...` of every member known at `index`. */
+  readonly peers: string;
+}
+
+export interface ParsedSnapshotFile {
+  readonly meta: RaftSnapshotMeta;
+  /** Where the engine snapshot starts. */
+  readonly engineStart: number;
+  readonly databaseCount: number;
+  readonly keyCount: number;
+}
+
+/** The header and metadata frame that go before the engine snapshot. */
+export function encodeSnapshotPrefix(meta: RaftSnapshotMeta): Buffer {
+  const out = new ByteWriter(256);
+  out.bytes(fileHeader(RAFT_SNAPSHOT_MAGIC));
+  const at = beginFrame(out);
+  out.u8(META_KIND);
+  out.varint(meta.index);
+  out.varint(meta.term);
+  out.varint(meta.confState.voters.length);
+  for (const id of meta.confState.voters) out.varint(id);
+  out.varint(meta.confState.learners.length);
+  for (const id of meta.confState.learners) out.varint(id);
+  const peers = Buffer.from(meta.peers, 'latin1');
+  out.varint(peers.length);
+  out.bytes(peers);
+  endFrame(out, at);
+  return out.take();
+}
+
+/** Verifies a whole snapshot file (every checksum); a string says what is wrong. */
+export function parseSnapshotFile(data: Buffer): ParsedSnapshotFile | string {
+  const headerProblem = checkFileHeader(data.subarray(0, FILE_HEADER_BYTES), RAFT_SNAPSHOT_MAGIC);
+  if (headerProblem !== undefined) return headerProblem;
+  const at = FILE_HEADER_BYTES;
+  if (at + FRAME_HEADER_BYTES > data.length) return 'metadata record cut short';
+  const length = data.readUInt32LE(at);
+  const start = at + FRAME_HEADER_BYTES;
+  const end = start + length;
+  if (end > data.length) return 'metadata record cut short';
+  if (crc32c(data, start, end) !== data.readUInt32LE(at + 4))
+    return 'metadata record checksum mismatch';
+  let meta: RaftSnapshotMeta;
+  try {
+    const input = new ByteReader(data, start, end);
+    if (input.u8() !== META_KIND) throw new DecodeError('not a snapshot metadata record');
+    const index = input.varint();
+    const term = input.varint();
+    const voters: number[] = [];
+    for (let count = input.varint(); count > 0; count--) voters.push(input.varint());
+    const learners: number[] = [];
+    for (let count = input.varint(); count > 0; count--) learners.push(input.varint());
+    const peersLength = input.varint();
+    if (input.offset + peersLength > end) throw new DecodeError('peers run past the record');
+    const peers = data.latin1Slice(input.offset, input.offset + peersLength);
+    input.offset += peersLength;
+    if (!input.done) throw new DecodeError('bytes left over after the metadata record');
+    meta = { index, term, confState: { voters, learners }, peers };
+  } catch (error) {
+    if (error instanceof DecodeError) return error.message;
+    throw error;
+  }
+  const check = verifySnapshotBytes(data, end);
+  if (typeof check === 'string') return `engine snapshot: ${check}`;
+  if (check.sequence !== meta.index)
+    return `engine snapshot is at ${check.sequence}, its metadata says ${meta.index}`;
+  return {
+    meta,
+    engineStart: end,
+    databaseCount: check.databaseCount,
+    keyCount: check.keyCount,
+  };
+}

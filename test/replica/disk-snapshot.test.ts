@@ -1,0 +1,249 @@
+// RaftDiskStorage with snapshots: a recorded snapshot compacts the log and deletes covered
+// segments, and a restart recovers the same snapshot, log and hard state; a received snapshot
+// replaces the log, and later segments (which start with a copy of its record) keep the entries
+// written after it; a damaged or missing snapshot file, or a log that does not continue the
+// snapshot, refuses to start naming the file. Golden bytes for the record and the file prefix.
+
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ExpireNone, Op } from '../../src/engine/effects.js';
+import { Engine } from '../../src/engine/engine.js';
+import { ByteWriter } from '../../src/persist/codec.js';
+import { nodeFileSystem } from '../../src/persist/fs.js';
+import { snapshotName } from '../../src/persist/names.js';
+import { loadSnapshotBytes } from '../../src/persist/snapshot-bytes.js';
+import { SnapshotJob } from '../../src/persist/snapshot.js';
+import type { Entry } from '../../src/raft/messages.js';
+import {
+  RaftDiskStorage,
+  RaftStorageError,
+  decodeRaftRecord,
+  encodeSnapshotMetaRecord,
+} from '../../src/replica/disk-storage.js';
+import { encodeSnapshotPrefix, parseSnapshotFile } from '../../src/replica/snapshot-file.js';
+import { datasetOf } from '../persist/helpers.js';
+
+const CONF = { voters: [1, 2, 3], learners: [] };
+
+function entry(index: number, term: number): Entry {
+  return { index, term, type: 0, data: new Uint8Array(Buffer.from(`e${index}t${term}`)) };
+}
+
+function entries(from: number, to: number, term: number): Entry[] {
+  const out: Entry[] = [];
+  for (let i = from; i <= to; i++) out.push(entry(i, term));
+  return out;
+}
+
+function texts(storage: RaftDiskStorage): string[] {
+  return storage
+    .entries(storage.firstIndex(), storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER)
+    .map((e) => `${e.index}/${e.term}`);
+}
+
+/** A Raft snapshot file's bytes: an engine holding `keys` string keys, at `index`/`term`. */
+function snapshotBytes(
+  index: number,
+  term: number,
+  keys: number,
+): { data: Buffer; engine: Engine } {
+  const engine = new Engine(16);
+  for (let i = 0; i < keys; i++) engine.applyEffect([Op.Set, 0, `k${i}`, `v${i}`, ExpireNone]);
+  const job = new SnapshotJob(engine, index, 0);
+  job.start();
+  const parts = [encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2' })];
+  while (!job.step(1000)) parts.push(job.takeBytes());
+  job.stop();
+  parts.push(job.finish());
+  return { data: Buffer.concat(parts), engine };
+}
+
+function parsed(data: Buffer) {
+  const result = parseSnapshotFile(data);
+  assert.ok(typeof result !== 'string', String(result));
+  return result;
+}
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-raft-snap-'));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const open = (dir: string) =>
+  RaftDiskStorage.open({ fs: nodeFileSystem, dir, segmentBytesMax: 200 });
+
+/** A storage with entries 1..60 (term 1, commit 60) and a recorded snapshot at 50, compacted to 40. */
+async function compacted(dir: string): Promise<RaftDiskStorage> {
+  const storage = await open(dir);
+  for (let i = 1; i <= 60; i += 5) {
+    await storage.persist({
+      hardState: { term: 1, vote: 1, commit: i + 4 },
+      entries: entries(i, i + 4, 1),
+      snapshot: null,
+      mustSync: true,
+    });
+  }
+  const { data } = snapshotBytes(50, 1, 10);
+  writeFileSync(join(dir, snapshotName(50)), data);
+  await storage.recordSnapshot(data, parsed(data), 40);
+  return storage;
+}
+
+test('a recorded snapshot compacts the log, deletes covered segments, and recovers', async () => {
+  await withDir(async (dir) => {
+    const segmentsBefore = readdirSync(dir).filter((n) => n.endsWith('.log')).length;
+    let storage = await compacted(dir);
+    assert.equal(storage.snapshotIndex, 50);
+    assert.equal(storage.firstIndex(), 41);
+    assert.equal(storage.snapshot().metadata.index, 50);
+    assert.equal(storage.term(40), 1);
+    const segments = readdirSync(dir).filter((n) => n.endsWith('.log'));
+    assert.ok(segments.length < 12 && segments.length > segmentsBefore, segments.join(' '));
+    for (const first of storage.segmentFirstIndexes) assert.ok(first >= 1);
+    assert.ok((storage.segmentFirstIndexes[0] as number) <= 41);
+    assert.ok((storage.segmentFirstIndexes[1] as number) > 41, 'covered segments are gone');
+    const before = texts(storage);
+    await storage.close();
+
+    storage = await open(dir);
+    assert.deepEqual(texts(storage), before);
+    assert.equal(storage.snapshotIndex, 50);
+    assert.equal(storage.hardState().commit, 60);
+    const file = storage.snapshotFile;
+    assert.ok(file !== undefined);
+    const engine = new Engine(16);
+    loadSnapshotBytes(file.data, file.parsed.engineStart, engine);
+    assert.equal(datasetOf(engine), datasetOf(snapshotBytes(50, 1, 10).engine));
+    assert.equal(file.parsed.meta.peers, '1=h:1@2');
+    // Entries after a restart go on from the log.
+    await storage.persist({
+      hardState: { term: 2, vote: 1, commit: 61 },
+      entries: entries(61, 70, 2),
+      snapshot: null,
+      mustSync: true,
+    });
+    await storage.close();
+    storage = await open(dir);
+    assert.equal(storage.lastIndex(), 70);
+    assert.equal(storage.firstIndex(), 41);
+    await storage.close();
+  });
+});
+
+test('a received snapshot replaces the log; entries after it survive segment roll-over', async () => {
+  await withDir(async (dir) => {
+    let storage = await open(dir);
+    await storage.persist({
+      hardState: { term: 1, vote: 1, commit: 5 },
+      entries: entries(1, 30, 1), // 6..30 are not committed: the leader's snapshot replaces them
+      snapshot: null,
+      mustSync: true,
+    });
+    const { data } = snapshotBytes(20, 2, 5);
+    await storage.persist({
+      hardState: { term: 2, vote: 0, commit: 20 },
+      entries: [],
+      snapshot: { metadata: { index: 20, term: 2, confState: CONF }, data },
+      mustSync: true,
+    });
+    assert.equal(storage.firstIndex(), 21);
+    assert.equal(storage.lastIndex(), 20);
+    for (let i = 21; i <= 60; i += 4) {
+      await storage.persist({
+        hardState: { term: 2, vote: 0, commit: i + 3 },
+        entries: entries(i, i + 3, 2),
+        snapshot: null,
+        mustSync: true,
+      });
+    }
+    const expected = texts(storage);
+    assert.equal(expected[0], '21/2');
+    await storage.close();
+    storage = await open(dir);
+    assert.deepEqual(texts(storage), expected);
+    assert.equal(storage.snapshotIndex, 20);
+    assert.equal(storage.snapshot().metadata.term, 2);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.endsWith('.snap')),
+      [snapshotName(20)],
+    );
+    await storage.close();
+  });
+});
+
+test('damaged disk state refuses to start, naming the file', async () => {
+  const refuses = async (dir: string, damage: () => void, pattern: RegExp) => {
+    await (await compacted(dir)).close();
+    damage();
+    await assert.rejects(open(dir), (error: Error) => {
+      assert.ok(error instanceof RaftStorageError, String(error));
+      assert.match(error.message, pattern);
+      return true;
+    });
+  };
+  await withDir((dir) =>
+    refuses(
+      dir,
+      () => {
+        const path = join(dir, snapshotName(50));
+        const bytes = readFileSync(path);
+        bytes[bytes.length - 30] = (bytes[bytes.length - 30] as number) ^ 1;
+        writeFileSync(path, bytes);
+      },
+      /snapshot-0+50\.snap: damaged snapshot \(.*\); refusing to start/,
+    ),
+  );
+  await withDir((dir) =>
+    refuses(
+      dir,
+      () => unlinkSync(join(dir, snapshotName(50))),
+      /snapshot-0+50\.snap: the Raft log names this snapshot but it cannot be read/,
+    ),
+  );
+  await withDir((dir) =>
+    refuses(
+      dir,
+      () => {
+        // The oldest segment left holds the entries just after the compaction point.
+        const oldest = readdirSync(dir)
+          .filter((n) => n.endsWith('.log'))
+          .sort()[0] as string;
+        unlinkSync(join(dir, oldest));
+      },
+      /not contiguous with the snapshot at 50|log ends at \d+, before the snapshot/,
+    ),
+  );
+});
+
+test('snapshot record and file prefix bytes are pinned', () => {
+  const out = new ByteWriter(64);
+  const meta = {
+    index: 300,
+    term: 2,
+    confState: { voters: [1, 2], learners: [3] },
+    compactIndex: 250,
+    compactTerm: 1,
+    replacesLog: false,
+  };
+  encodeSnapshotMetaRecord(out, meta);
+  const bytes = out.take();
+  assert.equal(bytes.toString('hex'), '03ac02020201020103fa010100');
+  assert.deepEqual(decodeRaftRecord(bytes), { kind: 3, meta });
+  const prefix = encodeSnapshotPrefix({
+    index: 300,
+    term: 2,
+    confState: { voters: [1], learners: [] },
+    peers: '1=a:1@2',
+  });
+  assert.equal(
+    prefix.subarray(0, 8).toString('latin1') + prefix.subarray(24).toString('hex'),
+    'SHOALRSN' + '01ac020201010007313d613a314032',
+  );
+});
