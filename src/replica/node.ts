@@ -127,6 +127,8 @@ export class ReplicaNode {
   private engineIndex = 0;
   /** Highest committed index handled (applied, or already in the engine). */
   appliedIndex = 0;
+  /** Commit index seen by this leader outside the Ready loop (releaseCommitted; 0: none). */
+  private leaderCommitted = 0;
   /** Term in which this node leads (0: not leading), and the index of that term's no-op. */
   private leaderTerm = 0;
   private termStartIndex = 0;
@@ -232,6 +234,7 @@ export class ReplicaNode {
       onMessage: (message) => {
         if (this.closed || this.joinVoteGuard?.admits(message) === false) return;
         this.raft.step(message);
+        this.releaseCommitted();
         this.kick();
       },
       log: (message) => this.options.log('verbose', message),
@@ -268,11 +271,15 @@ export class ReplicaNode {
         while (!this.closed && this.raft.hasReady()) {
           const ready = this.raft.ready();
           this.checkLeadership();
+          // A leader's appends go out while it fsyncs its own copy (it counts itself towards
+          // commit only once persisted); anything else waits for the fsync.
+          const sendFirst = ready.messagesMayPrecedePersist;
+          if (sendFirst) for (const message of ready.messages) this.transport.send(message);
           // 1. Persist (fsync) what the messages will promise.
           await this.storage.persist(ready);
           if (this.closed) return;
           // 2. Send.
-          for (const message of ready.messages) this.transport.send(message);
+          if (!sendFirst) for (const message of ready.messages) this.transport.send(message);
           // 3. Apply.
           if (ready.snapshot !== null) this.installReceivedSnapshot();
           this.applyCommitted(ready);
@@ -341,6 +348,7 @@ export class ReplicaNode {
     if (this.leaderTerm !== 0 && (!leading || raft.term !== this.leaderTerm)) {
       this.options.log('notice', `no longer leader (term ${this.leaderTerm} → ${raft.term})`);
       this.leaderTerm = 0;
+      this.leaderCommitted = 0;
       this.transferUntilMs = 0;
       this.failTickets();
       if (this.engineIndex > this.appliedIndex) this.rebuildEngine();
@@ -635,10 +643,29 @@ export class ReplicaNode {
     this.startReadRound();
   }
 
+  /**
+   * A leader learns of commits from its followers' acknowledgements, often while its Ready loop
+   * waits for an fsync: held replies and its own PUBLISH messages go out at once rather than at
+   * the end of that fsync. Sound because the core counts the leader's own entries only once
+   * persisted, so a committed index is durable on a majority; every ticket's entries are in the
+   * engine already (speculative execution).
+   */
+  private releaseCommitted(): void {
+    const raft = this.raft;
+    if (this.leaderTerm === 0 || raft.role !== StateRole.Leader || raft.term !== this.leaderTerm)
+      return;
+    const committed = Math.min(raft.raftLog.committed, this.engineIndex);
+    if (committed <= this.leaderCommitted) return;
+    this.leaderCommitted = committed;
+    this.publishes.committedOwn(committed);
+    this.releaseTickets();
+  }
+
   private releaseTickets(): void {
+    const through = Math.max(this.appliedIndex, this.leaderCommitted);
     while (this.tickets.length > 0) {
       const head = this.tickets[0] as Ticket;
-      if (head.index > this.appliedIndex) break;
+      if (head.index > through) break;
       if (head.needsRead && (head.round === 0 || head.round > this.confirmedRound)) break;
       this.tickets.shift();
       this.releasedTicket = head.ticket;

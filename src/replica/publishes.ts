@@ -42,11 +42,10 @@ export class PublishDelivery {
     this.pending.push({ index, messages });
   }
 
-  /** The leader's own entry at `index` committed. */
+  /** The leader's own entries up to `index` committed (each delivered once, in order). */
   committedOwn(index: number): void {
     while (this.pending.length > 0 && (this.pending[0] as Pending).index <= index) {
-      const head = this.pending.shift() as Pending;
-      if (head.index === index) this.send(head.messages);
+      this.send((this.pending.shift() as Pending).messages);
     }
   }
 
