@@ -11,7 +11,7 @@ export type DeliverMessage = (channel: string, message: string, shard: boolean) 
 
 interface Pending {
   readonly index: number;
-  readonly messages: LogEntry['effects'];
+  readonly messages: LogEntry['effects'][number][];
 }
 
 export class PublishDelivery {
@@ -37,9 +37,11 @@ export class PublishDelivery {
     }
     if (messages === undefined) return;
     const last = this.pending[this.pending.length - 1];
-    if (last !== undefined && last.index >= index)
+    if (last !== undefined && last.index > index)
       throw new Error(`publish: proposal ${index} after ${last.index}`);
-    this.pending.push({ index, messages });
+    // Commands of one batch share an index (replica/node.ts BATCH_ENTRY).
+    if (last !== undefined && last.index === index) last.messages.push(...messages);
+    else this.pending.push({ index, messages });
   }
 
   /** The leader's own entries up to `index` committed (each delivered once, in order). */

@@ -38,6 +38,10 @@ test('messages reach subscribers at commit, once, in log order', () => {
   assert.deepEqual(got, ['ch:a', 'ch:b', 'ch:c']);
   delivery.applied(9, { timeMs: 0, effects: [[Op.Publish, 1, 'sh', 'd']] });
   assert.deepEqual(got, ['ch:a', 'ch:b', 'ch:c', 'ssh:d']);
+  // Commands of one batch entry share its index: delivered together, in order.
   delivery.proposed(10, entry('e'));
-  assert.throws(() => delivery.proposed(10, entry('x')), /after/, 'proposals go up');
+  delivery.proposed(10, entry('f'));
+  assert.throws(() => delivery.proposed(9, entry('x')), /after/, 'proposals go up');
+  delivery.committedOwn(10);
+  assert.deepEqual(got.slice(4), ['ch:e', 'ch:f']);
 });
