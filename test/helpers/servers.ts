@@ -102,10 +102,19 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** `bin/shoal serve` as a child process on a free port (it prints the port it bound). */
-export async function spawnShoal(args: string[] = [], cwd = repoRoot): Promise<ChildServer> {
+/**
+ * `bin/shoal serve` as a child process on a free port (it prints the port it bound). With
+ * `env.SHOAL_HEAP = 'keep'` the child is the server itself (no launcher), so a signal sent to it
+ * (SIGKILL in crash tests) reaches the server.
+ */
+export async function spawnShoal(
+  args: string[] = [],
+  cwd = repoRoot,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildServer> {
   const child = spawn(process.execPath, [shoalBin, 'serve', '--port', '0', ...args], {
     cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
