@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { open } from '../../src/embedded/index.js';
 import { DirectoryLockError, LOCK_FILE_NAME, lockDirectory } from '../../src/persist/dir-lock.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type ChildServer, shoalBin, spawnShoal, waitFor } from '../helpers/servers.js';
@@ -63,6 +64,22 @@ describe('data directory lock', () => {
       assert.equal(readFileSync(join(dir, LOCK_FILE_NAME), 'latin1').trim(), String(process.pid));
       lock.release();
     }
+  });
+
+  it('the embedded store locks its directory while open, and refuses one locked elsewhere', async () => {
+    const dir = newDir();
+    const db = await open({ dir });
+    assert.equal(readFileSync(join(dir, LOCK_FILE_NAME), 'latin1').trim(), String(process.pid));
+    await db.set('k', 'v');
+    await db.close();
+    assert.equal(existsSync(join(dir, LOCK_FILE_NAME)), false);
+
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${process.ppid}\n`);
+    await assert.rejects(open({ dir }), DirectoryLockError);
+    rmSync(join(dir, LOCK_FILE_NAME));
+    const again = await open({ dir });
+    assert.equal(await again.get('k'), 'v');
+    await again.close();
   });
 
   describe('between shoal serve processes', () => {
