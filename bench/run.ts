@@ -5,6 +5,8 @@
 //
 //   npm run bench                    the full run (3 rounds, 200,000 requests per test)
 //   npm run bench -- --rounds 1 --requests 50000 --keys 100000    a quick look
+//   npm run bench -- --tests '' --skip-memory --durability always  one durability part only
+// The durability parts (appendfsync always/everysec, restart, BGSAVE latency) are in durability.ts.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, hasCommand, median, repoRoot, waitForPing } from './common.js';
+import { DURABILITY_PARTS, parseDurabilityParts, runDurability } from './durability.js';
 
 interface Server {
   name: 'shoal' | 'redis';
@@ -35,6 +38,8 @@ const { values: options } = parseArgs({
     pipelines: { type: 'string', default: '1,16' },
     memory: { type: 'string', default: 'strings,hash,set,zset' },
     'skip-memory': { type: 'boolean', default: false },
+    durability: { type: 'string', default: DURABILITY_PARTS.join(',') },
+    'skip-durability': { type: 'boolean', default: false },
   },
 });
 
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
   if (hasCommand('redis-server')) servers.push(await startServer('redis'));
   else console.log('redis-server is not installed: Shoal figures only, no ratios');
   const tests: Test[] = [];
-  for (const command of (options.tests as string).split(',')) {
+  for (const command of (options.tests as string).split(',').filter(Boolean)) {
     for (const pipeline of (options.pipelines as string).split(',').map(Number))
       tests.push({ name: `${command.toUpperCase()} -P ${pipeline}`, command, pipeline });
   }
@@ -239,6 +244,15 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const server of servers) await stopServer(server);
+  }
+  if (options['skip-durability'] !== true) {
+    await runDurability({
+      parts: parseDurabilityParts(options.durability as string),
+      rounds: Number(options.rounds),
+      requests: Number(options.requests),
+      keys: Number(options.keys),
+      withRedis: hasCommand('redis-server'),
+    });
   }
 }
 

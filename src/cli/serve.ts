@@ -10,11 +10,16 @@ import { ShoalServer, type ReplicationOptions } from '../server/server.js';
 import { parsePeers } from '../replica/node.js';
 import { applySettings, parseConfigFile, UsageError } from './config-file.js';
 import { AclStartupError } from '../commands/acl/access-control.js';
+import { DirectoryLockError } from '../persist/dir-lock.js';
 import { TlsConfigError } from '../server/tls.js';
 
 /** Start-up errors that are the configuration's fault: reported in one line, not as a crash. */
 function configurationError(error: unknown): never {
-  if (error instanceof AclStartupError || error instanceof TlsConfigError) {
+  if (
+    error instanceof AclStartupError ||
+    error instanceof TlsConfigError ||
+    error instanceof DirectoryLockError
+  ) {
     throw new UsageError(error.message);
   }
   throw error;

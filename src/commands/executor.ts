@@ -270,9 +270,14 @@ export class Executor {
       if (this.refusedOnOom(command, client)) return this.refuse(OOM_ERROR, command);
     }
     // --- end maxmemory ---
-    if ((command.flagBits & FlagBit.write) !== 0) {
+    // PING too is refused while the disk fails writes (Redis's processCommand), so a health
+    // check notices; a refusal of another kind (a replica's) leaves PING alone.
+    const isWrite = (command.flagBits & FlagBit.write) !== 0;
+    if (isWrite || command.name === 'ping') {
       const refusal = this.sink.writeRefusal();
-      if (refusal !== undefined) return this.refuse(refusal, command);
+      if (refusal !== undefined && (isWrite || refusal.startsWith('MISCONF'))) {
+        return this.refuse(refusal, command);
+      }
     }
     const name = command.parent?.name ?? command.name;
     if (client.monitor && (command.flagBits & KEYSPACE_ACCESS) !== 0) {

@@ -7,6 +7,7 @@ import { Config } from '../commands/config.js';
 import { Executor, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
+import { type DirectoryLock, lockDirectory } from '../persist/dir-lock.js';
 import type { FileSystem } from '../persist/fs.js';
 import type { FsyncPolicy } from '../persist/log.js';
 import {
@@ -87,6 +88,7 @@ class Store implements Host, StoreLike {
   private nextClientId = 1;
   private readonly expiryTimer: NodeJS.Timeout;
   private readonly lockedDir: string | undefined;
+  private readonly directoryLock: DirectoryLock | undefined;
 
   constructor(options: OpenOptions, sink: EffectSink | undefined) {
     const settings = Object.entries(options.config ?? {}).map(
@@ -102,6 +104,8 @@ class Store implements Host, StoreLike {
         if (openDirectories.has(dir)) {
           throw new ReplyError(`ERR ${dir} is already open in this process: share its handle`);
         }
+        // Another process: the lock file (persist/dir-lock.ts) refuses it.
+        this.directoryLock = lockDirectory(dir);
         openDirectories.add(dir);
         this.lockedDir = dir;
       }
@@ -174,6 +178,7 @@ class Store implements Host, StoreLike {
       await this.persistence?.close();
     } finally {
       if (this.lockedDir !== undefined) openDirectories.delete(this.lockedDir);
+      this.directoryLock?.release();
     }
   }
 }

@@ -260,7 +260,14 @@ export class LogWriter {
     if (batch !== undefined) {
       this.retained.push(batch);
       this.writeCount++;
-      await handle.write(batch.buffers, this.writtenOffset);
+      // Written here, on the main thread, as Redis does: a write into the page cache takes
+      // microseconds, while an asynchronous one costs a trip through the thread pool and an
+      // event-loop turn before the fdatasync can even start.
+      let at = this.writtenOffset;
+      for (const buffer of batch.buffers) {
+        handle.writeSync(buffer, at);
+        at += buffer.length;
+      }
       this.writtenOffset += batch.bytes;
       this.lastWritten = batch.lastSequence;
     }

@@ -19,6 +19,13 @@ import {
 export const RDB_MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
+/**
+ * How long one slice of a background snapshot may run before the event loop serves clients
+ * again: the added latency of a command that arrives meanwhile (the target is p99 under 5 ms
+ * during a BGSAVE; 10 ms slices gave ~24 ms p99 with 50 clients).
+ */
+const SNAPSHOT_SLICE_MS = 2;
+
 export interface SaveRule {
   seconds: number;
   changes: number;
@@ -353,7 +360,7 @@ export class Persistence {
         job,
         this.fs,
         this.options.dir,
-        this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: 10 },
+        this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: SNAPSHOT_SLICE_MS },
       );
       this.saved(job, changesAtStart, running.startedMs);
       await this.compact(job.sequence);

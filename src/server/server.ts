@@ -18,6 +18,7 @@ import { createTlsListener, secureContextOptions, TLS_CONTEXT_SETTINGS } from '.
 import type { Server as TlsServer } from 'node:tls';
 import { InstantaneousMetric, type NetworkCounters } from './metrics.js';
 import { nodeFileSystem } from '../persist/fs.js';
+import { type DirectoryLock, lockDirectory } from '../persist/dir-lock.js';
 import { parsePeers, ReplicaNode } from '../replica/node.js';
 import { ReplicaRouter } from './replica-router.js';
 
@@ -80,6 +81,8 @@ export class ShoalServer implements Host {
   private readonly outputBytesPerSecond = new InstantaneousMetric();
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
+  /** The data directory's lock while this server may write to it. */
+  private directoryLock: DirectoryLock | undefined;
   /** Called when a client asks the server to stop (SHUTDOWN). */
   onShutdown: (save: boolean | undefined) => void = () => void this.close();
 
@@ -88,6 +91,15 @@ export class ShoalServer implements Host {
     this.logger = options.logger ?? new Logger(options.config.get('loglevel') as LogLevel);
     this.engine = options.engine ?? new Engine(this.config.getNumber('databases'));
     const replication = options.replication;
+    // One process per data directory (on a real disk; tests may inject a simulated one). A
+    // previous server on it that is still closing gets a few seconds to finish.
+    if (
+      options.fileSystem === undefined &&
+      options.sink === undefined &&
+      (replication !== undefined || this.config.getBool('appendonly'))
+    ) {
+      this.directoryLock = lockDirectory(this.config.get('dir'), 5000);
+    }
     if (replication !== undefined) {
       this.replica = new ReplicaNode({
         nodeId: replication.nodeId,
@@ -426,6 +438,7 @@ export class ShoalServer implements Host {
         this.logger.notice('Calling fsync() on the log and closing it.');
         await this.persistence.close();
       }
+      this.directoryLock?.release();
       this.logger.notice('Shoal is now ready to exit, bye bye...');
     })();
     return this.closing;

@@ -102,15 +102,21 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** `bin/shoal serve` as a child process on a free port (it prints the port it bound). */
-export async function spawnShoal(args: string[] = [], cwd = repoRoot): Promise<ChildServer> {
-  // SHOAL_HEAP=keep: the child is the server itself, not bin/shoal's launcher with the server in
-  // a grandchild, so a test's SIGKILL is a real kill -9 (killing the launcher makes the server
-  // shut down cleanly).
+/**
+ * `bin/shoal serve` as a child process on a free port (it prints the port it bound). By default
+ * `SHOAL_HEAP=keep`: the child is the server itself, not bin/shoal's launcher with the server in
+ * a grandchild, so a test's SIGKILL is a real kill -9 (killing the launcher makes the server
+ * shut down cleanly).
+ */
+export async function spawnShoal(
+  args: string[] = [],
+  cwd = repoRoot,
+  env: NodeJS.ProcessEnv = { ...process.env, SHOAL_HEAP: 'keep' },
+): Promise<ChildServer> {
   const child = spawn(process.execPath, [shoalBin, 'serve', '--port', '0', ...args], {
     cwd,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SHOAL_HEAP: 'keep' },
   });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));

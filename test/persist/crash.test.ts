@@ -149,7 +149,8 @@ describe('crash (kill -9) with real processes', { timeout: 120_000 }, () => {
       };
       for (let round = 0; round < ROUNDS; round++) {
         const random = seeded(round * 7919 + (withSnapshot ? 1 : 0));
-        const server = await spawnShoal(args);
+        // No launcher process: SIGKILL below must reach the server itself, not its parent.
+        const server = await spawnShoal(args, undefined, { ...process.env, SHOAL_HEAP: 'keep' });
         servers.push(server);
         await verify(server.port, seen, `round ${round} start`);
         if (withSnapshot && round === 0) await preload(server.port, 200_000);

@@ -56,6 +56,11 @@ describe('disk errors', () => {
       'MISCONF Errors writing to the AOF file: No space left on device',
     );
     assert.equal(await reader.call('GET', 'before'), '1', 'reads keep working');
+    // As Redis: PING is refused too, so a health check sees the failure.
+    assert.equal(
+      ((await reader.call('PING')) as ReplyError).message,
+      'MISCONF Errors writing to the AOF file: No space left on device',
+    );
     const info = String(await reader.call('INFO', 'persistence'));
     assert.match(info, /aof_last_write_status:err/);
     await assert.rejects(client.read(1, 300), /timed out/, 'SET big is not acknowledged');
@@ -115,7 +120,9 @@ describe('disk errors', () => {
     const refusal = (await client.call('SET', 'k', 'w')) as ReplyError;
     assert.match(refusal.message, /^MISCONF Redis is configured to save RDB snapshots/);
     assert.equal(await client.call('GET', 'k'), 'v');
+    assert.match(((await client.call('PING')) as ReplyError).message, /^MISCONF/);
     assert.equal(await client.call('BGSAVE'), 'Background saving started');
     await waitFor(async () => (await client.call('SET', 'k', 'w')) === 'OK', 'writes resume');
+    assert.equal(await client.call('PING'), 'PONG');
   });
 });
