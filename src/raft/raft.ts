@@ -418,6 +418,26 @@ export class RaftNode {
     return ready;
   }
 
+  /**
+   * A leader's pending messages, taken now instead of in the next Ready, so appends for new
+   * proposals leave while an earlier Ready is still being persisted (the same rule as
+   * `Ready.messagesMayPrecedePersist`: a leader counts itself only for persisted entries). Empty
+   * unless this node leads with its term and vote already handed out for persisting.
+   */
+  takeLeaderMessages(): Message[] {
+    if (
+      this.currentRole !== StateRole.Leader ||
+      this.msgs.length === 0 ||
+      this.currentTerm !== this.previousHardState.term ||
+      this.votedFor !== this.previousHardState.vote
+    ) {
+      return [];
+    }
+    const messages = this.msgs;
+    this.msgs = [];
+    return messages;
+  }
+
   advance(ready: Ready): void {
     assert(this.outstanding === ready, 'advance() must be given the outstanding Ready');
     this.outstanding = null;

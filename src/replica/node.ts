@@ -252,6 +252,7 @@ export class ReplicaNode {
         if (this.closed || this.joinVoteGuard?.admits(message) === false) return;
         this.raft.step(message);
         this.releaseCommitted();
+        this.sendLeaderMessages();
         this.kick();
       },
       log: (message) => this.options.log('verbose', message),
@@ -631,8 +632,18 @@ export class ReplicaNode {
       this.failTickets();
       this.rebuildEngine();
     }
+    this.sendLeaderMessages();
     this.kick();
   };
+
+  /**
+   * A leader's appends leave at once, even while its Ready loop waits for an fsync (the next
+   * Ready would send them only after it): followers persist in parallel with the leader.
+   */
+  private sendLeaderMessages(): void {
+    if (this.leaderTerm === 0 || !this.readyLoopRunning) return;
+    for (const message of this.raft.takeLeaderMessages()) this.transport.send(message);
+  }
 
   /** Forgets an open batch whose effects the engine is about to lose (rebuild). */
   private dropBatch(): void {

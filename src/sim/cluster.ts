@@ -408,6 +408,11 @@ export class Cluster {
   // ----- the Ready loop: persist, send, apply, advance -----
 
   private drain(node: SimNode): void {
+    // While a leader's Ready waits for its slow disk, appends for newer proposals leave at once
+    // (as the replica driver does: takeLeaderMessages).
+    if (node.pendingReady !== null && node.raft !== null && this.active(node)) {
+      for (const message of node.raft.takeLeaderMessages()) this.send(message);
+    }
     for (;;) {
       const raft = node.raft;
       if (raft === null || !this.active(node) || !raft.hasReady()) return;
