@@ -4,8 +4,9 @@
 // - kill: kill -9 of a random member or the leader; restarted later with the same directory.
 // - pause: SIGSTOP of a random member or the leader; SIGCONT later.
 // - membership: a fresh node (new id, empty directory) added with RAFT ADD-NODE + --join, then a
-//   member other than the leader and the newcomer removed with RAFT REMOVE-NODE and stopped, so
-//   the voter count stays where it was and a majority can always form once faults heal.
+//   member other than the leader and the newcomer (an earlier newcomer if there is one, so the
+//   founders behind the proxies stay) removed with RAFT REMOVE-NODE and stopped: the voter count
+//   stays where it was and a majority can always form once faults heal.
 // Faults never overlap: each is healed before the next starts.
 
 import type { Member } from '../test/replica/cluster.js';
@@ -132,8 +133,12 @@ export class Nemesis {
     }
     this.note(`membership: node ${added.id} added as a voter`);
     const leader = await this.group.leader();
+    // Prefer removing a node added earlier: founders stay, so partitions keep biting.
     const candidates = this.group.members.filter((m) => m !== added && m !== leader);
-    const victim = candidates.length > 0 ? this.random.pick(candidates) : undefined;
+    const founders = new Set(this.group.founders);
+    const later = candidates.filter((m) => !founders.has(m.id));
+    const pool = later.length > 0 ? later : candidates;
+    const victim = pool.length > 0 ? this.random.pick(pool) : undefined;
     if (victim === undefined) return;
     const removed = await this.group.remove(victim, timeoutMs);
     this.note(

@@ -36,7 +36,8 @@ export class Group {
     const cluster = new Cluster(electionTimeoutMs);
     try {
       for (let id = 1; id <= nodes; id++) await cluster.add(id);
-      const mesh = await ProxyMesh.create(cluster.members);
+      // A copy: the proxies are for the founders, while cluster.members changes with membership.
+      const mesh = await ProxyMesh.create([...cluster.members]);
       const group = new Group(electionTimeoutMs, mesh, cluster);
       for (const member of cluster.members)
         group.launch.set(member, { peers: mesh.peersFor(member.id), extra: [] });

@@ -27,6 +27,40 @@ export class History {
   readonly anomalies: string[] = [];
   private nextValue = 0;
   private nextElement = 0;
+  /** Register key currently used by each slot, and operations started on it so far. */
+  private readonly slots: { key: number; operations: number }[];
+  private nextKey: number;
+
+  /**
+   * `slots` register keys are in use at a time; after `operationsPerKey` operations a slot moves
+   * to a fresh key (as Jepsen's independent keys do), which keeps each key's history short
+   * enough for the linearizability search. Operations still running on the old key stay in its
+   * history.
+   */
+  constructor(
+    slots = 1,
+    private readonly operationsPerKey = Infinity,
+  ) {
+    this.slots = Array.from({ length: slots }, (_, key) => ({ key, operations: 0 }));
+    this.nextKey = slots;
+  }
+
+  /** The register key to use for one operation in `slot`. */
+  keyFor(slot: number): number {
+    const state = this.slots[slot];
+    if (state === undefined) throw new Error(`no register slot ${slot}`);
+    if (state.operations >= this.operationsPerKey) {
+      state.key = this.nextKey++;
+      state.operations = 0;
+    }
+    state.operations++;
+    return state.key;
+  }
+
+  /** Every register key used so far. */
+  get registerKeys(): number[] {
+    return Array.from({ length: this.nextKey }, (_, key) => key);
+  }
 
   freshValue(): number {
     return this.nextValue++;

@@ -13,6 +13,7 @@ export interface NemesisOptions {
   readonly electionTimeoutMs: number;
   readonly opTimeoutMs: number;
   readonly maxStepsPerKey: number;
+  readonly operationsPerKey: number;
   readonly verbose: boolean;
 }
 
@@ -21,10 +22,11 @@ export const usage = `usage: npm run nemesis -- [options]
   --seconds S                 how long clients run under faults (default 30)
   --faults LIST               comma list of ${FAULTS.join(',')} (default all; "" for none)
   --clients N                 concurrent clients (default 10)
-  --keys K                    register keys and list keys, K of each (default 3)
+  --keys K                    register keys and list keys in use, K of each (default 3)
   --seed N                    seeds the fault schedule and the clients' choices (default: random)
   --election-timeout-ms MS    of every node (default 300)
   --op-timeout-ms MS          no reply by then: outcome unknown (default 8 election timeouts)
+  --ops-per-key N             a register key is retired after N operations (default 500)
   --max-steps N               linearizability search bound per key (default 20000000)
   --verbose                   print every fault as it happens`;
 
@@ -49,6 +51,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
       'election-timeout-ms': { type: 'string' },
       'op-timeout-ms': { type: 'string' },
       'max-steps': { type: 'string' },
+      'ops-per-key': { type: 'string' },
       verbose: { type: 'boolean' },
     },
     strict: true,
@@ -73,6 +76,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
     electionTimeoutMs,
     opTimeoutMs: integer(values['op-timeout-ms'], 8 * electionTimeoutMs, 'op-timeout-ms', 100),
     maxStepsPerKey: integer(values['max-steps'], 20_000_000, 'max-steps', 1),
+    operationsPerKey: integer(values['ops-per-key'], 500, 'ops-per-key', 1),
     verbose: values.verbose === true,
   };
 }

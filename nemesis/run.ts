@@ -38,11 +38,11 @@ async function finalLists(member: Member, keys: number, local: boolean): Promise
 }
 
 /** Final linearizable reads of every register on the leader, added to the history. */
-async function finalReads(leader: Member, history: History, keys: number): Promise<void> {
+async function finalReads(leader: Member, history: History): Promise<void> {
   const connection = await NemesisConnection.open(leader.clientPort, 5000);
   if (connection === undefined) throw new Error(`leader ${leader.id} refused the final reads`);
   try {
-    for (let k = 0; k < keys; k++) {
+    for (const k of history.registerKeys) {
       const call = now();
       const reply = await connection.call(['GET', registerKey(k)], 10_000);
       if (reply === undefined || reply instanceof ReplyError)
@@ -67,7 +67,7 @@ async function finalReads(leader: Member, history: History, keys: number): Promi
 
 async function run(options: NemesisOptions): Promise<number> {
   const random = new Prng(options.seed);
-  const history = new History();
+  const history = new History(options.keys, options.operationsPerKey);
   process.stderr.write(
     `nemesis: seed ${options.seed}, ${options.nodes} nodes, ${options.seconds} s, ` +
       `faults ${options.faults.join(',') || 'none'}, ${options.clients} clients, ${options.keys} keys\n`,
@@ -99,15 +99,25 @@ async function run(options: NemesisOptions): Promise<number> {
     );
     await Promise.all([nemesis.run(stopped), ...clients.map((client) => client.run(stopped))]);
 
+    const phase = (what: string): void => {
+      if (options.verbose)
+        process.stderr.write(
+          `nemesis: ${what} at ${((performance.now() - end) / 1000 + options.seconds).toFixed(1)} s\n`,
+        );
+    };
+    phase('clients stopped');
     await group.healAll();
     const leader = await group.converge(60_000);
-    await finalReads(leader, history, options.keys);
+    phase('converged');
+    await finalReads(leader, history);
     const leaderLists = await finalLists(leader, options.keys, false);
     const memberLists = new Map<number, Lists>();
     for (const member of group.members)
       memberLists.set(member.id, await finalLists(member, options.keys, true));
 
+    phase('final reads done');
     const result = checkRun(history, leaderLists, memberLists, options.maxStepsPerKey);
+    phase('checked');
     const counts = history.counts();
     const total = counts.registerOps + counts.appendOps;
     process.stderr.write(

@@ -62,12 +62,14 @@ export class WorkloadClient {
         continue;
       }
       const choice = this.random.nextFloat();
-      const key = this.random.nextInt(this.options.keys);
+      const slot = this.random.nextInt(this.options.keys);
       let definite: boolean;
-      if (choice < 0.3) definite = await this.get(connection, key);
-      else if (choice < 0.5) definite = await this.set(connection, key);
-      else if (choice < 0.75) definite = await this.cas(connection, key);
-      else definite = await this.append(connection, key);
+      if (choice < 0.75) {
+        const key = this.history.keyFor(slot);
+        if (choice < 0.3) definite = await this.get(connection, key);
+        else if (choice < 0.5) definite = await this.set(connection, key);
+        else definite = await this.cas(connection, key);
+      } else definite = await this.append(connection, slot);
       if (!definite) this.drop();
     }
     this.drop();
