@@ -27,7 +27,7 @@ export const usage = `usage: npm run nemesis -- [options]
   --election-timeout-ms MS    of every node (default 300)
   --op-timeout-ms MS          no reply by then: outcome unknown (default 8 election timeouts)
   --ops-per-key N             a register key is retired after N operations (default 500)
-  --max-steps N               linearizability search bound per key (default 20000000)
+  --max-steps N               linearizability search bound per key (default 2000000)
   --verbose                   print every fault as it happens`;
 
 function integer(text: string | undefined, fallback: number, name: string, min: number): number {
@@ -75,7 +75,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
     seed: integer(values.seed, Math.floor(Math.random() * 1_000_000), 'seed', 0),
     electionTimeoutMs,
     opTimeoutMs: integer(values['op-timeout-ms'], 8 * electionTimeoutMs, 'op-timeout-ms', 100),
-    maxStepsPerKey: integer(values['max-steps'], 20_000_000, 'max-steps', 1),
+    maxStepsPerKey: integer(values['max-steps'], 2_000_000, 'max-steps', 1),
     operationsPerKey: integer(values['ops-per-key'], 500, 'ops-per-key', 1),
     verbose: values.verbose === true,
   };

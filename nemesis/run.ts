@@ -4,6 +4,9 @@
 // checks the history. Prints `nemesis: N ops, V violations, L lost`; exits 1 if V or L is not 0,
 // 2 if a linearizability search was inconclusive, 3 if the run could not complete.
 
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Prng } from '../src/sim/prng.js';
 import { ReplyError } from '../src/resp/reply-reader.js';
 import { checkRun, type Lists } from './check.js';
@@ -63,6 +66,17 @@ async function finalReads(leader: Member, history: History): Promise<void> {
   } finally {
     connection.close();
   }
+}
+
+/** The whole history, for a look at a failing run (Infinity is written as null). */
+function historyJson(history: History, lists: Lists): string {
+  return JSON.stringify({
+    operations: history.operations,
+    anomalies: history.anomalies,
+    acknowledged: Object.fromEntries([...history.acknowledged].map(([k, v]) => [k, [...v]])),
+    attempted: Object.fromEntries([...history.attempted].map(([k, v]) => [k, [...v]])),
+    final: Object.fromEntries(lists),
+  });
 }
 
 async function run(options: NemesisOptions): Promise<number> {
@@ -128,6 +142,11 @@ async function run(options: NemesisOptions): Promise<number> {
     for (const line of result.details) process.stderr.write(`nemesis: ${line}\n`);
     if (result.inconclusive > 0)
       process.stderr.write(`nemesis: ${result.inconclusive} keys inconclusive (not a pass)\n`);
+    if (result.violations > 0 || result.lost > 0 || result.inconclusive > 0) {
+      const file = join(tmpdir(), `nemesis-history-${options.seed}.json`);
+      writeFileSync(file, historyJson(history, leaderLists));
+      process.stderr.write(`nemesis: history written to ${file}\n`);
+    }
     process.stdout.write(
       `nemesis: ${total} ops, ${result.violations} violations, ${result.lost} lost\n`,
     );

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { checkRun, type Lists } from '../../nemesis/check.js';
+import { checkRun, withoutUnobservedUnknownWrites, type Lists } from '../../nemesis/check.js';
 import { History } from '../../nemesis/history.js';
 
 function appends(acknowledged: string[], unknown: string[] = []): History {
@@ -87,17 +87,68 @@ test('a search that hits its step bound is inconclusive, not a pass', () => {
       ret: Infinity,
     });
   }
+  // Every value is read at some point, so no unknown write can be left out of the search.
+  for (let i = 0; i < 20; i++)
+    history.record({
+      clientId: 99,
+      kind: 'get',
+      key: 0,
+      value: 0,
+      expected: 0,
+      output: i,
+      call: 30 + 2 * i,
+      ret: 31 + 2 * i,
+    });
+  const result = checkRun(history, new Map(), new Map(), 3);
+  assert.equal(result.inconclusive, 1);
+  assert.equal(result.violations, 0);
+});
+
+test('unknown writes nobody observed are dropped; observed ones stay in the search', () => {
+  const history = new History();
+  const seen = history.freshValue();
+  const unseen = history.freshValue();
+  const put = (value: number, ret: number): void =>
+    history.record({
+      clientId: value,
+      kind: 'put',
+      key: 0,
+      value,
+      expected: 0,
+      output: ret === Infinity ? undefined : true,
+      call: 1,
+      ret,
+    });
+  put(seen, Infinity);
+  put(unseen, Infinity);
   history.record({
-    clientId: 99,
+    clientId: 9,
     kind: 'get',
     key: 0,
     value: 0,
     expected: 0,
-    output: 5,
-    call: 30,
-    ret: 31,
+    output: seen,
+    call: 5,
+    ret: 6,
   });
-  const result = checkRun(history, new Map(), new Map(), 3);
-  assert.equal(result.inconclusive, 1);
-  assert.equal(result.violations, 0);
+  const kept = withoutUnobservedUnknownWrites(history.operations);
+  assert.deepEqual(
+    kept.map((op) => op.value === unseen && op.kind === 'put'),
+    [false, false],
+  );
+  assert.equal(kept.length, 2);
+  assert.equal(checkRun(history, new Map(), new Map(), 1000).violations, 0);
+  // A read of "absent" after an acknowledged write stays a violation among unknown writes.
+  put(history.freshValue(), 10);
+  history.record({
+    clientId: 9,
+    kind: 'get',
+    key: 0,
+    value: 0,
+    expected: 0,
+    output: -1,
+    call: 20,
+    ret: 21,
+  });
+  assert.equal(checkRun(history, new Map(), new Map(), 1000).violations, 1);
 });
