@@ -14,6 +14,7 @@ export interface NemesisOptions {
   readonly opTimeoutMs: number;
   readonly maxStepsPerKey: number;
   readonly operationsPerKey: number;
+  readonly staleReads: boolean;
   readonly verbose: boolean;
 }
 
@@ -28,6 +29,8 @@ export const usage = `usage: npm run nemesis -- [options]
   --op-timeout-ms MS          no reply by then: outcome unknown (default 8 election timeouts)
   --ops-per-key N             a register key is retired after N operations (default 500)
   --max-steps N               linearizability search bound per key (default 2000000)
+  --stale-reads               clients send READONLY (follower reads, may be stale): a run that
+                              must fail, to see the checker catch it
   --verbose                   print every fault as it happens`;
 
 function integer(text: string | undefined, fallback: number, name: string, min: number): number {
@@ -53,6 +56,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
       'max-steps': { type: 'string' },
       'ops-per-key': { type: 'string' },
       verbose: { type: 'boolean' },
+      'stale-reads': { type: 'boolean' },
     },
     strict: true,
   });
@@ -77,6 +81,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
     opTimeoutMs: integer(values['op-timeout-ms'], 8 * electionTimeoutMs, 'op-timeout-ms', 100),
     maxStepsPerKey: integer(values['max-steps'], 2_000_000, 'max-steps', 1),
     operationsPerKey: integer(values['ops-per-key'], 500, 'ops-per-key', 1),
+    staleReads: values['stale-reads'] === true,
     verbose: values.verbose === true,
   };
 }

@@ -109,6 +109,7 @@ async function run(options: NemesisOptions): Promise<number> {
         new WorkloadClient(i + 1, () => group.members, history, random.fork(), {
           keys: options.keys,
           opTimeoutMs: options.opTimeoutMs,
+          staleReads: options.staleReads,
         }),
     );
     await Promise.all([nemesis.run(stopped), ...clients.map((client) => client.run(stopped))]);

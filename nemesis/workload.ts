@@ -28,6 +28,8 @@ import { History, now, valueText } from './history.js';
 export interface WorkloadOptions {
   readonly keys: number;
   readonly opTimeoutMs: number;
+  /** Send READONLY first (reads may be served stale by followers: the checks should fail). */
+  readonly staleReads: boolean;
 }
 
 export function registerKey(index: number): string {
@@ -85,6 +87,11 @@ export class WorkloadClient {
     if (members.length === 0) return undefined;
     const member = this.random.pick(members);
     this.connection = await NemesisConnection.open(member.clientPort, this.options.opTimeoutMs);
+    if (this.connection !== undefined && this.options.staleReads) {
+      // Opt into follower reads: a way to see the checker catch stale reads end to end.
+      const reply = await this.connection.call(['READONLY'], this.options.opTimeoutMs);
+      if (reply !== 'OK') this.drop();
+    }
     return this.connection;
   }
 
