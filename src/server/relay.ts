@@ -29,6 +29,15 @@ function encodeCommand(argv: readonly string[]): Buffer {
   return out.subarray(0, at);
 }
 
+/**
+ * Commands whose effect lives in the upstream connection's session on the leader (watched keys,
+ * an open transaction, the selected database). Once one was relayed, the upstream cannot be
+ * replaced silently: a new connection (to a new leader, or after the old one closed) would run
+ * EXEC without the WATCH, queued commands outside MULTI, commands in database 0. The client's
+ * connection is closed instead, as a Redis failover closes it.
+ */
+const SESSION_STATE = new Set(['watch', 'multi', 'select']);
+
 /** Bound on commands sent upstream and not yet answered, per client. */
 const PENDING_MAX = 100_000;
 
@@ -40,11 +49,18 @@ export class ClientRelay {
   /** After SUBSCRIBE: every byte from upstream goes to the client as it comes. */
   private rawPipe = false;
   private closed = false;
+  /** A SESSION_STATE command went over the current upstream. */
+  private holdsState = false;
 
   constructor(private readonly session: Session) {}
 
   get pending(): number {
     return this.slots.length;
+  }
+
+  /** Whether the upstream session holds state of this client (WATCH, MULTI, SELECT). */
+  get holdsSessionState(): boolean {
+    return this.holdsState;
   }
 
   /** Queues local reply bytes (already produced) in order with relayed replies. */
@@ -63,9 +79,12 @@ export class ClientRelay {
       (this.slots.length === 0 &&
         (this.target.host !== leader.host || this.target.port !== leader.port))
     ) {
+      if (this.holdsState)
+        return this.fail('the leader changed; WATCH/MULTI/SELECT state was on the old one');
       this.connect(leader);
     }
     const name = (argv[0] ?? '').toLowerCase();
+    if (SESSION_STATE.has(name)) this.holdsState = true;
     if (name.endsWith('subscribe')) this.rawPipe = true;
     if (!this.rawPipe) this.slots.push({ bytes: undefined });
     this.upstream?.write(encodeCommand(argv));
@@ -83,7 +102,7 @@ export class ClientRelay {
     socket.on('close', () => {
       if (this.upstream !== socket) return;
       this.upstream = undefined;
-      if (this.slots.some((slot) => slot.bytes === undefined) || this.rawPipe) {
+      if (this.slots.some((slot) => slot.bytes === undefined) || this.rawPipe || this.holdsState) {
         this.fail('upstream connection to the leader lost');
       }
     });

@@ -82,6 +82,8 @@ export class ReplicaRouter implements CommandRouter {
     }
     if (name === 'wait' && node.leaderReady && !relayPending) return this.wait(session, argv);
     if ((node.leaderReady || RUN_HERE.has(name)) && !relayPending) {
+      if (session.relay?.holdsSessionState === true && !RUN_HERE.has(name))
+        return this.sessionStateLost(session, 'WATCH/MULTI/SELECT ran on the previous leader');
       this.executor.setMayExpire(true);
       this.current = session.client;
       return 'local';
@@ -103,10 +105,23 @@ export class ReplicaRouter implements CommandRouter {
     }
     const address = node.peer(leader);
     if (address === undefined) return 'wait';
+    if (holdsLocalState(session.client))
+      return this.sessionStateLost(session, 'WATCH/MULTI/SELECT ran here while this node led');
     session.relay ??= new ClientRelay(session);
     if (session.encoder.length > 0) session.relay.local(session.encoder.take());
     session.relay.forward(argv, { host: address.host, port: address.clientPort });
     return 'relay';
+  }
+
+  /**
+   * The client's WATCH/MULTI/SELECT state is on a node its next command will not run on (this
+   * node lost or gained leadership in between): running it elsewhere would silently drop that
+   * state (an EXEC would swap unconditionally), so the connection is closed, as a Redis
+   * failover closes it, and the client learns its transaction's outcome is unknown.
+   */
+  private sessionStateLost(session: Session, why: string): 'done' {
+    session.relayFailed(`leadership moved: ${why}`);
+    return 'done';
   }
 
   /**
@@ -273,4 +288,9 @@ export class ReplicaRouter implements CommandRouter {
 function integerArg(text: string): number | undefined {
   if (!/^-?\d{1,18}$/.test(text)) return undefined;
   return Number(text);
+}
+
+/** State of a client that lives in this node's session: watched keys, MULTI, SELECT. */
+function holdsLocalState(client: ClientState): boolean {
+  return client.watched.length > 0 || client.transaction !== undefined || client.db !== 0;
 }
