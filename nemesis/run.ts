@@ -110,6 +110,7 @@ async function run(options: NemesisOptions): Promise<number> {
           keys: options.keys,
           opTimeoutMs: options.opTimeoutMs,
           staleReads: options.staleReads,
+          casThinkMsMax: 2 * options.electionTimeoutMs,
         }),
     );
     await Promise.all([nemesis.run(stopped), ...clients.map((client) => client.run(stopped))]);

@@ -28,6 +28,8 @@ import { History, now, valueText } from './history.js';
 export interface WorkloadOptions {
   readonly keys: number;
   readonly opTimeoutMs: number;
+  /** Longest pause between a cas's GET and its MULTI. */
+  readonly casThinkMsMax: number;
   /** Send READONLY first (reads may be served stale by followers: the checks should fail). */
   readonly staleReads: boolean;
 }
@@ -163,6 +165,9 @@ export class WorkloadClient {
     const readDone = now();
     if (!this.recordRead(key, read, call, readDone) || watched !== 'OK') return false;
     const expected = this.history.readValue(key, read) as number;
+    // Sometimes think between GET and MULTI, as a real read-modify-write does: it leaves time
+    // for leadership to move while the WATCH is held (where watch-failover.test.ts's bug was).
+    if (this.random.chance(0.3)) await sleep(this.random.nextInt(this.options.casThinkMsMax + 1));
     const value = this.history.freshValue();
     const [multi, queued, exec] = await connection.pipeline(
       [['MULTI'], ['SET', name, valueText(value)], ['EXEC']],
