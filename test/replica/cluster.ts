@@ -67,7 +67,10 @@ export class Cluster {
         'notice',
         ...extra,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // SHOAL_HEAP=keep: the server runs in this child itself, not in a re-executed grandchild
+      // (bin/shoal), so SIGKILL and SIGSTOP reach the server; through the launcher a "kill -9"
+      // was a graceful stop and SIGSTOP paused only the launcher.
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_HEAP: 'keep' } },
     );
     member.child = child;
     member.output = '';
