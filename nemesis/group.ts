@@ -32,12 +32,28 @@ export class Group {
     this.nextId = this.founderCount + 1;
   }
 
+  /**
+   * Starts the founders. freePort() hands out ports that are free now, and a proxy listening on
+   * an ephemeral port may take one before its node binds it (EADDRINUSE): then everything is
+   * stopped and started again on fresh ports, a few times.
+   */
   static async start(nodes: number, electionTimeoutMs: number): Promise<Group> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Group.startOnce(nodes, electionTimeoutMs);
+      } catch (error) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(nodes: number, electionTimeoutMs: number): Promise<Group> {
     const cluster = new Cluster(electionTimeoutMs);
+    let mesh: ProxyMesh | undefined;
     try {
       for (let id = 1; id <= nodes; id++) await cluster.add(id);
       // A copy: the proxies are for the founders, while cluster.members changes with membership.
-      const mesh = await ProxyMesh.create([...cluster.members]);
+      mesh = await ProxyMesh.create([...cluster.members]);
       const group = new Group(electionTimeoutMs, mesh, cluster);
       for (const member of cluster.members)
         group.launch.set(member, { peers: mesh.peersFor(member.id), extra: [] });
@@ -45,6 +61,7 @@ export class Group {
       return group;
     } catch (error) {
       await cluster.stopAll();
+      await mesh?.close();
       throw error;
     }
   }
