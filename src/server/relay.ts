@@ -54,6 +54,8 @@ export class ClientRelay {
   private readonly prelude = new Map<string, string[]>();
   /** A relayed MULTI is open upstream (its state lives on that connection only). */
   inTransaction = false;
+  /** A relayed WATCH is in force upstream (until EXEC, DISCARD, UNWATCH or RESET). */
+  private watching = false;
 
   constructor(private readonly session: Session) {}
 
@@ -99,16 +101,27 @@ export class ClientRelay {
       (this.slots.length === 0 &&
         (this.target.host !== leader.host || this.target.port !== leader.port))
     ) {
-      // A transaction open on the old upstream cannot move to a new one.
-      if (this.inTransaction && this.target !== undefined)
-        return this.fail('the leader changed during a transaction');
+      // Watched keys and an open transaction live in the old upstream's session: running the
+      // rest elsewhere would EXEC without the WATCH or queue nothing. Closed instead, as a Redis
+      // failover closes the connection (the outcome is unknown to the client).
+      if (this.holdsSessionState && this.target !== undefined)
+        return this.fail('the leader changed; WATCH/MULTI state was on the old one');
       this.connect(leader);
     }
     const name = (argv[0] ?? '').toLowerCase();
     if (name === 'multi') this.inTransaction = true;
-    else if (name === 'exec' || name === 'discard' || name === 'reset') this.inTransaction = false;
+    else if (name === 'watch') this.watching = true;
+    else if (name === 'exec' || name === 'discard' || name === 'reset') {
+      this.inTransaction = false;
+      this.watching = false;
+    } else if (name === 'unwatch' && !this.inTransaction) this.watching = false;
     if (name === 'monitor') this.rawPipe = true;
     this.send(argv, this.rawPipe ? undefined : { bytes: undefined, rewrite });
+  }
+
+  /** Whether the upstream session holds state of this client (WATCH, MULTI). */
+  get holdsSessionState(): boolean {
+    return this.inTransaction || this.watching;
   }
 
   private send(argv: readonly string[], slot: Slot | undefined): void {
@@ -148,7 +161,11 @@ export class ClientRelay {
     socket.on('close', () => {
       if (this.upstream !== socket) return;
       this.upstream = undefined;
-      if (this.slots.some((slot) => slot.bytes === undefined) || this.rawPipe) {
+      if (
+        this.slots.some((slot) => slot.bytes === undefined) ||
+        this.rawPipe ||
+        this.holdsSessionState
+      ) {
         this.fail('upstream connection to the leader lost');
       }
     });

@@ -172,6 +172,8 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     }
     if (name === 'wait' && leaderHere) return this.wait(session, argv);
     if (leaderHere) {
+      if (relay?.holdsSessionState === true)
+        return this.sessionStateLost(session, 'WATCH/MULTI ran on the previous leader');
       this.executor.setMayExpire(true);
       this.current = client;
       return 'local';
@@ -199,12 +201,9 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     }
     const address = node.peer(leader);
     if (address === undefined) return 'wait';
-    if (session.relay === undefined) {
-      session.relay = new ClientRelay(session);
-      this.relaying.add(session);
-      session.socket.once('close', () => this.relaying.delete(session));
-    }
-    const upstream = session.relay;
+    if (holdsLocalState(client))
+      return this.sessionStateLost(session, 'WATCH/MULTI ran here while this node led');
+    const upstream = this.relayFor(session);
     if (session.encoder.length > 0) upstream.local(session.encoder.take());
     upstream.forward(
       argv,
@@ -243,9 +242,30 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     }
     if (errorTotal(executor) === errorsBefore) {
       if ((argv[0] ?? '').toLowerCase() === 'reset') this.readOnlyClients.delete(client);
-      (session.relay ??= new ClientRelay(session)).remember(argv);
+      this.relayFor(session).remember(argv);
     }
     this.orderAfterRelay(session);
+    return 'done';
+  }
+
+  /** The session's relay, made (and told of leader changes) on first use. */
+  private relayFor(session: Session): ClientRelay {
+    if (session.relay === undefined) {
+      session.relay = new ClientRelay(session);
+      this.relaying.add(session);
+      session.socket.once('close', () => this.relaying.delete(session));
+    }
+    return session.relay;
+  }
+
+  /**
+   * The client's WATCH/MULTI/SELECT state is on a node its next command will not run on (this
+   * node lost or gained leadership in between): running it elsewhere would silently drop that
+   * state (an EXEC would swap unconditionally), so the connection is closed, as a Redis
+   * failover closes it, and the client learns its transaction's outcome is unknown.
+   */
+  private sessionStateLost(session: Session, why: string): 'done' {
+    session.relayFailed(`leadership moved: ${why}`);
     return 'done';
   }
 
@@ -416,4 +436,12 @@ function errorTotal(executor: Executor): number {
   let total = 0;
   for (const count of executor.errorCounts.values()) total += count;
   return total;
+}
+
+/**
+ * State of a client that lives in this node's session: watched keys, an open MULTI. (The
+ * selected database, user and protocol are replayed on the upstream: see ClientRelay.remember.)
+ */
+function holdsLocalState(client: ClientState): boolean {
+  return client.watched.length > 0 || client.transaction !== undefined;
 }
