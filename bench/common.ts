@@ -3,11 +3,12 @@
 
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReplyParser, type Reply } from '../src/resp/reply-reader.js';
+import { call as callNode } from '../src/cli/group.js';
+import { type Reply } from '../src/resp/reply-reader.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -55,34 +56,7 @@ export async function waitFor<T>(
 
 /** One command on a fresh connection to 127.0.0.1:port; rejects on a closed connection. */
 export function call(port: number, argv: string[], timeoutMs = 5000): Promise<Reply> {
-  let request = `*${argv.length}\r\n`;
-  for (const arg of argv) request += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-  return new Promise((resolve, reject) => {
-    const parser = new ReplyParser();
-    const socket = connect({ host: '127.0.0.1', port });
-    let settled = false;
-    const finish = (error: Error | undefined, reply?: Reply): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (error !== undefined) reject(error);
-      else resolve(reply as Reply);
-    };
-    const timer = setTimeout(() => finish(new Error(`no reply in ${timeoutMs} ms`)), timeoutMs);
-    socket.once('connect', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        parser.feed(chunk);
-        const reply = parser.next();
-        if (reply !== undefined) finish(undefined, reply);
-      } catch (error) {
-        finish(error as Error);
-      }
-    });
-    socket.once('error', (error) => finish(error));
-    socket.once('close', () => finish(new Error('connection closed before a reply')));
-  });
+  return callNode('127.0.0.1', port, argv, timeoutMs);
 }
 
 export async function waitForPing(port: number, deadlineMs = 20_000): Promise<void> {

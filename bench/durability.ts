@@ -5,17 +5,14 @@
 //     its AOF (without, then with, its own rewrite);
 //   - p99 of GET/SET while BGSAVEs of N keys run back to back, against the same without BGSAVE.
 // bench/run.ts calls runDurability; the parts are chosen with --durability, skipped with
-// --skip-durability. Helpers are kept here (not shared with run.ts) so the two files change
-// independently.
+// --skip-durability.
 
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+import { freePort, median, repoRoot } from './common.js';
 
 export const DURABILITY_PARTS = ['always', 'everysec', 'restart', 'bgsave'] as const;
 export type DurabilityPart = (typeof DURABILITY_PARTS)[number];
@@ -50,19 +47,6 @@ export function parseDurabilityParts(text: string): DurabilityPart[] {
     }
   }
   return parts as DurabilityPart[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
 }
 
 /** Resolves once the server answers PING with PONG (not -LOADING); polls every 5 ms. */
@@ -144,14 +128,6 @@ function cliAsync(server: Server, ...args: string[]): Promise<string> {
 
 function infoField(info: string, field: string): number {
   return Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function ratio(shoal: number, redis: number | undefined): string {
