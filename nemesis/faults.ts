@@ -7,6 +7,8 @@
 //   member other than the leader and the newcomer (an earlier newcomer if there is one, so the
 //   founders behind the proxies stay) removed with RAFT REMOVE-NODE and stopped: the voter count
 //   stays where it was and a majority can always form once faults heal.
+// - transfer: RAFT TRANSFER-LEADER to a random other voter, asked of a random member (a follower
+//   relays it), while the clients keep running.
 // Faults never overlap: each is healed before the next starts.
 
 import type { Member } from '../test/replica/cluster.js';
@@ -14,7 +16,7 @@ import type { ProxyMode } from '../test/helpers/fault-proxy.js';
 import { Prng } from '../src/sim/prng.js';
 import { type Group, sleep } from './group.js';
 
-export const FAULTS = ['partition', 'kill', 'pause', 'membership'] as const;
+export const FAULTS = ['partition', 'kill', 'pause', 'membership', 'transfer'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export class Nemesis {
@@ -82,6 +84,8 @@ export class Nemesis {
         return this.pause(stopped);
       case 'membership':
         return this.membership();
+      case 'transfer':
+        return this.transfer(stopped);
     }
   }
 
@@ -122,6 +126,19 @@ export class Nemesis {
     await this.hold(this.faultLength(), stopped);
     this.group.resume(victim);
     this.note(`SIGCONT node ${victim.id}`);
+  }
+
+  private async transfer(stopped: () => boolean): Promise<void> {
+    const leader = await this.group.leader();
+    const others = this.group.up().filter((m) => m !== leader);
+    if (leader === undefined || others.length === 0) return;
+    const to = this.random.pick(others);
+    const asked = this.random.pick(this.group.up());
+    const reply = await this.group.askOne(asked, ['RAFT', 'TRANSFER-LEADER', String(to.id)], 2000);
+    this.note(
+      `transfer: leader ${leader.id} -> ${to.id}, asked of node ${asked.id}: ${String(reply)}`,
+    );
+    await this.hold(this.faultLength(), stopped);
   }
 
   private async membership(): Promise<void> {

@@ -143,6 +143,17 @@ export class Group {
     return best?.member;
   }
 
+  /** Sends one command to `member`; its reply (an error as an Error), or undefined. */
+  async askOne(member: Member, argv: string[], timeoutMs: number): Promise<unknown> {
+    const connection = await NemesisConnection.open(member.clientPort, 1000);
+    if (connection === undefined) return undefined;
+    try {
+      return await connection.call(argv, timeoutMs);
+    } finally {
+      connection.close();
+    }
+  }
+
   /** Sends one command to the first up member that answers it with a non-error reply. */
   async ask(argv: string[], timeoutMs: number): Promise<unknown> {
     for (const member of this.up()) {

@@ -52,7 +52,7 @@ async function runNemesis(args: string[]): Promise<Outcome> {
 }
 
 test(
-  'nemesis: 3 nodes, 15 s of partition/kill/pause/membership, no violation, nothing lost',
+  'nemesis: 3 nodes, 15 s of partition/kill/pause/membership/transfer, no violation, nothing lost',
   { timeout: 180_000 },
   async () => {
     const outcome = await runNemesis([
@@ -61,7 +61,7 @@ test(
       '--seconds',
       '15',
       '--faults',
-      'partition,kill,pause,membership',
+      'partition,kill,pause,membership,transfer',
       '--seed',
       '7',
     ]);
