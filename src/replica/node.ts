@@ -19,6 +19,7 @@ import {
 } from '../persist/codec.js';
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
+import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
 import { loadSnapshotBytes } from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
@@ -481,7 +482,7 @@ export class ReplicaNode {
       this.options.fs,
       join(this.options.dir, 'raft'),
       meta,
-      this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: 10 },
+      this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: SNAPSHOT_SLICE_MS },
     );
     const state: OwnSnapshot = {
       index,
