@@ -41,6 +41,7 @@ import {
   type Storage,
 } from '../raft/storage.js';
 import { parseSnapshotFile, type ParsedSnapshotFile } from './snapshot-file.js';
+import { readConfState, writeConfState } from './conf-state-codec.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
 
@@ -101,10 +102,7 @@ export function encodeSnapshotMetaRecord(out: ByteWriter, meta: SnapshotMetaReco
   out.u8(RaftRecordKind.SnapshotMeta);
   out.varint(meta.index);
   out.varint(meta.term);
-  out.varint(meta.confState.voters.length);
-  for (const id of meta.confState.voters) out.varint(id);
-  out.varint(meta.confState.learners.length);
-  for (const id of meta.confState.learners) out.varint(id);
+  writeConfState(out, meta.confState);
   out.varint(meta.compactIndex);
   out.varint(meta.compactTerm);
   out.u8(meta.replacesLog ? 1 : 0);
@@ -144,10 +142,7 @@ export function decodeRaftRecord(payload: Buffer): RaftRecord {
   } else if (kind === RaftRecordKind.SnapshotMeta) {
     const index = input.varint();
     const term = input.varint();
-    const voters: number[] = [];
-    for (let count = input.varint(); count > 0; count--) voters.push(input.varint());
-    const learners: number[] = [];
-    for (let count = input.varint(); count > 0; count--) learners.push(input.varint());
+    const confState = readConfState(input);
     const compactIndex = input.varint();
     const compactTerm = input.varint();
     const replacesLog = input.u8();
@@ -156,7 +151,7 @@ export function decodeRaftRecord(payload: Buffer): RaftRecord {
     const meta: SnapshotMetaRecord = {
       index,
       term,
-      confState: { voters, learners },
+      confState,
       compactIndex,
       compactTerm,
       replacesLog: replacesLog === 1,

@@ -22,6 +22,7 @@ import {
 } from '../persist/framing.js';
 import { verifySnapshotBytes } from '../persist/snapshot-bytes.js';
 import type { ConfState } from '../raft/messages.js';
+import { readConfState, writeConfState } from './conf-state-codec.js';
 
 export const RAFT_SNAPSHOT_MAGIC = 'SHOALRSN';
 const META_KIND = 1;
@@ -50,10 +51,7 @@ export function encodeSnapshotPrefix(meta: RaftSnapshotMeta): Buffer {
   out.u8(META_KIND);
   out.varint(meta.index);
   out.varint(meta.term);
-  out.varint(meta.confState.voters.length);
-  for (const id of meta.confState.voters) out.varint(id);
-  out.varint(meta.confState.learners.length);
-  for (const id of meta.confState.learners) out.varint(id);
+  writeConfState(out, meta.confState);
   const peers = Buffer.from(meta.peers, 'latin1');
   out.varint(peers.length);
   out.bytes(peers);
@@ -79,16 +77,13 @@ export function parseSnapshotFile(data: Buffer): ParsedSnapshotFile | string {
     if (input.u8() !== META_KIND) throw new DecodeError('not a snapshot metadata record');
     const index = input.varint();
     const term = input.varint();
-    const voters: number[] = [];
-    for (let count = input.varint(); count > 0; count--) voters.push(input.varint());
-    const learners: number[] = [];
-    for (let count = input.varint(); count > 0; count--) learners.push(input.varint());
+    const confState = readConfState(input);
     const peersLength = input.varint();
     if (input.offset + peersLength > end) throw new DecodeError('peers run past the record');
     const peers = data.latin1Slice(input.offset, input.offset + peersLength);
     input.offset += peersLength;
     if (!input.done) throw new DecodeError('bytes left over after the metadata record');
-    meta = { index, term, confState: { voters, learners }, peers };
+    meta = { index, term, confState, peers };
   } catch (error) {
     if (error instanceof DecodeError) return error.message;
     throw error;

@@ -21,6 +21,7 @@ import {
   type MessageType,
   type SnapshotChunk,
 } from '../raft/messages.js';
+import { readConfState, writeConfState } from './conf-state-codec.js';
 
 export const WIRE_VERSION = 1;
 const HELLO_MAGIC = 'SHRH';
@@ -38,17 +39,6 @@ function readBytes(input: ByteReader): Uint8Array {
   const data = new Uint8Array(input.data.subarray(input.offset, input.offset + length));
   input.offset += length;
   return data;
-}
-
-function writeIds(out: ByteWriter, ids: readonly number[]): void {
-  out.varint(ids.length);
-  for (const id of ids) out.varint(id);
-}
-
-function readIds(input: ByteReader): number[] {
-  const ids: number[] = [];
-  for (let count = input.varint(); count > 0; count--) ids.push(input.varint());
-  return ids;
 }
 
 export function encodeMessage(out: ByteWriter, message: Message): void {
@@ -74,8 +64,7 @@ export function encodeMessage(out: ByteWriter, message: Message): void {
   if (chunk !== null) {
     out.varint(chunk.metadata.index);
     out.varint(chunk.metadata.term);
-    writeIds(out, chunk.metadata.confState.voters);
-    writeIds(out, chunk.metadata.confState.learners);
+    writeConfState(out, chunk.metadata.confState);
     out.varint(chunk.offset);
     out.varint(chunk.totalBytes);
     writeBytes(out, chunk.data);
@@ -115,12 +104,11 @@ export function decodeMessage(payload: Buffer): Message {
   if (input.u8() === 1) {
     const snapshotIndex = input.varint();
     const snapshotTerm = input.varint();
-    const voters = readIds(input);
-    const learners = readIds(input);
+    const confState = readConfState(input);
     const offset = input.varint();
     const totalBytes = input.varint();
     snapshot = {
-      metadata: { index: snapshotIndex, term: snapshotTerm, confState: { voters, learners } },
+      metadata: { index: snapshotIndex, term: snapshotTerm, confState },
       offset,
       totalBytes,
       data: readBytes(input),
