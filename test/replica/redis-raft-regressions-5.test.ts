@@ -6,41 +6,21 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { ReplyError, type Reply } from '../../src/resp/reply-reader.js';
-import { ProxyMesh } from '../helpers/fault-proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { waitFor } from '../helpers/servers.js';
-import { Cluster, type Member } from './cluster.js';
+import { type Member } from './cluster.js';
+import { MeshedGroup } from './meshed-group.js';
 import { converged, ListWriter, readList } from './workload.js';
 
-const ELECTION_TIMEOUT_MS = 300;
-const FAILOVER_MS = 10 * ELECTION_TIMEOUT_MS + 5000;
-const cluster = new Cluster(ELECTION_TIMEOUT_MS);
-const members = cluster.members;
-let mesh: ProxyMesh;
+const group = new MeshedGroup(300);
+const { cluster, failoverMs: FAILOVER_MS } = group;
+const members = group.members;
+const start = (member: Member): Promise<void> => group.start(member);
+const allBackUp = (): Promise<Member> => group.allBackUp();
+const readThrough = (member: Member, ...argv: string[]): Promise<Reply> =>
+  group.readThrough(member, ...argv);
 
-before(async () => {
-  for (let id = 1; id <= 5; id++) await cluster.add(id);
-  mesh = await ProxyMesh.create(members);
-  await Promise.all(members.map((m) => start(m)));
-  await cluster.agreedLeader(10_000);
-});
-
-after(async () => {
-  await cluster.stopAll();
-  await mesh.close();
-});
-
-function start(member: Member): Promise<void> {
-  return cluster.start(member, mesh.peersFor(member.id));
-}
-
-async function allBackUp(): Promise<Member> {
-  mesh.heal();
-  await Promise.all(members.filter((m) => m.child === undefined).map((m) => start(m)));
-  const leader = await cluster.agreedLeader(FAILOVER_MS);
-  await converged(cluster, members);
-  return leader;
-}
+before(() => group.startAll(5));
+after(() => group.stopAll());
 
 /** Every node holds the same list (read locally with READONLY, after convergence). */
 async function sameEverywhere(key: string): Promise<string[]> {
@@ -56,21 +36,6 @@ async function sameEverywhere(key: string): Promise<string[]> {
   }
   for (const list of lists.slice(1)) assert.deepEqual(list, lists[0], 'nodes hold different data');
   return lists[0] as string[];
-}
-
-/** Retries a read through `member` while it answers -TRYAGAIN or is still starting. */
-async function readThrough(member: Member, ...argv: string[]): Promise<Reply> {
-  const result = await waitFor(
-    async () => {
-      const reply = await cluster.call(member, ...argv).catch(() => undefined);
-      if (reply === undefined) return undefined;
-      if (reply instanceof ReplyError && reply.message.startsWith('TRYAGAIN')) return undefined;
-      return { reply: reply as Reply };
-    },
-    `${argv.join(' ')} through node ${member.id}`,
-    FAILOVER_MS,
-  );
-  return result.reply;
 }
 
 function others(...excluded: Member[]): Member[] {
@@ -89,14 +54,14 @@ test(
       const leader = await cluster.agreedLeader(FAILOVER_MS);
       const [buddy, ...rest] = others(leader) as [Member, ...Member[]];
       // The old leader keeps one follower: a minority that must not accept anything.
-      mesh.partition([[leader.id, buddy.id], rest.map((m) => m.id)]);
+      group.mesh.partition([[leader.id, buddy.id], rest.map((m) => m.id)]);
       await cluster.agreedLeader(FAILOVER_MS, rest);
       await writer.progress(20);
       await Promise.all(members.map((m) => cluster.stop(m)));
       await Promise.all(members.map((m) => start(m)));
       await cluster.agreedLeader(FAILOVER_MS, rest);
       await writer.progress(20);
-      mesh.heal();
+      group.mesh.heal();
       await writer.progress(10);
     } finally {
       await writer.stop();
@@ -163,7 +128,7 @@ test(
     assert.equal(await cluster.call(old, 'RPUSH', 'r53', 'base'), 1);
     await converged(cluster, members);
     // Cut off, the leader appends writes it can never commit.
-    mesh.isolate(old.id);
+    group.mesh.isolate(old.id);
     const client = await RawClient.connect(old.clientPort);
     for (let i = 0; i < 20; i++) client.send('RPUSH', 'r53', `lost${i}`);
     const majority = others(old);
@@ -179,7 +144,7 @@ test(
       );
     // Killed with that tail on disk, then restarted: it must drop the tail for the leader's log.
     await cluster.stop(old);
-    mesh.heal();
+    group.mesh.heal();
     await start(old);
     await converged(cluster, members);
     const list = await sameEverywhere('r53');

@@ -18,48 +18,25 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { ReplyError, type Reply } from '../../src/resp/reply-reader.js';
-import { ProxyMesh } from '../helpers/fault-proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/servers.js';
-import { Cluster, type Member } from './cluster.js';
+import { type Member } from './cluster.js';
+import { MeshedGroup } from './meshed-group.js';
 import { converged, ListWriter, pause, readList } from './workload.js';
 
-const ELECTION_TIMEOUT_MS = 300;
-const FAILOVER_MS = 10 * ELECTION_TIMEOUT_MS + 5000;
-const cluster = new Cluster(ELECTION_TIMEOUT_MS);
-const members = cluster.members;
-let mesh: ProxyMesh;
+const group = new MeshedGroup(300);
+const { cluster, failoverMs: FAILOVER_MS } = group;
+const members = group.members;
+const start = (member: Member): Promise<void> => group.start(member);
+const allBackUp = (): Promise<Member> => group.allBackUp();
+const readThrough = (member: Member, ...argv: string[]): Promise<Reply> =>
+  group.readThrough(member, ...argv);
 
-before(async () => {
-  for (let id = 1; id <= 3; id++) await cluster.add(id);
-  mesh = await ProxyMesh.create(members);
-  await Promise.all(members.map((m) => start(m)));
-  await cluster.agreedLeader(10_000);
-});
-
-after(async () => {
-  await cluster.stopAll();
-  await mesh.close();
-});
-
-function start(member: Member): Promise<void> {
-  return cluster.start(member, mesh.peersFor(member.id));
-}
+before(() => group.startAll(3));
+after(() => group.stopAll());
 
 function followersOf(leader: Member): Member[] {
   return members.filter((m) => m !== leader);
-}
-
-/** Every member is running again and they agree on a serving leader. */
-async function allBackUp(): Promise<Member> {
-  mesh.heal();
-  for (const member of members) {
-    if (member.paused === true) cluster.pause(member, false);
-    if (member.child === undefined) await start(member);
-  }
-  const leader = await cluster.agreedLeader(FAILOVER_MS);
-  await converged(cluster, members);
-  return leader;
 }
 
 function assertAllRunning(): void {
@@ -68,20 +45,6 @@ function assertAllRunning(): void {
       member.child !== undefined && member.child.exitCode === null,
       `node ${member.id} exited: ${member.output.slice(-2000)}`,
     );
-}
-
-/** Retries a read through `member` while it answers -TRYAGAIN (no leader yet). */
-async function readThrough(member: Member, ...argv: string[]): Promise<Reply> {
-  return waitFor(
-    async () => {
-      const reply = await cluster.call(member, ...argv).catch(() => undefined);
-      if (reply === undefined) return undefined;
-      if (reply instanceof ReplyError && reply.message.startsWith('TRYAGAIN')) return undefined;
-      return { reply: reply as Reply };
-    },
-    `${argv.join(' ')} through node ${member.id}`,
-    FAILOVER_MS,
-  ).then((result) => result.reply);
 }
 
 test('redis-raft #13: a write relayed through a follower is applied exactly once', async () => {
@@ -101,7 +64,7 @@ test('redis-raft #13: a write relayed through a follower is applied exactly once
   await converged(cluster, members);
   const commit = (await cluster.raftStatus(leader))['commit_index'];
   // Redis-Raft re-applied the relayed RPUSH forever: the log kept growing with no client writing.
-  await pause(3 * ELECTION_TIMEOUT_MS);
+  await pause(3 * group.electionTimeoutMs);
   assert.equal(
     (await cluster.raftStatus(leader))['commit_index'],
     commit,
@@ -214,7 +177,7 @@ test(
   async () => {
     const old = await allBackUp();
     assert.equal(await cluster.call(old, 'SET', 'r19i', 'before'), 'OK');
-    mesh.isolate(old.id);
+    group.mesh.isolate(old.id);
     // The client reaches the cut-off leader directly: the read runs there at once, but its reply
     // waits for a ReadIndex round that can never be confirmed.
     const client = await RawClient.connect(old.clientPort);
@@ -280,15 +243,15 @@ test(
       second = await cluster.agreedLeader(FAILOVER_MS, followersOf(first));
       await writer.progress(20);
       await start(first);
-      mesh.isolate(second.id);
+      group.mesh.isolate(second.id);
       // A second writer only on the cut-off node: once it has stepped down, its commands wait
       // for a leader and get -TRYAGAIN, which must mean "not applied", even after healing.
       cutWriter.start();
       await cluster.agreedLeader(FAILOVER_MS, followersOf(second));
       await writer.progress(20);
-      await pause(6 * ELECTION_TIMEOUT_MS);
+      await pause(6 * group.electionTimeoutMs);
       await cutWriter.stop();
-      mesh.heal();
+      group.mesh.heal();
       await writer.progress(20);
     } finally {
       await writer.stop();
@@ -468,7 +431,7 @@ test(
     writer.start();
     try {
       await writer.progress(10);
-      mesh.isolate(old.id);
+      group.mesh.isolate(old.id);
       const client = await RawClient.connect(old.clientPort);
       try {
         client.send('RAFT', 'REMOVE-NODE', String((majority[0] as Member).id));
@@ -479,7 +442,7 @@ test(
       }
       await cluster.agreedLeader(FAILOVER_MS, majority);
       await writer.progress(20);
-      mesh.heal();
+      group.mesh.heal();
       await writer.progress(10);
     } finally {
       await writer.stop();
@@ -504,7 +467,7 @@ test(
       // The relayed SET goes into a black hole (no FIN, no reply, ever). Once the follower knows
       // another leader, the command's outcome is unknown: the client must see the connection
       // close (and may retry) rather than wait on a dead upstream forever.
-      mesh.isolate(old.id);
+      group.mesh.isolate(old.id);
       client.send('SET', 'r26h', 'during');
       await cluster.agreedLeader(FAILOVER_MS, [follower, other]);
       const [reply] = await client.read(1, FAILOVER_MS);
