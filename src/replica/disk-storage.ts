@@ -470,7 +470,10 @@ export class RaftDiskStorage implements Storage {
           first?.index ?? Math.max(this.memory.lastIndex(), installed?.record.index ?? 0) + 1,
         );
       }
-      await (this.handle as FileHandle).write([bytes], this.segmentBytes);
+      // Written on the main thread (into the page cache, microseconds), as the engine's log
+      // does: an asynchronous write costs a thread-pool trip and then a wait for a busy event
+      // loop before the fdatasync can even start.
+      (this.handle as FileHandle).writeSync(bytes, this.segmentBytes);
       this.segmentBytes += bytes.length;
       // The commit index alone need not be synced: a lower commit after a crash is safe.
       if (batch.mustSync || batch.entries.length > 0 || installed !== undefined)
