@@ -142,6 +142,10 @@ export class ReplicaNode {
   private readonly writer = new ByteWriter(16 * 1024);
   /** Highest log index whose effects are in the engine (speculative on a leader). */
   private engineIndex = 0;
+  /** ReadIndex rounds this node started, for RAFT STATUS (writes need none). */
+  private readRounds = 0;
+  /** Log entries this node's commands appended: effects and membership (lastAppendedSequence). */
+  private appends = 0;
   /** Highest committed index handled (applied, or already in the engine). */
   appliedIndex = 0;
   /** Commit index seen by this leader outside the Ready loop (releaseCommitted; 0: none). */
@@ -609,6 +613,7 @@ export class ReplicaNode {
       setImmediate(this.proposeBatch);
     }
     const index = this.batch.index;
+    this.appends++;
     const out = this.writer;
     const at = out.length;
     out.u32(0); // the payload's length, known once it is written
@@ -655,8 +660,13 @@ export class ReplicaNode {
 
   // DurabilityGate (sequences are tickets; see docs/REPLICATION.md).
 
+  /**
+   * Counts appends, not indexes: a command that joins a batch already open leaves the engine
+   * index where it was, yet it wrote, and its reply waits for that batch's commit, not for a
+   * ReadIndex round.
+   */
   get lastAppendedSequence(): number {
-    return this.engineIndex;
+    return this.appends;
   }
 
   get lastDurableSequence(): number {
@@ -665,7 +675,9 @@ export class ReplicaNode {
 
   holdUntil(appendedBefore: number): number | undefined {
     if (this.leaderTerm === 0) return undefined;
-    const needsRead = appendedBefore >= 0 && this.engineIndex === appendedBefore;
+    // A batch that wrote is confirmed by its own entry's commit (proposed after its reads ran);
+    // one that only read needs a ReadIndex round.
+    const needsRead = appendedBefore >= 0 && this.appends === appendedBefore;
     const ticket: Ticket = {
       ticket: this.nextTicket++,
       index: this.engineIndex,
@@ -698,6 +710,7 @@ export class ReplicaNode {
     const result = this.raft.readIndex(context);
     if (result.outcome !== 'accepted') return; // retried on the next tick
     this.roundInFlight = round;
+    this.readRounds++;
     for (const ticket of waiting) ticket.round = round;
     this.kick();
   }
@@ -786,6 +799,7 @@ export class ReplicaNode {
     if (result.index !== this.engineIndex + 1)
       throw new Error(`replica: proposal at ${result.index}, engine at ${this.engineIndex}`);
     this.engineIndex = result.index;
+    this.appends++;
     if (kind === 'conf') this.confProposedIndex = result.index;
     this.onAppend?.(result.index);
     this.kick();
@@ -870,6 +884,7 @@ export class ReplicaNode {
       `voters:${s.confState.voters.join(',')}`,
       `learners:${s.confState.learners.join(',')}`,
       `serving:${this.leaderReady ? 'yes' : 'no'}`,
+      `read_rounds:${this.readRounds}`,
     ];
     for (const [id, progress] of s.progress) {
       lines.push(
