@@ -26,6 +26,7 @@ import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
+import { decideBootstrap } from './bootstrap-probe.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
 import type { ParsedSnapshotFile } from './snapshot-file.js';
@@ -211,16 +212,50 @@ export class ReplicaNode {
   async start(): Promise<void> {
     const { fs, dir } = this.options;
     this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
-    if (this.storage.isEmpty && this.options.join === true) {
+    // Listening first: founders with empty disks answer each other's bootstrap probes.
+    this.transport = new Transport({
+      nodeId: this.id,
+      listenHosts: this.options.bind ?? [this.self.host],
+      listenPort: this.self.raftPort,
+      peers: new Map(
+        [...this.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
+      ),
+      onMessage: (message) => {
+        if (this.closed || !this.started) return;
+        if (this.joinVoteGuard?.admits(message) === false) return;
+        this.raft.step(message);
+        this.releaseCommitted();
+        this.sendLeaderMessages();
+        this.kick();
+      },
+      term: () => (this.started ? this.raft.term : this.storage.initialState().hardState.term),
+      log: (message) => this.options.log('verbose', message),
+    });
+    await this.transport.listen();
+    let joining = this.storage.isEmpty && this.options.join === true;
+    if (this.storage.isEmpty && !joining) {
+      const decision = await decideBootstrap({
+        selfId: this.id,
+        founders: new Map(
+          [...this.options.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
+        ),
+        stopped: () => this.closed,
+        log: (message) => this.options.log('notice', message),
+      });
+      if (decision === undefined) return; // closed meanwhile
+      joining = decision === 'join';
+      if (!joining) {
+        const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
+        await this.storage.bootstrap({ voters, learners: [] });
+        this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
+      }
+    }
+    if (joining) {
       this.options.log(
         'notice',
         'joining a group: waiting for its leader (no vote until caught up)',
       );
       this.joinVoteGuard = new JoinVoteGuard();
-    } else if (this.storage.isEmpty) {
-      const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
-      await this.storage.bootstrap({ voters, learners: [] });
-      this.options.log('notice', `new replica group, voters ${voters.join(',')}`);
     }
     const file = this.storage.snapshotFile;
     if (file !== undefined) {
@@ -245,23 +280,6 @@ export class ReplicaNode {
       preVote: true,
       checkQuorum: true,
     });
-    this.transport = new Transport({
-      nodeId: this.id,
-      listenHosts: this.options.bind ?? [this.self.host],
-      listenPort: this.self.raftPort,
-      peers: new Map(
-        [...this.peers.values()].map((p) => [p.id, { host: p.host, port: p.raftPort }]),
-      ),
-      onMessage: (message) => {
-        if (this.closed || this.joinVoteGuard?.admits(message) === false) return;
-        this.raft.step(message);
-        this.releaseCommitted();
-        this.sendLeaderMessages();
-        this.kick();
-      },
-      log: (message) => this.options.log('verbose', message),
-    });
-    await this.transport.listen();
     const tickMs = Math.max(1, Math.floor(this.options.electionTimeoutMs / ELECTION_TICKS));
     this.timer = setInterval(() => this.tick(), tickMs);
     this.kick();

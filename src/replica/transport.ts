@@ -8,7 +8,14 @@ import { ByteWriter } from '../persist/codec.js';
 import { crc32c } from '../persist/crc32c.js';
 import { FRAME_HEADER_BYTES, beginFrame, endFrame } from '../persist/framing.js';
 import type { Message } from '../raft/messages.js';
-import { decodeHello, decodeMessage, encodeHello, encodeMessage } from './wire.js';
+import {
+  decodeHello,
+  decodeMessage,
+  encodeHello,
+  encodeMessage,
+  encodeProbeReply,
+  isProbe,
+} from './wire.js';
 
 export interface PeerAddress {
   readonly host: string;
@@ -25,6 +32,8 @@ export interface TransportOptions {
   listenPort: number;
   peers: ReadonlyMap<number, PeerAddress>;
   onMessage: (message: Message) => void;
+  /** This node's current term (0: none yet), the answer to a bootstrap probe. */
+  term: () => number;
   log: (message: string) => void;
   /** Bound per peer: messages waiting while the socket will not take more. */
   sendQueueBytesMax?: number;
@@ -39,6 +48,14 @@ const DEFAULTS = {
   reconnectDelayMsMin: 50,
   reconnectDelayMsMax: 1000,
 };
+
+/** One CRC-framed payload, as written by `encode`. */
+export function frame(out: ByteWriter, encode: (out: ByteWriter) => void): Buffer {
+  const at = beginFrame(out);
+  encode(out);
+  endFrame(out, at);
+  return out.take();
+}
 
 /** Splits CRC-framed payloads out of a byte stream. */
 export class FrameReader {
@@ -187,11 +204,7 @@ export class Transport {
 
   constructor(options: TransportOptions) {
     this.options = { ...DEFAULTS, ...options };
-    const helloWriter = new ByteWriter(64);
-    const at = beginFrame(helloWriter);
-    encodeHello(helloWriter, options.nodeId);
-    endFrame(helloWriter, at);
-    this.hello = helloWriter.take();
+    this.hello = frame(new ByteWriter(64), (out) => encodeHello(out, options.nodeId));
     for (const [id, address] of options.peers) {
       if (id === options.nodeId) continue;
       this.links.set(id, new PeerLink(id, address, this.hello, this.options, options.log));
@@ -244,6 +257,11 @@ export class Transport {
       try {
         reader.feed(chunk, (payload) => {
           if (peerId === 0) {
+            if (isProbe(payload)) {
+              socket.end(frame(this.writer, (out) => encodeProbeReply(out, this.options.term())));
+              peerId = -1; // nothing else is taken from a probe's connection
+              return;
+            }
             peerId = decodeHello(payload);
             return;
           }
@@ -265,11 +283,7 @@ export class Transport {
   send(message: Message): void {
     const link = this.links.get(message.to);
     if (link === undefined) return;
-    const out = this.writer;
-    const at = beginFrame(out);
-    encodeMessage(out, message);
-    endFrame(out, at);
-    link.send(out.take());
+    link.send(frame(this.writer, (out) => encodeMessage(out, message)));
   }
 
   async close(): Promise<void> {

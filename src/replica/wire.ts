@@ -9,6 +9,8 @@
 //   snapshotChunk = index term voterCount voter* learnerCount learner* offset totalBytes (varints)
 //                   length:varint bytes
 //   hello     = magic "SHRH" version:u8(=1) nodeId:varint   (first frame on a connection)
+//   probe     = magic "SHRP" version:u8(=1) nodeId:varint   (first and only frame; see below)
+//   probeReply = magic "SHRQ" version:u8(=1) term:varint     (the answer; then the link closes)
 //
 // Frames on the socket use the persist framing: [u32 length][u32 CRC32C][payload].
 
@@ -25,6 +27,8 @@ import { readConfState, writeConfState } from './conf-state-codec.js';
 
 export const WIRE_VERSION = 1;
 const HELLO_MAGIC = 'SHRH';
+const PROBE_MAGIC = 'SHRP';
+const PROBE_REPLY_MAGIC = 'SHRQ';
 /** The highest message type code this build knows. */
 const MAX_MESSAGE_TYPE = 15;
 
@@ -133,20 +137,46 @@ export function decodeMessage(payload: Buffer): Message {
 }
 
 export function encodeHello(out: ByteWriter, nodeId: number): void {
-  out.bytes(Buffer.from(HELLO_MAGIC, 'latin1'));
-  out.u8(WIRE_VERSION);
-  out.varint(nodeId);
+  encodeTagged(out, HELLO_MAGIC, nodeId);
 }
 
 export function decodeHello(payload: Buffer): number {
+  return decodeTagged(payload, HELLO_MAGIC, 'not a Shoal raft connection (bad hello)');
+}
+
+/**
+ * A bootstrap probe (bootstrap-probe.ts): a node with an empty disk asks a peer for its term
+ * before it founds a group, on a connection of its own that carries nothing else.
+ */
+export function encodeProbe(out: ByteWriter, nodeId: number): void {
+  encodeTagged(out, PROBE_MAGIC, nodeId);
+}
+
+export function isProbe(payload: Buffer): boolean {
+  return payload.length >= 4 && payload.latin1Slice(0, 4) === PROBE_MAGIC;
+}
+
+export function encodeProbeReply(out: ByteWriter, term: number): void {
+  encodeTagged(out, PROBE_REPLY_MAGIC, term);
+}
+
+export function decodeProbeReply(payload: Buffer): number {
+  return decodeTagged(payload, PROBE_REPLY_MAGIC, 'not a probe reply');
+}
+
+function encodeTagged(out: ByteWriter, magic: string, value: number): void {
+  out.bytes(Buffer.from(magic, 'latin1'));
+  out.u8(WIRE_VERSION);
+  out.varint(value);
+}
+
+function decodeTagged(payload: Buffer, magic: string, what: string): number {
   const input = new ByteReader(payload);
-  if (payload.length < 5 || payload.latin1Slice(0, 4) !== HELLO_MAGIC) {
-    throw new DecodeError('not a Shoal raft connection (bad hello)');
-  }
+  if (payload.length < 5 || payload.latin1Slice(0, 4) !== magic) throw new DecodeError(what);
   input.offset = 4;
   const version = input.u8();
   if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
-  const id = input.varint();
-  if (!input.done) throw new DecodeError('bytes left over after the hello');
-  return id;
+  const value = input.varint();
+  if (!input.done) throw new DecodeError(`bytes left over after the ${magic} frame`);
+  return value;
 }

@@ -157,47 +157,49 @@ test(
   },
 );
 
-test(
-  'a voter restarted with an empty disk (same id, --join) never costs committed data',
-  { timeout: 60_000 },
-  async () => {
-    const leader = await allBackUp();
-    const [lagging, wiped] = founders.filter((m) => m !== leader) as [Member, Member];
-    // The lagging follower misses the write: it commits on the leader and `wiped` alone.
-    mesh.setLink(leader.id, lagging.id, 'blackhole');
-    mesh.setLink(lagging.id, leader.id, 'blackhole');
-    assert.equal(await cluster.call(leader, 'SET', 'empty-disk', 'committed'), 'OK');
-    // `wiped` loses its disk and comes back empty; the leader is cut off, then dies. The only
-    // copies of the write are now on the dead leader: a leader elected by `lagging` and `wiped`
-    // would not have it, so no leader may be elected until the old one is back.
-    await cluster.stop(wiped);
-    rmSync(wiped.dir, { recursive: true, force: true });
-    mesh.isolate(leader.id);
-    await cluster.stop(leader);
-    await start(wiped, ['--join']);
-    const deadline = Date.now() + 8 * ELECTION_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      for (const member of [lagging, wiped]) {
-        const reply = await cluster.call(member, 'GET', 'empty-disk').catch(() => undefined);
-        assert.ok(
-          reply === undefined ||
-            reply === 'committed' ||
-            (reply instanceof ReplyError && reply.message.startsWith('TRYAGAIN')),
-          `node ${member.id} answered ${String(reply)}: a committed write was lost`,
-        );
+// With --join, or without it (the node's bootstrap probe finds the group and joins it).
+for (const flags of [['--join'], []])
+  test(
+    `a voter restarted with an empty disk (same id${flags.length > 0 ? ', --join' : ', no --join'}) never costs committed data`,
+    { timeout: 60_000 },
+    async () => {
+      const leader = await allBackUp();
+      const [lagging, wiped] = founders.filter((m) => m !== leader) as [Member, Member];
+      // The lagging follower misses the write: it commits on the leader and `wiped` alone.
+      mesh.setLink(leader.id, lagging.id, 'blackhole');
+      mesh.setLink(lagging.id, leader.id, 'blackhole');
+      assert.equal(await cluster.call(leader, 'SET', 'empty-disk', 'committed'), 'OK');
+      // `wiped` loses its disk and comes back empty; the leader is cut off, then dies. The only
+      // copies of the write are now on the dead leader: a leader elected by `lagging` and `wiped`
+      // would not have it, so no leader may be elected until the old one is back.
+      await cluster.stop(wiped);
+      rmSync(wiped.dir, { recursive: true, force: true });
+      mesh.isolate(leader.id);
+      await cluster.stop(leader);
+      await start(wiped, flags);
+      const deadline = Date.now() + 8 * ELECTION_TIMEOUT_MS;
+      while (Date.now() < deadline) {
+        for (const member of [lagging, wiped]) {
+          const reply = await cluster.call(member, 'GET', 'empty-disk').catch(() => undefined);
+          assert.ok(
+            reply === undefined ||
+              reply === 'committed' ||
+              (reply instanceof ReplyError && reply.message.startsWith('TRYAGAIN')),
+            `node ${member.id} answered ${String(reply)}: a committed write was lost`,
+          );
+        }
+        await pause(50);
       }
-      await pause(50);
-    }
-    const back = await allBackUp();
-    for (const member of founders)
-      assert.equal(
-        await cluster.call(member, 'GET', 'empty-disk'),
-        'committed',
-        `via ${member.id}`,
-      );
-    assert.equal(await cluster.call(back, 'SET', 'after-empty-disk', 'yes'), 'OK');
-  },
-);
+      const back = await allBackUp();
+      for (const member of founders)
+        assert.equal(
+          await cluster.call(member, 'GET', 'empty-disk'),
+          'committed',
+          `via ${member.id}`,
+        );
+      assert.equal(await cluster.call(back, 'SET', 'after-empty-disk', 'yes'), 'OK');
+    },
+  );
 
 test(
   'membership change under load: a node added and promoted, a follower then the leader removed (redis-raft #48)',

@@ -30,6 +30,7 @@ async function pair(): Promise<{ sender: Transport; received: Message[] }> {
     listenPort: receiverPort,
     peers,
     onMessage: (message) => received.push(message),
+    term: () => 0,
     log,
   });
   const sender = new Transport({
@@ -38,6 +39,7 @@ async function pair(): Promise<{ sender: Transport; received: Message[] }> {
     listenPort: senderPort,
     peers,
     onMessage: () => undefined,
+    term: () => 0,
     log,
   });
   transports.push(receiver, sender);
