@@ -48,7 +48,10 @@ export class Database {
   sampleExpiring(count: number, visit: (key: string, expireAtMs: number) => void): number {
     let visited = 0;
     let wrapped = false;
-    while (visited < count && this.expires.size > 0) {
+    // At most every key once: the caller deletes what it visits only afterwards, and a key
+    // visited twice (the iterator wrapping around a small map) was expired twice.
+    const limit = Math.min(count, this.expires.size);
+    while (visited < limit) {
       this.expirySampler ??= this.expires.entries();
       const step = this.expirySampler.next();
       if (step.done === true) {

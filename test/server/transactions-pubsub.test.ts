@@ -177,8 +177,16 @@ describe('transactions and pub/sub through client libraries', () => {
       const expired: string[] = [];
       subscriber.on('message', (_channel: string, key: string) => expired.push(key));
       await subscriber.subscribe('__keyevent@0__:expired');
+      const expiredKeys = async (): Promise<number> =>
+        Number(/expired_keys:(\d+)/.exec(await admin.info('stats'))?.[1]);
+      const before = await expiredKeys();
       await admin.set('soon', 'v', 'PX', 20);
       await waitFor(() => expired.includes('soon'), 'an expired event');
+      await admin.set('later', 'v', 'PX', 20);
+      await waitFor(() => expired.includes('later'), 'a second expired event');
+      // Once each (a lone key with an expiry was once sampled twice per pass).
+      assert.deepEqual(expired, ['soon', 'later']);
+      assert.equal((await expiredKeys()) - before, 2);
     } finally {
       await admin.config('SET', 'notify-keyspace-events', '');
       admin.disconnect();
