@@ -387,7 +387,9 @@ export class Executor {
     for (const effect of ctx.effects) this.engine.applyEffect(effect);
     expired = ctx.effects.length;
     if (this.notifyFlags !== 0) {
-      for (const effect of ctx.effects) {
+      // (In a replica group a notification is itself an effect, appended to ctx.effects.)
+      const deletes = ctx.effects.slice();
+      for (const effect of deletes) {
         notifyKeyspaceEvent(ctx, EventClass.expired, 'expired', effect[2] as string, effect[1]);
       }
     }

@@ -1,7 +1,9 @@
 // Keyspace notifications (notify-keyspace-events): after a command changes a key, publish
 // `__keyspace@<db>__:<key>` → event and `__keyevent@<db>__:<event>` → key, for the classes the
-// setting enables. Flag letters as Redis: K E g $ l s h z x e t m n d A.
+// setting enables. Flag letters as Redis: K E g $ l s h z x e t m n d A. In a replica group they
+// go through the log with the change (see notifyKeyspaceEvent).
 
+import { Op } from '../engine/effects.js';
 import type { CommandContext } from './context.js';
 
 export const EventClass = {
@@ -88,9 +90,20 @@ export function notifyKeyspaceEvent(
   key: string,
   db: number = ctx.client.db,
 ): void {
-  const flags = ctx.executor.notifyFlags;
+  const executor = ctx.executor;
+  const flags = executor.notifyFlags;
   if (flags === 0 || (flags & eventClass) === 0) return;
-  const pubsub = ctx.executor.pubsub;
-  if ((flags & EventClass.keyspace) !== 0) pubsub.publish(`__keyspace@${db}__:${key}`, event);
-  if ((flags & EventClass.keyevent) !== 0) pubsub.publish(`__keyevent@${db}__:${event}`, key);
+  const keyspace = (flags & EventClass.keyspace) !== 0;
+  const keyevent = (flags & EventClass.keyevent) !== 0;
+  if (executor.sink.logsPublish === true && eventClass !== EventClass.keyMiss) {
+    // A replica group: the notification travels with the change it reports, in the same log
+    // entry, and every node's subscribers get it when that commits (as PUBLISH). A key miss
+    // changes nothing: it stays on the node that missed.
+    if (keyspace) ctx.effects.push([Op.Publish, 0, `__keyspace@${db}__:${key}`, event]);
+    if (keyevent) ctx.effects.push([Op.Publish, 0, `__keyevent@${db}__:${event}`, key]);
+    return;
+  }
+  const pubsub = executor.pubsub;
+  if (keyspace) pubsub.publish(`__keyspace@${db}__:${key}`, event);
+  if (keyevent) pubsub.publish(`__keyevent@${db}__:${event}`, key);
 }

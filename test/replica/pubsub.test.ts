@@ -1,7 +1,8 @@
 // Pub/sub across a 3-process replica group: subscribers on every node (channel, pattern and
 // shard subscriptions) get every PUBLISH made on any node exactly once, in each publisher's
-// order, after the writes published before it; subscriptions on a follower are local to it, so
-// they survive kill -9 of the leader; ioredis and node-redis subscribe through a follower.
+// order, after the writes published before it; keyspace notifications likewise (they travel in
+// the log with the change); subscriptions on a follower are local to it, so they survive kill -9
+// of the leader; ioredis and node-redis subscribe through a follower.
 
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
@@ -120,6 +121,51 @@ test('PUBLISH on any node reaches the subscribers of every node', { timeout: 90_
     assert.ok(seen >= i, `write ${i} applied before its message (read ${seen})`);
   }
 });
+
+test(
+  'keyspace notifications reach the subscribers of every node',
+  { timeout: 60_000 },
+  async () => {
+    const leader = await cluster.agreedLeader(10_000);
+    const follower = cluster.members.find((m) => m !== leader) as Member;
+    assert.equal(
+      await cluster.call(leader, 'CONFIG', 'SET', 'notify-keyspace-events', 'KEA'),
+      'OK',
+    );
+    const subscribers = await Promise.all(cluster.members.map((m) => connect(m)));
+    for (const subscriber of subscribers) {
+      subscriber.send('PSUBSCRIBE', '__key*@0__:*');
+      assert.deepEqual(await subscriber.read(1), [['psubscribe', '__key*@0__:*', 1]]);
+    }
+    // Changes made through a follower (relayed), on the leader, and by the leader's expiry.
+    assert.equal(await cluster.call(follower, 'SET', 'ks', 'v'), 'OK');
+    assert.equal(await cluster.call(leader, 'DEL', 'ks'), 1);
+    assert.equal(await cluster.call(follower, 'SET', 'ks-exp', 'v', 'PX', '50'), 'OK');
+    const event = (channel: string, text: string): string =>
+      `pmessage __key*@0__:*>__${channel} ${text}`;
+    const expected = [
+      event('keyspace@0__:ks', 'set'),
+      event('keyevent@0__:set', 'ks'),
+      event('keyspace@0__:ks', 'del'),
+      event('keyevent@0__:del', 'ks'),
+      event('keyspace@0__:ks-exp', 'set'),
+      event('keyevent@0__:set', 'ks-exp'),
+      event('keyspace@0__:ks-exp', 'expire'),
+      event('keyevent@0__:expire', 'ks-exp'),
+      event('keyspace@0__:ks-exp', 'expired'),
+      event('keyevent@0__:expired', 'ks-exp'),
+    ];
+    for (const [i, subscriber] of subscribers.entries()) {
+      const got = (await subscriber.read(expected.length, 10_000)).map(describe);
+      assert.deepEqual(got, expected, `subscriber on node ${cluster.members[i]?.id}`);
+    }
+    // Each once: the next reply is the PING's, not a duplicate.
+    for (const subscriber of subscribers)
+      assert.deepEqual(await subscriber.call('PING'), ['pong', '']);
+    for (const subscriber of subscribers) subscriber.close();
+    assert.equal(await cluster.call(leader, 'CONFIG', 'SET', 'notify-keyspace-events', ''), 'OK');
+  },
+);
 
 test('a subscriber on a follower survives kill -9 of the leader', { timeout: 90_000 }, async () => {
   const leader = await cluster.agreedLeader(10_000);
