@@ -1,8 +1,9 @@
 // Forwarding for a replica group's followers: a client's commands go to the leader over one
 // upstream connection per client (command lines out, replies back byte for byte), in order with
-// the replies of node-local commands. The client's connection state (AUTH, HELLO, SELECT) runs
-// here and is replayed, replies discarded, on every new upstream connection, so a new leader sees
-// the same session. An upstream that fails with commands pending, or a leader change inside a
+// the replies of node-local commands. The client's connection state (AUTH, HELLO, SELECT,
+// CLIENT SETNAME) runs here and is replayed, replies discarded, on every new upstream
+// connection, so a new leader sees the same session; CLIENT REPLY OFF/SKIP runs here only, and
+// the replies it turns off are dropped as they come back. An upstream that fails with commands pending, or a leader change inside a
 // relayed MULTI, closes the client's connection (their outcome is unknown). See
 // docs/REPLICATION.md.
 
@@ -17,7 +18,7 @@ export interface UpstreamAddress {
 
 interface Slot {
   bytes: Buffer | undefined;
-  /** A replayed connection-state command: its reply is not the client's. */
+  /** A replayed connection-state command, or CLIENT REPLY OFF/SKIP: no reply to the client. */
   discard?: boolean;
   /** Replaces the upstream reply (PUBLISH's receiver count is this node's). */
   rewrite?: ((reply: Buffer) => Buffer) | undefined;
@@ -75,7 +76,8 @@ export class ClientRelay {
    * session must match. Sent now if connected (reply discarded), and on every reconnection.
    */
   remember(argv: readonly string[]): void {
-    const name = (argv[0] ?? '').toLowerCase();
+    const command = (argv[0] ?? '').toLowerCase();
+    const name = command === 'client' ? `client ${(argv[1] ?? '').toLowerCase()}` : command;
     if (name === 'reset') {
       this.prelude.clear();
       this.inTransaction = false;
@@ -88,10 +90,12 @@ export class ClientRelay {
       this.send(argv, { bytes: undefined, discard: true });
   }
 
+  /** `discard`: the client turned replies off (CLIENT REPLY OFF/SKIP): drop this one. */
   forward(
     argv: readonly string[],
     leader: UpstreamAddress,
     rewrite?: (reply: Buffer) => Buffer,
+    discard = false,
   ): void {
     if (this.closed) return;
     if (this.slots.length >= PENDING_MAX) return this.fail('too many commands in flight');
@@ -116,7 +120,7 @@ export class ClientRelay {
       this.watching = false;
     } else if (name === 'unwatch' && !this.inTransaction) this.watching = false;
     if (name === 'monitor') this.rawPipe = true;
-    this.send(argv, this.rawPipe ? undefined : { bytes: undefined, rewrite });
+    this.send(argv, this.rawPipe ? undefined : { bytes: undefined, rewrite, discard });
   }
 
   /** Whether the upstream session holds state of this client (WATCH, MULTI). */

@@ -4,7 +4,8 @@
 // client's relay. Run here on every node, through the executor's AUTH/ACL checks: ROLE, RAFT
 // (ADD-NODE, REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers), READONLY,
 // READWRITE, INFO, and pub/sub subscriptions (messages arrive through the log, PUBLISH is
-// relayed); AUTH, HELLO, SELECT and RESET run here and are replayed on the client's upstream.
+// relayed); AUTH, HELLO, SELECT, RESET and CLIENT SETNAME run here and are replayed on the
+// client's upstream; CLIENT REPLY runs here (the replies it turns off are dropped here).
 // WAIT is answered by the leader (it counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
@@ -50,6 +51,28 @@ const REVEALS_NO_DATA = new Set([
   'ping',
   'quit',
 ]);
+
+function isClientSubcommand(argv: readonly string[], subcommand: string): boolean {
+  return (
+    argv.length >= 2 &&
+    (argv[0] ?? '').toLowerCase() === 'client' &&
+    (argv[1] ?? '').toLowerCase() === subcommand
+  );
+}
+
+/**
+ * Whether a relayed command's reply is dropped (CLIENT REPLY OFF, or SKIP for this one), moving
+ * SKIP on as the session does for a local command (Redis's resetClient).
+ */
+function relayedReplyDropped(client: ClientState): boolean {
+  const dropped = client.replyOff || client.replySkip;
+  client.replySkip = false;
+  if (client.replySkipNext) {
+    client.replySkip = true;
+    client.replySkipNext = false;
+  }
+  return dropped;
+}
 
 /** A session whose command waits: for a ready leader, or (WAIT) for followers to catch up. */
 interface Waiting {
@@ -166,8 +189,12 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
         this.current = client;
         return 'local';
       }
-      if (CONNECTION_STATE.has(name) && client.transaction === undefined) {
-        return this.connectionState(session, argv);
+      if (client.transaction === undefined) {
+        if (CONNECTION_STATE.has(name) || isClientSubcommand(argv, 'setname'))
+          return this.connectionState(session, argv);
+        // Reply suppression is this connection's own: the session applies it to local replies
+        // (and relayedReplyDropped to relayed ones); the upstream keeps answering everything.
+        if (isClientSubcommand(argv, 'reply')) return 'local';
       }
     }
     if (name === 'wait' && leaderHere) return this.wait(session, argv);
@@ -209,6 +236,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       argv,
       { host: address.host, port: address.clientPort },
       relayedTransaction ? undefined : this.receiverCount(name, argv),
+      relayedReplyDropped(client),
     );
     return 'relay';
   }

@@ -1,7 +1,7 @@
 // A follower's client session: node-local commands (ROLE, RAFT, INFO, SUBSCRIBE ...) go through
-// this node's AUTH and ACL checks and answer in the client's protocol; AUTH, HELLO and SELECT
-// made on a follower also hold on the leader the client is relayed to, and on a new leader after
-// kill -9. The group runs on three loopback addresses with --bind: each node's client and Raft
+// this node's AUTH and ACL checks and answer in the client's protocol; AUTH, HELLO, SELECT and
+// CLIENT SETNAME made on a follower also hold on the leader the client is relayed to, and on a
+// new leader after kill -9; CLIENT REPLY OFF/SKIP drops relayed replies. The group runs on three loopback addresses with --bind: each node's client and Raft
 // ports listen on its own address only.
 
 import { strict as assert } from 'node:assert';
@@ -123,17 +123,36 @@ test(
     const [confirmation] = await session.read(1);
     assert.ok(confirmation instanceof Push);
 
+    assert.equal(await session.call('CLIENT', 'SETNAME', 'relayed-client'), 'OK');
+    assert.equal(await session.call('CLIENT', 'GETNAME'), 'relayed-client', 'named upstream too');
+
     // kill -9 the leader: the same session, relayed to the new leader, is still authenticated,
-    // in database 3 and in RESP3.
+    // in database 3, in RESP3, and named.
     await cluster.stop(leader);
     const survivors = cluster.members.filter((m) => m !== leader);
     await agreedLeaderAuthenticated(survivors);
     assert.equal(await session.call('GET', 'in-db-3'), 'x');
+    assert.equal(await session.call('CLIENT', 'GETNAME'), 'relayed-client');
     session.chunks = [];
     assert.equal(await session.call('GET', 'missing'), null);
     assert.equal(Buffer.concat(session.chunks).toString(), '_\r\n');
   },
 );
+
+test('CLIENT REPLY OFF and SKIP through a follower drop relayed replies', async () => {
+  const leader = await agreedLeaderAuthenticated(cluster.members.filter((m) => m.child));
+  const follower = cluster.members.find((m) => m !== leader && m.child) as Member;
+  const session = await client(follower);
+  assert.equal(await session.call('AUTH', 'secret'), 'OK');
+  session.send('CLIENT', 'REPLY', 'OFF');
+  session.send('SET', 'quiet', '1');
+  session.send('INCR', 'quiet');
+  assert.equal(await session.call('CLIENT', 'REPLY', 'ON'), 'OK', 'the first reply after OFF');
+  session.send('CLIENT', 'REPLY', 'SKIP');
+  session.send('INCR', 'quiet'); // its reply (3) is skipped
+  assert.equal(await session.call('GET', 'quiet'), '3');
+  assert.equal(await session.call('PING'), 'PONG', 'nothing left over');
+});
 
 /** The serving leader every live member names (RAFT STATUS needs AUTH in this group). */
 async function agreedLeaderAuthenticated(among: Member[] = cluster.members): Promise<Member> {
