@@ -75,6 +75,11 @@ export interface ReplicaOptions {
   onServingChanged?: () => void;
   /** Called when the node cannot go on (a disk write failed): the host must stop. */
   onFatal?: (error: Error) => void;
+  /**
+   * Called once when a membership change this node applied removed it from the group: it gets
+   * no more appends, so its data only ages (the host stops, as a removed etcd member does).
+   */
+  onRemoved?: () => void;
   /** Where committed PUBLISH messages go (this node's subscribers); see publishes.ts. */
   deliver?: DeliverMessage;
   /** Addresses the Raft port listens on (`--bind`; an address starting with '-' may fail). */
@@ -143,6 +148,9 @@ export class ReplicaNode {
   private readonly writer = new ByteWriter(16 * 1024);
   /** Highest log index whose effects are in the engine (speculative on a leader). */
   private engineIndex = 0;
+  /** Membership as of the last Ready: a member once, and removed since (checkMembership). */
+  private wasMember = false;
+  private removed = false;
   /** ReadIndex rounds this node started, for RAFT STATUS (writes need none). */
   private readRounds = 0;
   /** Log entries this node's commands appended: effects and membership (lastAppendedSequence). */
@@ -324,7 +332,12 @@ export class ReplicaNode {
           if (ready.snapshot !== null) this.installReceivedSnapshot();
           this.applyCommitted(ready);
           for (const readState of ready.readStates) this.readConfirmed(readState.context);
+          // Replies for what is now applied go out before advance() applies a membership
+          // change, which may end this node's leadership (a leader removing itself) and fail
+          // every ticket still held.
+          this.releaseTickets();
           this.raft.advance(ready);
+          this.checkMembership();
           if (this.joinVoteGuard?.holding === true) {
             const log = this.raft.raftLog;
             this.joinVoteGuard.update(log.committed, log.term(log.committed), this.raft.term);
@@ -390,6 +403,18 @@ export class ReplicaNode {
     if (record.kind !== RecordKind.Entry) throw new Error(`raft entry ${index} is not a log entry`);
     this.options.engine.apply(record.value.entry);
     return record.value.entry;
+  }
+
+  /** Notices this node's removal (it was a member, and an applied change took it out). */
+  private checkMembership(): void {
+    const conf = this.raft.confState();
+    const member = conf.voters.includes(this.id) || conf.learners.includes(this.id);
+    if (member) this.wasMember = true;
+    else if (this.wasMember && !this.removed) {
+      this.removed = true;
+      this.options.log('warning', `this node (${this.id}) was removed from the replica group`);
+      this.options.onRemoved?.();
+    }
   }
 
   /**

@@ -121,6 +121,11 @@ export class ShoalServer implements Host {
           this.logger.warning('stopping: the replica cannot go on');
           void this.close().then(() => process.exit(1));
         },
+        onRemoved: () => {
+          this.logger.warning('removed from the replica group: shutting down');
+          // After this turn: the reply to the RAFT REMOVE-NODE that removed it goes out first.
+          setImmediate(() => this.onShutdown(false));
+        },
       });
     } else if (options.sink === undefined && this.config.getBool('appendonly')) {
       this.persistence = new Persistence(this.engine, {
