@@ -117,12 +117,22 @@ test('founders started one after another form one group; the last one joins it',
   await cluster.start(third);
   assert.match(third.output, /the group exists[\s\S]*joining a group/);
   assert.doesNotMatch(third.output, /new replica group/);
+  const commit = (await cluster.raftStatus(leader))['commit_index'];
   await waitFor(
-    async () => (await cluster.raftStatus(third))['leader'] === String(leader.id),
-    'node 3 to follow the leader',
+    async () => {
+      const status = await cluster.raftStatus(third);
+      return status['voters'] === '1,2,3' && status['applied_index'] === commit;
+    },
+    'node 3 to catch up with the leader',
     10_000,
   );
-  assert.equal(await cluster.call(third, 'GET', 'before-third'), 'yes');
+  const local = await RawClient.connect(third.clientPort);
+  try {
+    assert.equal(await local.call('READONLY'), 'OK');
+    assert.equal(await local.call('GET', 'before-third'), 'yes', 'on node 3 itself');
+  } finally {
+    local.close();
+  }
   // Caught up, the late founder votes: with the leader gone, it and the other elect one.
   await cluster.stop(leader);
   const others = [first, second, third].filter((m) => m !== leader) as Member[];
