@@ -31,6 +31,8 @@ export interface FileSystem {
   /** Makes the directory's entries (created, renamed, deleted files) durable. */
   syncDirectory(path: string): Promise<void>;
   syncDirectorySync(path: string): void;
+  /** A whole file, read at once and synchronously (a Raft snapshot, when it is needed). */
+  readFile(path: string): Buffer;
   readdir(path: string): Promise<string[]>;
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
@@ -117,6 +119,7 @@ export const nodeFileSystem: FileSystem = {
   openSync(path, mode) {
     return new NodeFileHandle(nodeFs.openSync(path, FLAGS[mode]));
   },
+  readFile: (path) => nodeFs.readFileSync(path),
   rename: (from, to) => nodeFs.promises.rename(from, to),
   renameSync: (from, to) => nodeFs.renameSync(from, to),
   async syncDirectory(path) {

@@ -209,13 +209,12 @@ export class RaftDiskStorage implements Storage {
   }
 
   /**
-   * The latest snapshot file, whole, with where its engine snapshot starts. Held in memory from
-   * the moment it is written or recovered until a newer one replaces it: the core sends it to
-   * followers from memory (chunked), and a leadership-loss rebuild loads it synchronously.
+   * The latest snapshot file, whole, with where its engine snapshot starts: read from disk on
+   * each call (start, a received snapshot's install, a leadership-loss rebuild), never kept.
    */
   get snapshotFile(): { data: Buffer; parsed: ParsedSnapshotFile } | undefined {
     if (this.parsedSnapshot === undefined) return undefined;
-    const data = this.memory.snapshot().data;
+    const data = this.snapshot().data;
     return {
       data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
       parsed: this.parsedSnapshot,
@@ -389,7 +388,7 @@ export class RaftDiskStorage implements Storage {
     if (meta.replacesLog) {
       const hard = this.memory.hardStateNow();
       this.memory = new MemoryStorage();
-      this.memory.applySnapshot(snapshot);
+      this.memory.applySnapshot({ metadata: snapshot.metadata, data: SNAPSHOT_NOT_HELD });
       this.memory.setHardState(hard);
       return;
     }
@@ -405,7 +404,7 @@ export class RaftDiskStorage implements Storage {
         `${where}: entry ${meta.index} has term ${String(term)} but the snapshot says ${meta.term}; refusing to start`,
       );
     }
-    this.memory.createSnapshot(meta.index, meta.confState, snapshot.data);
+    this.memory.createSnapshot(meta.index, meta.confState, SNAPSHOT_NOT_HELD);
     this.memory.compact(meta.compactIndex);
   }
 
@@ -544,16 +543,12 @@ export class RaftDiskStorage implements Storage {
   }
 
   /**
-   * Records a snapshot this node wrote (its file `snapshot-<index>.snap` is durable; `data` is
-   * its bytes, verified) at the start of a new segment, and compacts the log up to
+   * Records a snapshot this node wrote (its file `snapshot-<index>.snap` is durable and was
+   * verified: `parsed`) at the start of a new segment, and compacts the log up to
    * `compactIndex` (<= index): entries after it stay, so followers slightly behind still get
    * appends; segments wholly before it are deleted. Call between Readys only.
    */
-  async recordSnapshot(
-    data: Buffer,
-    parsed: ParsedSnapshotFile,
-    compactIndex: number,
-  ): Promise<void> {
+  async recordSnapshot(parsed: ParsedSnapshotFile, compactIndex: number): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     const { index, term, confState } = parsed.meta;
     if (index <= this.snapshotIndex) return;
@@ -581,11 +576,7 @@ export class RaftDiskStorage implements Storage {
       throw error;
     }
     this.parsedSnapshot = parsed;
-    this.memory.createSnapshot(
-      index,
-      confState,
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    );
+    this.memory.createSnapshot(index, confState, SNAPSHOT_NOT_HELD);
     this.memory.compact(compactTo);
     await this.dropCovered();
   }
@@ -675,7 +666,25 @@ export class RaftDiskStorage implements Storage {
   lastIndex(): number {
     return this.memory.lastIndex();
   }
+  /**
+   * The latest snapshot, its bytes read from its file now. The memory storage keeps only its
+   * metadata (SNAPSHOT_NOT_HELD): a dataset-sized copy held for good would double a node's
+   * memory. The core asks for the bytes only to send them to a follower that needs them (and
+   * holds them for that transfer), and once when it starts.
+   */
   snapshot(): Snapshot {
-    return this.memory.snapshot();
+    const held = this.memory.snapshot();
+    if (held.metadata.index === 0) return held;
+    const path = join(this.options.dir, snapshotName(held.metadata.index));
+    let data: Buffer;
+    try {
+      data = this.options.fs.readFile(path);
+    } catch (error) {
+      throw new RaftStorageError(`${path}: cannot read the snapshot (${(error as Error).message})`);
+    }
+    return { metadata: held.metadata, data };
   }
 }
+
+/** The bytes the memory storage holds for a snapshot: none (see RaftDiskStorage.snapshot). */
+const SNAPSHOT_NOT_HELD = new Uint8Array(0);

@@ -566,7 +566,7 @@ export class ReplicaNode {
     this.snapshotting = undefined;
     const { data, parsed } = state.written;
     if (state.index <= this.storage.snapshotIndex) return;
-    await this.storage.recordSnapshot(data, parsed, state.index - this.snapshotKeepEntries);
+    await this.storage.recordSnapshot(parsed, state.index - this.snapshotKeepEntries);
     this.options.log(
       'notice',
       `Raft snapshot at ${state.index} (${parsed.keyCount} keys, ${data.length} bytes, ${state.job.keysCopiedOnWrite} copied on write, ${Date.now() - state.startedMs} ms); log kept from ${this.storage.firstIndex()}`,

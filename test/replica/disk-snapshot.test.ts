@@ -92,7 +92,7 @@ async function compacted(dir: string): Promise<RaftDiskStorage> {
   }
   const { data } = snapshotBytes(50, 1, 10);
   writeFileSync(join(dir, snapshotName(50)), data);
-  await storage.recordSnapshot(data, parsed(data), 40);
+  await storage.recordSnapshot(parsed(data), 40);
   return storage;
 }
 
@@ -103,6 +103,13 @@ test('a recorded snapshot compacts the log, deletes covered segments, and recove
     assert.equal(storage.snapshotIndex, 50);
     assert.equal(storage.firstIndex(), 41);
     assert.equal(storage.snapshot().metadata.index, 50);
+    // The bytes come from the file when asked for, and are not kept in memory meanwhile.
+    assert.deepEqual(Buffer.from(storage.snapshot().data), snapshotBytes(50, 1, 10).data);
+    const path = join(dir, snapshotName(50));
+    const saved = readFileSync(path);
+    rmSync(path);
+    assert.throws(() => storage.snapshot(), /cannot read the snapshot/);
+    writeFileSync(path, saved);
     assert.equal(storage.term(40), 1);
     const segments = readdirSync(dir).filter((n) => n.endsWith('.log'));
     assert.ok(segments.length < 12 && segments.length > segmentsBefore, segments.join(' '));
