@@ -1,7 +1,7 @@
 // Routing for a replica group member: commands run here when this node is the ready leader (or,
 // after READONLY, for read-only commands on a follower); they wait while no leader is ready (for
 // about two election timeouts, then -TRYAGAIN); on a follower they go to the leader through the
-// client's relay. Run here on every node, through the executor's AUTH/ACL checks: ROLE, RAFT
+// client's relay. Run here on every node, through the executor's AUTH/ACL checks: PING, ROLE, RAFT
 // (ADD-NODE, REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers), READONLY,
 // READWRITE, INFO, and pub/sub subscriptions (messages arrive through the log, PUBLISH is
 // relayed); AUTH, HELLO, SELECT, RESET and CLIENT SETNAME run here and are replayed on the
@@ -26,6 +26,8 @@ const LEADER_RAFT = new Set(['add-node', 'remove-node', 'transfer-leader']);
  * on every node. Subscriptions are per node: each node delivers every committed PUBLISH.
  */
 const RUN_HERE = new Set([
+  // A health check asks whether this node answers, also while the group has no leader.
+  'ping',
   'role',
   'raft',
   'readonly',
@@ -48,7 +50,6 @@ const CONNECTION_STATE = new Set(['auth', 'hello', 'select', 'reset']);
 const REVEALS_NO_DATA = new Set([
   ...[...RUN_HERE].filter((name) => name !== 'info'),
   ...CONNECTION_STATE,
-  'ping',
   'quit',
 ]);
 
