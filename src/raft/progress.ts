@@ -76,8 +76,12 @@ export const progressStateNames = ['Probe', 'Replicate', 'Snapshot'] as const;
 
 export interface SnapshotTransfer {
   readonly snapshot: Snapshot;
-  /** Next byte offset to send (acknowledged up to here). */
+  /** Acknowledged up to here: the receiver wants this byte offset next. */
   offset: number;
+  /** Sent up to here (chunks past `offset` are in flight, at most the core's window). */
+  sent: number;
+  /** An acknowledgement moved `offset` since the last heartbeat reply (the transfer flows). */
+  progressed: boolean;
 }
 
 /** Invariant: match < next. */
@@ -128,7 +132,7 @@ export class Progress {
   becomeSnapshot(snapshot: Snapshot): void {
     this.resetState(ProgressState.Snapshot);
     this.pendingSnapshot = snapshot.metadata.index;
-    this.transfer = { snapshot, offset: 0 };
+    this.transfer = { snapshot, offset: 0, sent: 0, progressed: false };
   }
 
   /** The follower lost entries it had acknowledged; its log now ends at `lastIndex`. */

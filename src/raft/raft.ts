@@ -74,6 +74,8 @@ export interface RaftConfig {
   readonly maxUncommittedEntriesBytes?: number;
   readonly maxCommittedBytesPerReady?: number;
   readonly snapshotChunkBytes?: number;
+  /** Snapshot chunks sent ahead of the receiver's acknowledgement (default 4). */
+  readonly snapshotChunksInFlight?: number;
   readonly maxPendingReadIndex?: number;
   /** When true a follower answers proposals with the leader's id instead of forwarding. */
   readonly disableProposalForwarding?: boolean;
@@ -149,6 +151,8 @@ export class RaftNode {
   private readonly maxInflightBytes: number;
   private readonly maxUncommittedBytes: number;
   private readonly snapshotChunkBytes: number;
+  /** Bytes of a snapshot transfer in flight beyond what the receiver acknowledged. */
+  private readonly snapshotWindowBytes: number;
   private readonly maxPendingReadIndex: number;
   private readonly disableProposalForwarding: boolean;
   private readonly bugs: InjectedBugs;
@@ -206,6 +210,9 @@ export class RaftNode {
     this.maxUncommittedBytes = config.maxUncommittedEntriesBytes ?? 0;
     this.snapshotChunkBytes = config.snapshotChunkBytes ?? MIB;
     assert(this.snapshotChunkBytes > 0, 'snapshot chunk size must be positive');
+    const chunksInFlight = config.snapshotChunksInFlight ?? 4;
+    assert(chunksInFlight >= 1, 'at least one snapshot chunk must be allowed in flight');
+    this.snapshotWindowBytes = chunksInFlight * this.snapshotChunkBytes;
     this.maxPendingReadIndex = config.maxPendingReadIndex ?? 4096;
     this.disableProposalForwarding = config.disableProposalForwarding ?? false;
     this.bugs = config.injectedBugs ?? {};
@@ -998,8 +1005,12 @@ export class RaftNode {
   private handleHeartbeatResponse(message: Message, pr: Progress): void {
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.state === ProgressState.Snapshot) {
-      this.sendSnapshotChunk(message.from, pr);
+    if (pr.state === ProgressState.Snapshot && pr.transfer !== null) {
+      // Resent from what the receiver acknowledged only if nothing moved since the last
+      // heartbeat reply (a chunk was lost); a flowing transfer is left alone.
+      const stalled = !pr.transfer.progressed;
+      pr.transfer.progressed = false;
+      this.sendSnapshotChunks(message.from, pr, stalled);
     } else if (pr.match < this.raftLog.lastIndex()) {
       this.sendAppend(message.from, pr, true);
     }
@@ -1018,25 +1029,41 @@ export class RaftNode {
     const snapshot = this.raftLog.snapshot();
     assert(snapshot.metadata.index > 0, 'entries are compacted but there is no snapshot');
     pr.becomeSnapshot(snapshot);
-    this.sendSnapshotChunk(to, pr);
+    this.sendSnapshotChunks(to, pr, true);
     return true;
   }
 
-  private sendSnapshotChunk(to: number, pr: Progress): void {
+  /**
+   * Sends the chunks of the window [offset, offset + window) not sent yet; `resend`: from
+   * `offset` again (a start, a heartbeat reply while the transfer stalls, a receiver that went
+   * back). Chunks flow without waiting for each acknowledgement: one round trip per window, not
+   * per chunk. The receiver takes chunks only in order, so a lost one stalls the transfer until
+   * the next heartbeat reply resends from what it acknowledged.
+   */
+  private sendSnapshotChunks(to: number, pr: Progress, resend: boolean): void {
     const transfer = pr.transfer;
     if (transfer === null) return;
     const data = transfer.snapshot.data;
-    const end = Math.min(transfer.offset + this.snapshotChunkBytes, data.length);
-    this.send({
-      type: MessageType.Snap,
-      to,
-      snapshot: {
-        metadata: transfer.snapshot.metadata,
-        offset: transfer.offset,
-        totalBytes: data.length,
-        data: data.subarray(transfer.offset, end),
-      },
-    });
+    const total = data.length;
+    const windowEnd = Math.min(transfer.offset + this.snapshotWindowBytes, total);
+    let start = resend ? transfer.offset : Math.max(transfer.sent, transfer.offset);
+    // Nothing new in the window (a resend always sends at least one chunk, maybe empty).
+    if (!resend && start >= windowEnd) return;
+    do {
+      const end = Math.min(start + this.snapshotChunkBytes, total);
+      this.send({
+        type: MessageType.Snap,
+        to,
+        snapshot: {
+          metadata: transfer.snapshot.metadata,
+          offset: start,
+          totalBytes: total,
+          data: data.subarray(start, end),
+        },
+      });
+      start = end;
+    } while (start < windowEnd);
+    transfer.sent = start;
   }
 
   private handleSnapshotAck(message: Message, pr: Progress): void {
@@ -1051,12 +1078,15 @@ export class RaftNode {
       const latest = this.raftLog.snapshot();
       if (latest.metadata.index > transfer.snapshot.metadata.index) {
         pr.becomeSnapshot(latest);
-        this.sendSnapshotChunk(message.from, pr);
+        this.sendSnapshotChunks(message.from, pr, true);
         return;
       }
     }
+    // Behind what it had acknowledged (or from 0 again): the receiver started over.
+    const resend = wanted < transfer.offset || wanted === 0;
+    if (wanted > transfer.offset) transfer.progressed = true;
     transfer.offset = wanted;
-    this.sendSnapshotChunk(message.from, pr);
+    this.sendSnapshotChunks(message.from, pr, resend);
   }
 
   private handleSnapshotChunk(message: Message): void {

@@ -35,6 +35,7 @@ export interface RaftTuning {
   maxInflightBytes: number;
   maxUncommittedEntriesBytes: number;
   snapshotChunkBytes: number;
+  snapshotChunksInFlight: number;
   disableProposalForwarding: boolean;
   injectedBugs: InjectedBugs;
 }
@@ -129,6 +130,7 @@ const DEFAULT_TUNING: RaftTuning = {
   maxInflightBytes: 0,
   maxUncommittedEntriesBytes: 0,
   snapshotChunkBytes: 1024 * 1024,
+  snapshotChunksInFlight: 4,
   disableProposalForwarding: false,
   injectedBugs: {},
 };
@@ -223,6 +225,7 @@ export class Cluster {
       maxInflightBytes: t.maxInflightBytes,
       maxUncommittedEntriesBytes: t.maxUncommittedEntriesBytes,
       snapshotChunkBytes: t.snapshotChunkBytes,
+      snapshotChunksInFlight: t.snapshotChunksInFlight,
       disableProposalForwarding: t.disableProposalForwarding,
       injectedBugs: t.injectedBugs,
     });

@@ -89,6 +89,8 @@ function scenarioFor(seed: number, random: Prng, bugs: InjectedBugs): Scenario {
       maxInflightBytes: random.pick([0, 0, 512]),
       maxUncommittedEntriesBytes: random.pick([0, 0, 2048]),
       snapshotChunkBytes,
+      // From the seed, not a draw: every other choice of a seed stays as it was.
+      snapshotChunksInFlight: [1, 2, 4, 8][seed % 4] as number,
       disableProposalForwarding: random.chance(0.3),
       injectedBugs: bugs,
     },

@@ -263,6 +263,8 @@ export class InteractionEnv {
       maxMessageBytes: number('maxmsg', 1024 * 1024),
       maxInflightMessages: number('inflight', 256),
       snapshotChunkBytes: number('chunk', 1024 * 1024),
+      // One by one unless a script asks (the older scripts show the transfer chunk by chunk).
+      snapshotChunksInFlight: number('chunksinflight', 1),
       disableProposalForwarding: flag('noforward', false),
       maxUncommittedEntriesBytes: number('maxuncommitted', 0),
     };
