@@ -22,6 +22,11 @@ import { decodeProbeReply, encodeProbe } from './wire.js';
 
 /** Bootstrap writes its configuration at term 1; an election moves a node past it. */
 const BOOTSTRAP_TERM = 1;
+/**
+ * The least a node joining a group answers (`--join`, or a probe found the group): it has heard
+ * of no election yet (term 0), but knows the group exists, so its answer must not count as fresh.
+ */
+export const JOINING_TERM = BOOTSTRAP_TERM + 1;
 const PROBE_FRAME_BYTES_MAX = 64;
 
 /** Asks the node at `address` for its term; undefined if it does not answer in time. */

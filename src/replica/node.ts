@@ -26,7 +26,7 @@ import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
-import { decideBootstrap } from './bootstrap-probe.js';
+import { decideBootstrap, JOINING_TERM } from './bootstrap-probe.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
 import type { ParsedSnapshotFile } from './snapshot-file.js';
@@ -236,7 +236,10 @@ export class ReplicaNode {
         this.sendLeaderMessages();
         this.kick();
       },
-      term: () => (this.started ? this.raft.term : this.storage.initialState().hardState.term),
+      term: () => {
+        const term = this.started ? this.raft.term : this.storage.initialState().hardState.term;
+        return this.joinVoteGuard !== undefined ? Math.max(term, JOINING_TERM) : term;
+      },
       log: (message) => this.options.log('verbose', message),
     });
     await this.transport.listen();

@@ -140,3 +140,12 @@ test('founders started one after another form one group; the last one joins it',
   assert.equal(await cluster.call(next, 'GET', 'before-third'), 'yes');
   assert.equal(await cluster.call(next, 'SET', 'after', 'yes'), 'OK');
 });
+
+test('a node joining a group never answers as a fresh founder', async () => {
+  const joiner = await cluster.add(7);
+  // Its peers are down: it has heard of no election (term 0), but it knows the group exists.
+  await cluster.start(joiner, `7=${cluster.address(joiner)},8=127.0.0.1:1@1`, ['--join']);
+  const term = await probeTerm({ host: '127.0.0.1', port: joiner.raftPort }, 9, 2_000);
+  assert.equal(term, 2);
+  await cluster.stop(joiner);
+});
