@@ -92,6 +92,20 @@ export class ClientState {
   postponed = false;
   connection: ConnectionInfo | undefined;
 
+  /**
+   * After a command ran: whether its reply is dropped (CLIENT REPLY OFF, or SKIP for this one),
+   * moving SKIP's flag on to the next command as Redis's resetClient does.
+   */
+  takeReplyDropped(): boolean {
+    const dropped = this.replyOff || this.replySkip;
+    this.replySkip = false;
+    if (this.replySkipNext) {
+      this.replySkip = true;
+      this.replySkipNext = false;
+    }
+    return dropped;
+  }
+
   get subscriptionCount(): number {
     return this.channels.size + this.patterns.size + this.shardChannels.size;
   }

@@ -3,9 +3,9 @@
 // the replies of node-local commands. The client's connection state (AUTH, HELLO, SELECT,
 // CLIENT SETNAME) runs here and is replayed, replies discarded, on every new upstream
 // connection, so a new leader sees the same session; CLIENT REPLY OFF/SKIP runs here only, and
-// the replies it turns off are dropped as they come back. An upstream that fails with commands pending, or a leader change inside a
-// relayed MULTI, closes the client's connection (their outcome is unknown). See
-// docs/REPLICATION.md.
+// the replies it turns off are dropped as they come back. An upstream that fails with commands
+// pending, or a leader change inside a relayed MULTI, closes the client's connection (their
+// outcome is unknown). See docs/REPLICATION.md.
 
 import { connect, type Socket } from 'node:net';
 import { replyEnd } from '../resp/reply-framer.js';

@@ -61,20 +61,6 @@ function isClientSubcommand(argv: readonly string[], subcommand: string): boolea
   );
 }
 
-/**
- * Whether a relayed command's reply is dropped (CLIENT REPLY OFF, or SKIP for this one), moving
- * SKIP on as the session does for a local command (Redis's resetClient).
- */
-function relayedReplyDropped(client: ClientState): boolean {
-  const dropped = client.replyOff || client.replySkip;
-  client.replySkip = false;
-  if (client.replySkipNext) {
-    client.replySkip = true;
-    client.replySkipNext = false;
-  }
-  return dropped;
-}
-
 /** A session whose command waits: for a ready leader, or (WAIT) for followers to catch up. */
 interface Waiting {
   /** When the command must be answered anyway (Infinity: WAIT with timeout 0). */
@@ -194,7 +180,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
         if (CONNECTION_STATE.has(name) || isClientSubcommand(argv, 'setname'))
           return this.connectionState(session, argv);
         // Reply suppression is this connection's own: the session applies it to local replies
-        // (and relayedReplyDropped to relayed ones); the upstream keeps answering everything.
+        // (and the relay to relayed ones); the upstream keeps answering everything.
         if (isClientSubcommand(argv, 'reply')) return 'local';
       }
     }
@@ -237,7 +223,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       argv,
       { host: address.host, port: address.clientPort },
       relayedTransaction ? undefined : this.receiverCount(name, argv),
-      relayedReplyDropped(client),
+      client.takeReplyDropped(),
     );
     return 'relay';
   }

@@ -190,18 +190,9 @@ export class Session implements ConnectionInfo {
     this.destroy();
   }
 
-  /**
-   * CLIENT REPLY OFF / SKIP: the command ran, its reply is not sent; and SKIP's flag moves on to
-   * the next command, as Redis's resetClient does.
-   */
+  /** CLIENT REPLY OFF / SKIP: the command ran, its reply is not sent. */
   private replyControl(mark: number): void {
-    const client = this.client;
-    if (client.replyOff || client.replySkip) this.encoder.rewind(mark);
-    client.replySkip = false;
-    if (client.replySkipNext) {
-      client.replySkip = true;
-      client.replySkipNext = false;
-    }
+    if (this.client.takeReplyDropped()) this.encoder.rewind(mark);
   }
 
   /** Whether a command of this client waits for CLIENT PAUSE to end. */
