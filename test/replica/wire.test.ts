@@ -4,7 +4,16 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { ByteWriter } from '../../src/persist/codec.js';
 import { MessageType, makeMessage, type Message } from '../../src/raft/messages.js';
-import { decodeHello, decodeMessage, encodeHello, encodeMessage } from '../../src/replica/wire.js';
+import {
+  decodeHello,
+  decodeMessage,
+  decodeProbeReply,
+  encodeHello,
+  encodeMessage,
+  encodeProbe,
+  encodeProbeReply,
+  isProbe,
+} from '../../src/replica/wire.js';
 
 function encode(message: Message): Buffer {
   const out = new ByteWriter(64);
@@ -58,6 +67,23 @@ test('golden bytes (wire version 1): never change what these decode to', () => {
     decodeMessage(Buffer.from('010102010302070600000103080002aabb0000', 'hex')),
     append,
   );
+});
+
+test('bootstrap probe and its reply: golden bytes, and neither is taken for the other', () => {
+  const bytes = (write: (out: ByteWriter) => void): Buffer => {
+    const out = new ByteWriter(16);
+    write(out);
+    return out.take();
+  };
+  const probe = bytes((out) => encodeProbe(out, 3));
+  const reply = bytes((out) => encodeProbeReply(out, 300));
+  assert.equal(probe.toString('hex'), '534852500103'); // "SHRP" v1 node 3
+  assert.equal(reply.toString('hex'), '5348525101ac02'); // "SHRQ" v1 term 300
+  assert.ok(isProbe(probe));
+  assert.equal(isProbe(bytes((out) => encodeHello(out, 3))), false);
+  assert.equal(decodeProbeReply(reply), 300);
+  assert.throws(() => decodeProbeReply(probe), /not a probe reply/);
+  assert.throws(() => decodeHello(probe), /bad hello/);
 });
 
 test('garbage is refused, not misread', () => {
