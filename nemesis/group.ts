@@ -17,6 +17,8 @@ export type Status = Record<string, string>;
 export class Group {
   readonly cluster: Cluster;
   private readonly states = new Map<Member, MemberState>();
+  /** The output of members' earlier processes (kept across restarts, for snapshotCounts). */
+  private readonly earlierOutput: string[] = [];
   /** How each member is (re)started: its --peers and extra flags. */
   private readonly launch = new Map<Member, { peers: string; extra: string[] }>();
   private nextId: number;
@@ -26,6 +28,8 @@ export class Group {
     readonly electionTimeoutMs: number,
     readonly mesh: ProxyMesh,
     cluster: Cluster,
+    /** Flags every node is started with (`--raft-snapshot-entries N`). */
+    private readonly nodeFlags: readonly string[],
   ) {
     this.cluster = cluster;
     this.founderCount = cluster.members.length;
@@ -37,26 +41,34 @@ export class Group {
    * an ephemeral port may take one before its node binds it (EADDRINUSE): then everything is
    * stopped and started again on fresh ports, a few times.
    */
-  static async start(nodes: number, electionTimeoutMs: number): Promise<Group> {
+  static async start(
+    nodes: number,
+    electionTimeoutMs: number,
+    nodeFlags: readonly string[] = [],
+  ): Promise<Group> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await Group.startOnce(nodes, electionTimeoutMs);
+        return await Group.startOnce(nodes, electionTimeoutMs, nodeFlags);
       } catch (error) {
         if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
       }
     }
   }
 
-  private static async startOnce(nodes: number, electionTimeoutMs: number): Promise<Group> {
+  private static async startOnce(
+    nodes: number,
+    electionTimeoutMs: number,
+    nodeFlags: readonly string[],
+  ): Promise<Group> {
     const cluster = new Cluster(electionTimeoutMs);
     let mesh: ProxyMesh | undefined;
     try {
       for (let id = 1; id <= nodes; id++) await cluster.add(id);
       // A copy: the proxies are for the founders, while cluster.members changes with membership.
       mesh = await ProxyMesh.create([...cluster.members]);
-      const group = new Group(electionTimeoutMs, mesh, cluster);
+      const group = new Group(electionTimeoutMs, mesh, cluster, nodeFlags);
       for (const member of cluster.members)
-        group.launch.set(member, { peers: mesh.peersFor(member.id), extra: [] });
+        group.launch.set(member, { peers: mesh.peersFor(member.id), extra: [...nodeFlags] });
       await Promise.all(cluster.members.map((member) => group.restart(member)));
       return group;
     } catch (error) {
@@ -79,6 +91,15 @@ export class Group {
     return this.states.get(member) ?? 'killed';
   }
 
+  /** Raft snapshots every node wrote, and leader's snapshots installed, from the nodes' logs. */
+  snapshotCounts(): { written: number; installed: number } {
+    const logs = [...this.earlierOutput, ...this.cluster.members.map((m) => m.output)].join('');
+    return {
+      written: logs.match(/ Raft snapshot at /g)?.length ?? 0,
+      installed: logs.match(/installed the leader's snapshot/g)?.length ?? 0,
+    };
+  }
+
   /** Members whose process runs and is not stopped. */
   up(): Member[] {
     return this.members.filter((m) => this.state(m) === 'up');
@@ -87,6 +108,7 @@ export class Group {
   async restart(member: Member): Promise<void> {
     const launch = this.launch.get(member);
     if (launch === undefined) throw new Error(`node ${member.id} has no launch settings`);
+    this.earlierOutput.push(member.output); // (a start begins the member's output afresh)
     await this.cluster.start(member, launch.peers, launch.extra);
     this.states.set(member, 'up');
   }
@@ -177,7 +199,7 @@ export class Group {
   async addFresh(timeoutMs: number): Promise<Member | undefined> {
     const member = await this.cluster.add(this.nextId++);
     const peers = this.cluster.peers(this.members.filter((m) => m === member || this.isUp(m)));
-    this.launch.set(member, { peers, extra: ['--join'] });
+    this.launch.set(member, { peers, extra: [...this.nodeFlags, '--join'] });
     await this.restart(member);
     const address = this.cluster.address(member);
     const deadline = performance.now() + timeoutMs;

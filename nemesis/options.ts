@@ -15,6 +15,8 @@ export interface NemesisOptions {
   readonly maxStepsPerKey: number;
   readonly operationsPerKey: number;
   readonly staleReads: boolean;
+  /** Every node's --raft-snapshot-entries (0: the server's default). */
+  readonly snapshotEntries: number;
   readonly verbose: boolean;
 }
 
@@ -29,6 +31,9 @@ export const usage = `usage: npm run nemesis -- [options]
   --op-timeout-ms MS          no reply by then: outcome unknown (default 8 election timeouts)
   --ops-per-key N             a register key is retired after N operations (default 500)
   --max-steps N               linearizability search bound per key (default 2000000)
+  --snapshot-entries N        nodes snapshot and compact their Raft log every N entries, so
+                              restarted and added nodes catch up from snapshots (default: the
+                              server's, 100000: none in a short run)
   --stale-reads               clients send READONLY (follower reads, may be stale): a run that
                               must fail, to see the checker catch it
   --verbose                   print every fault as it happens`;
@@ -55,6 +60,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
       'op-timeout-ms': { type: 'string' },
       'max-steps': { type: 'string' },
       'ops-per-key': { type: 'string' },
+      'snapshot-entries': { type: 'string' },
       verbose: { type: 'boolean' },
       'stale-reads': { type: 'boolean' },
     },
@@ -82,6 +88,7 @@ export function parseOptions(argv: string[]): NemesisOptions {
     maxStepsPerKey: integer(values['max-steps'], 2_000_000, 'max-steps', 1),
     operationsPerKey: integer(values['ops-per-key'], 500, 'ops-per-key', 1),
     staleReads: values['stale-reads'] === true,
+    snapshotEntries: integer(values['snapshot-entries'], 0, 'snapshot-entries', 0),
     verbose: values.verbose === true,
   };
 }

@@ -84,9 +84,12 @@ async function run(options: NemesisOptions): Promise<number> {
   const history = new History(options.keys, options.operationsPerKey);
   process.stderr.write(
     `nemesis: seed ${options.seed}, ${options.nodes} nodes, ${options.seconds} s, ` +
-      `faults ${options.faults.join(',') || 'none'}, ${options.clients} clients, ${options.keys} keys\n`,
+      `faults ${options.faults.join(',') || 'none'}, ${options.clients} clients, ${options.keys} keys` +
+      `${options.snapshotEntries > 0 ? `, snapshots every ${options.snapshotEntries} entries` : ''}\n`,
   );
-  const group = await Group.start(options.nodes, options.electionTimeoutMs);
+  const nodeFlags =
+    options.snapshotEntries > 0 ? ['--raft-snapshot-entries', String(options.snapshotEntries)] : [];
+  const group = await Group.start(options.nodes, options.electionTimeoutMs, nodeFlags);
   const onSignal = (): void => {
     void group.stop().finally(() => process.exit(130));
   };
@@ -141,6 +144,12 @@ async function run(options: NemesisOptions): Promise<number> {
         `${counts.appendOps} appends (${[...history.acknowledged.values()].reduce((n, s) => n + s.size, 0)} acknowledged), ` +
         `${nemesis.log.length} fault events, final members ${group.members.map((m) => m.id).join(',')}\n`,
     );
+    if (options.snapshotEntries > 0) {
+      const snapshots = group.snapshotCounts();
+      process.stderr.write(
+        `nemesis: ${snapshots.written} Raft snapshots written, ${snapshots.installed} installed from a leader\n`,
+      );
+    }
     for (const line of result.details) process.stderr.write(`nemesis: ${line}\n`);
     if (result.inconclusive > 0)
       process.stderr.write(`nemesis: ${result.inconclusive} keys inconclusive (not a pass)\n`);
