@@ -52,7 +52,7 @@ async function runNemesis(args: string[]): Promise<Outcome> {
 }
 
 test(
-  'nemesis: 3 nodes, 15 s of partition/kill/pause/membership/transfer, no violation, nothing lost',
+  'nemesis: 3 nodes, 15 s of partition/kill/pause/membership/transfer, snapshots every 50 entries, no violation, nothing lost',
   { timeout: 180_000 },
   async () => {
     const outcome = await runNemesis([
@@ -64,8 +64,12 @@ test(
       'partition,kill,pause,membership,transfer',
       '--seed',
       '7',
+      '--snapshot-entries',
+      '50',
     ]);
     assert.equal(outcome.code, 0, outcome.output);
+    const snapshots = /(\d+) Raft snapshots written/.exec(outcome.output);
+    assert.ok(Number(snapshots?.[1]) > 0, `no Raft snapshot was written:\n${outcome.output}`);
     assert.equal(outcome.violations, 0, outcome.output);
     assert.equal(outcome.lost, 0, outcome.output);
     assert.ok(outcome.ops >= MIN_OPS, `only ${outcome.ops} operations:\n${outcome.output}`);
