@@ -1,6 +1,6 @@
 // A snapshot held whole in memory (a Raft snapshot received from the leader, or read back from
 // its file): verified completely (file header, every frame's CRC, the trailer's file CRC and
-// record count, nothing after the trailer) and loaded into an engine, synchronously. The file
+// record count, nothing after the trailer) and loaded into an engine, at once or in steps. The file
 // format is the one snapshot.ts writes; recovery.ts reads the same format from a file handle.
 
 import type { Engine } from '../engine/engine.js';
@@ -19,24 +19,29 @@ export interface SnapshotBytesCheck {
   keyCount: number;
 }
 
+/** The end of the payload of the frame at `at` (checked: length and CRC); throws DecodeError. */
+function frameEnd(data: Buffer, at: number): number {
+  if (at + FRAME_HEADER_BYTES > data.length)
+    throw new DecodeError(`frame header cut short at offset ${at}`);
+  const length = data.readUInt32LE(at);
+  const payloadStart = at + FRAME_HEADER_BYTES;
+  const payloadEnd = payloadStart + length;
+  if (length === 0 || payloadEnd > data.length)
+    throw new DecodeError(`frame at offset ${at} runs past the end`);
+  if (crc32c(data, payloadStart, payloadEnd) !== data.readUInt32LE(at + 4))
+    throw new DecodeError(`checksum mismatch in the frame at offset ${at}`);
+  return payloadEnd;
+}
+
 /** Calls `each(payloadStart, payloadEnd, frameStart)` per frame; throws DecodeError on damage. */
 function forEachFrame(
   data: Buffer,
   start: number,
   each: (payloadStart: number, payloadEnd: number, frameStart: number) => void,
 ): void {
-  let at = start;
-  while (at < data.length) {
-    if (at + FRAME_HEADER_BYTES > data.length)
-      throw new DecodeError(`frame header cut short at offset ${at}`);
-    const length = data.readUInt32LE(at);
-    const payloadStart = at + FRAME_HEADER_BYTES;
-    const payloadEnd = payloadStart + length;
-    if (length === 0 || payloadEnd > data.length)
-      throw new DecodeError(`frame at offset ${at} runs past the end`);
-    if (crc32c(data, payloadStart, payloadEnd) !== data.readUInt32LE(at + 4))
-      throw new DecodeError(`checksum mismatch in the frame at offset ${at}`);
-    each(payloadStart, payloadEnd, at);
+  for (let at = start; at < data.length;) {
+    const payloadEnd = frameEnd(data, at);
+    each(at + FRAME_HEADER_BYTES, payloadEnd, at);
     at = payloadEnd;
   }
 }
@@ -85,20 +90,47 @@ export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck
 }
 
 /**
- * Applies every key of a verified snapshot to `engine` (which the caller emptied). Blocking: the
- * whole snapshot loads in one turn of the event loop.
+ * Applies the keys of a verified snapshot to `engine` (which the caller emptied), a frame at a
+ * time: `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends,
+ * so a caller can spread a large snapshot over turns of the event loop.
  */
-export function loadSnapshotBytes(data: Buffer, start: number, engine: Engine): void {
-  forEachFrame(data, start + FILE_HEADER_BYTES, (payloadStart, payloadEnd) => {
-    if (data[payloadStart] !== RecordKind.Keys) return;
-    const record = decodeRecord(data, payloadStart, payloadEnd);
-    if (record.kind !== RecordKind.Keys) return;
-    for (const effects of record.value) {
-      const first = effects[0];
-      if (first === undefined) continue;
-      // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
-      engine.delete(first[1] as number, first[2] as string);
-      for (const effect of effects) engine.applyEffect(effect);
+export class SnapshotBytesLoader {
+  private at: number;
+
+  constructor(
+    private readonly data: Buffer,
+    start: number,
+    private readonly engine: Engine,
+  ) {
+    this.at = start + FILE_HEADER_BYTES;
+  }
+
+  /** True once every frame is applied. */
+  step(enough: () => boolean): boolean {
+    const { data, engine } = this;
+    while (this.at < data.length) {
+      const payloadStart = this.at + FRAME_HEADER_BYTES;
+      const payloadEnd = frameEnd(data, this.at);
+      this.at = payloadEnd;
+      if (data[payloadStart] === RecordKind.Keys) {
+        const record = decodeRecord(data, payloadStart, payloadEnd);
+        if (record.kind === RecordKind.Keys) {
+          for (const effects of record.value) {
+            const first = effects[0];
+            if (first === undefined) continue;
+            // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
+            engine.delete(first[1] as number, first[2] as string);
+            for (const effect of effects) engine.applyEffect(effect);
+          }
+        }
+      }
+      if (enough()) break;
     }
-  });
+    return this.at >= data.length;
+  }
+}
+
+/** The same, all at once: blocking for the whole snapshot. */
+export function loadSnapshotBytes(data: Buffer, start: number, engine: Engine): void {
+  new SnapshotBytesLoader(data, start, engine).step(() => false);
 }

@@ -20,7 +20,7 @@ import {
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
-import { loadSnapshotBytes } from '../persist/snapshot-bytes.js';
+import { loadSnapshotBytes, SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
@@ -118,6 +118,11 @@ interface Waiter {
 }
 
 const ELECTION_TICKS = 10;
+/**
+ * A received snapshot loads in slices of this many ms: short beside the heartbeat interval and a
+ * client's patience, long enough that the turns between them cost little.
+ */
+const INSTALL_SLICE_MS = 5;
 
 /**
  * First byte of a peer entry (a Normal entry that is not a persist record: RecordKind values are
@@ -148,6 +153,7 @@ export class ReplicaNode {
   private readonly writer = new ByteWriter(16 * 1024);
   /** Highest log index whose effects are in the engine (speculative on a leader). */
   private engineIndex = 0;
+  private installingSnapshot = false;
   /** Membership as of the last Ready: a member once, and removed since (checkMembership). */
   private wasMember = false;
   private removed = false;
@@ -332,7 +338,10 @@ export class ReplicaNode {
           // 2. Send.
           if (!sendFirst) for (const message of ready.messages) this.transport.send(message);
           // 3. Apply.
-          if (ready.snapshot !== null) this.installReceivedSnapshot();
+          if (ready.snapshot !== null) {
+            await this.installReceivedSnapshot();
+            if (this.closed) return;
+          }
           this.applyCommitted(ready);
           for (const readState of ready.readStates) this.readConfirmed(readState.context);
           // Replies for what is now applied go out before advance() applies a membership
@@ -481,6 +490,12 @@ export class ReplicaNode {
 
   /** Replaces the engine's contents with a snapshot file's (blocking) and learns its peers. */
   private loadEngineSnapshot(file: { data: Buffer; parsed: ParsedSnapshotFile }): void {
+    this.emptyEngineFor(file);
+    loadSnapshotBytes(file.data, file.parsed.engineStart, this.options.engine);
+    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
+  }
+
+  private emptyEngineFor(file: { parsed: ParsedSnapshotFile }): void {
     const engine = this.options.engine;
     if (file.parsed.databaseCount !== engine.databases.length) {
       throw new Error(
@@ -488,23 +503,49 @@ export class ReplicaNode {
       );
     }
     engine.applyEffect([Op.FlushAll]);
-    loadSnapshotBytes(file.data, file.parsed.engineStart, engine);
-    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
   }
 
-  /** A snapshot from the leader is durable (storage.persist): the engine becomes its state. */
-  private installReceivedSnapshot(): void {
+  /**
+   * A snapshot from the leader is durable (storage.persist): the engine becomes its state. Loaded
+   * in slices across event-loop turns, so a large one does not stall the node's clients and
+   * links; meanwhile `installingSnapshot` keeps local reads off the half-loaded engine.
+   */
+  private async installReceivedSnapshot(): Promise<void> {
     const file = this.storage.snapshotFile;
     if (file === undefined) throw new Error('replica: a snapshot was persisted but is not there');
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();
-    this.loadEngineSnapshot(file);
+    this.emptyEngineFor(file);
+    this.installingSnapshot = true;
+    let turns = 1;
+    try {
+      const loader = new SnapshotBytesLoader(
+        file.data,
+        file.parsed.engineStart,
+        this.options.engine,
+      );
+      for (;;) {
+        const sliceStart = performance.now();
+        if (loader.step(() => performance.now() - sliceStart > INSTALL_SLICE_MS)) break;
+        await new Promise((resolve) => setImmediate(resolve));
+        turns++;
+        if (this.closed) return;
+      }
+    } finally {
+      this.installingSnapshot = false;
+    }
+    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
     this.options.log(
       'notice',
-      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms; applied ${this.appliedIndex} before)`,
+      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
     );
     this.engineIndex = this.appliedIndex = index;
+  }
+
+  /** A received snapshot is being loaded into the engine (installReceivedSnapshot). */
+  get installing(): boolean {
+    return this.installingSnapshot;
   }
 
   /**
