@@ -13,7 +13,10 @@ export async function contents(member: Member): Promise<string[]> {
     assert.equal(await client.call('READONLY'), 'OK');
     const keys = ((await client.call('KEYS', '*')) as string[]).sort();
     if (keys.length === 0) return [];
-    const values = (await client.call('MGET', ...keys)) as string[];
+    // MGET in parts: a command of 65,000 arguments would overflow the call stack here.
+    const values: string[] = [];
+    for (let at = 0; at < keys.length; at += 10_000)
+      values.push(...((await client.call('MGET', ...keys.slice(at, at + 10_000))) as string[]));
     return keys.map((key, i) => `${key}=${values[i]}`);
   } finally {
     client.close();

@@ -2,8 +2,8 @@
 // every node compacts; a restarted node recovers from its snapshot and the log after it; a
 // follower left behind the leader's compaction, a node restarted with an empty disk and a node
 // added after compaction all catch up from a streamed snapshot, a large one installed in slices
-// while READONLY reads on that follower go on; a damaged snapshot file stops the node from
-// starting, naming the file.
+// without READONLY reads on that follower seeing it half loaded; a damaged snapshot file stops
+// the node from starting, naming the file.
 
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -173,23 +173,42 @@ async function writeManyPipelined(count: number): Promise<void> {
 }
 
 test(
-  'a large snapshot installs in slices, and READONLY reads on that follower stay right meanwhile',
+  'a large snapshot installs in slices; READONLY reads on that follower never see it half loaded',
   { timeout: 120_000 },
   async () => {
     const follower = cluster.members.find((m) => m !== leader && m.child !== undefined) as Member;
+    assert.equal(await cluster.call(leader, 'SET', 'late', '1'), 'OK');
+    await caughtUp(cluster, leader);
     await cluster.stop(follower);
     const before = written;
     await writeManyPipelined(60_000);
+    // `late` moves to the end of the keyspace's order (deleted and set again in one
+    // transaction), so it is among the last keys the snapshot loads: on a half-loaded follower
+    // a read would find no `late` at all, a state the key never had.
+    const tx = await RawClient.connect(leader.clientPort);
+    try {
+      tx.send('MULTI');
+      tx.send('DEL', 'late');
+      tx.send('SET', 'late', '2');
+      tx.send('EXEC');
+      assert.deepEqual((await tx.read(4))[3], [1, 'OK']);
+    } finally {
+      tx.close();
+    }
+    const moved = Number((await cluster.raftStatus(leader))['commit_index']);
+    await writeManyPipelined(5_000);
     await waitFor(
-      async () => Number((await cluster.raftStatus(leader))['snapshot_index']) > 2 * before,
-      'the leader to snapshot the new keys',
+      async () => Number((await cluster.raftStatus(leader))['snapshot_index']) >= moved,
+      'the leader to snapshot past the move',
       30_000,
     );
-    // A reader on the follower from its start: every key up to `before` exists throughout.
-    // (Those keys load first, so this shows the reads stay right, not the guard that sends
-    // them to the leader while the snapshot loads: the old keys are there after one slice.)
+    // A reader on the follower from its start. Just restarted, the follower may not know yet
+    // that `late` = 1 committed (a READONLY read may be stale); once the reader has seen `late`
+    // it must never see it missing again (the follower only moves forward, and the leader
+    // answers while the snapshot loads), and every key up to `before` exists throughout.
     let reading = true;
     let reads = 0;
+    let lateSeen = 0;
     const reader = (async () => {
       const client = await waitFor(
         () => RawClient.connect(follower.clientPort).catch(() => undefined),
@@ -199,10 +218,15 @@ test(
       try {
         assert.equal(await client.call('READONLY'), 'OK');
         while (reading) {
+          const late = await client.call('GET', 'late');
+          if (late instanceof ReplyError) continue; // no leader yet to relay to
+          if (late !== null) lateSeen++;
+          assert.ok(
+            late === '1' || late === '2' || (late === null && lateSeen === 0),
+            `late is ${String(late)} after ${reads} reads, ${lateSeen} of them seeing it`,
+          );
           const n = 1 + (reads % before);
-          const value = await client.call('GET', `key:${n}`);
-          if (value instanceof ReplyError) continue; // no leader yet to relay to
-          assert.equal(value, `value:${n}`, `key:${n} after ${reads} reads`);
+          assert.equal(await client.call('GET', `key:${n}`), `value:${n}`);
           reads++;
         }
       } finally {
@@ -220,9 +244,10 @@ test(
       reading = false;
       await reader;
     }
+    assert.equal(await cluster.call(leader, 'DEL', 'late'), 1);
     const turns = /installed the leader's snapshot .* over (\d+) turns/.exec(follower.output);
     assert.ok(Number(turns?.[1]) > 1, follower.output);
-    assert.ok(reads > 0, 'the reader got answers');
+    assert.ok(reads > 0 && lateSeen > 0, `${reads} reads, ${lateSeen} seeing late`);
     await assertAllEqual();
   },
 );
