@@ -33,6 +33,9 @@ export interface FileSystem {
   syncDirectorySync(path: string): void;
   /** A whole file, read at once and synchronously (a Raft snapshot, when it is needed). */
   readFile(path: string): Buffer;
+  /** Bytes [start, end) of a file, synchronously (fewer at its end): a Raft snapshot's chunk. */
+  readFileRange(path: string, start: number, end: number): Buffer;
+  fileSize(path: string): number;
   readdir(path: string): Promise<string[]>;
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
@@ -120,6 +123,22 @@ export const nodeFileSystem: FileSystem = {
     return new NodeFileHandle(nodeFs.openSync(path, FLAGS[mode]));
   },
   readFile: (path) => nodeFs.readFileSync(path),
+  readFileRange(path, start, end) {
+    const fd = nodeFs.openSync(path, 'r');
+    try {
+      const out = Buffer.allocUnsafe(Math.max(0, end - start));
+      let done = 0;
+      while (done < out.length) {
+        const read = nodeFs.readSync(fd, out, done, out.length - done, start + done);
+        if (read === 0) break;
+        done += read;
+      }
+      return out.subarray(0, done);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  },
+  fileSize: (path) => nodeFs.statSync(path).size,
   rename: (from, to) => nodeFs.promises.rename(from, to),
   renameSync: (from, to) => nodeFs.renameSync(from, to),
   async syncDirectory(path) {

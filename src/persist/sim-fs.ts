@@ -118,6 +118,15 @@ export class SimulatedFileSystem implements FileSystem {
     return Buffer.from(inode.data.subarray(0, inode.length));
   }
 
+  readFileRange(path: string, start: number, end: number): Buffer {
+    const inode = this.lookup(path);
+    return Buffer.from(inode.data.subarray(start, Math.min(end, inode.length)));
+  }
+
+  fileSize(path: string): number {
+    return this.lookup(path).length;
+  }
+
   /** Replaces a file's contents durably (tests use it to damage files). */
   writeFileDurably(path: string, data: Buffer): void {
     const inode = this.lookup(path);

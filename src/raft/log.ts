@@ -1,7 +1,7 @@
 // The core's view of the log: stable entries in Storage plus an unstable tail (entries and
 // possibly a snapshot) that the driver has not yet persisted.
 import { assert } from './assert.js';
-import { type Entry, type Snapshot } from './messages.js';
+import { snapshotSource, type Entry, type Snapshot, type SnapshotSource } from './messages.js';
 import { limitBytes, type Storage } from './storage.js';
 
 /**
@@ -263,6 +263,11 @@ export class RaftLog {
 
   snapshot(): Snapshot {
     return this.unstable.snapshot ?? this.storage.snapshot();
+  }
+
+  snapshotSource(): SnapshotSource {
+    const unstable = this.unstable.snapshot;
+    return unstable !== null ? snapshotSource(unstable) : this.storage.snapshotSource();
   }
 
   unstableEntries(): Entry[] {

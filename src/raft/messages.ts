@@ -89,6 +89,26 @@ export interface Snapshot {
   readonly data: Uint8Array;
 }
 
+/**
+ * A snapshot to send, read a range at a time (a storage may keep the bytes on disk rather than
+ * in memory). `read` answers undefined once the snapshot is gone (a newer one replaced it): the
+ * core then starts over with the latest.
+ */
+export interface SnapshotSource {
+  readonly metadata: SnapshotMetadata;
+  readonly length: number;
+  read(start: number, end: number): Uint8Array | undefined;
+}
+
+/** A snapshot held in memory, as a source. */
+export function snapshotSource(snapshot: Snapshot): SnapshotSource {
+  return {
+    metadata: snapshot.metadata,
+    length: snapshot.data.length,
+    read: (start, end) => snapshot.data.subarray(start, end),
+  };
+}
+
 export interface SnapshotChunk {
   readonly metadata: SnapshotMetadata;
   /** Byte offset of `data` in the whole snapshot. */

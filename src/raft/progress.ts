@@ -1,6 +1,6 @@
 // The leader's view of each follower: how far it matches, what to send next, and flow control.
 import { assert } from './assert.js';
-import { type Snapshot } from './messages.js';
+import { type SnapshotSource } from './messages.js';
 
 /**
  * Bounded window of in-flight append messages, as a ring buffer of the last index each message
@@ -75,7 +75,7 @@ export type ProgressState = (typeof ProgressState)[keyof typeof ProgressState];
 export const progressStateNames = ['Probe', 'Replicate', 'Snapshot'] as const;
 
 export interface SnapshotTransfer {
-  readonly snapshot: Snapshot;
+  readonly snapshot: SnapshotSource;
   /** Acknowledged up to here: the receiver wants this byte offset next. */
   offset: number;
   /** Sent up to here (chunks past `offset` are in flight, at most the core's window). */
@@ -129,7 +129,7 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshot: Snapshot): void {
+  becomeSnapshot(snapshot: SnapshotSource): void {
     this.resetState(ProgressState.Snapshot);
     this.pendingSnapshot = snapshot.metadata.index;
     this.transfer = { snapshot, offset: 0, sent: 0, progressed: false };

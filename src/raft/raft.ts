@@ -1026,7 +1026,7 @@ export class RaftNode {
 
   private startSnapshot(to: number, pr: Progress): boolean {
     if (!pr.recentActive) return false;
-    const snapshot = this.raftLog.snapshot();
+    const snapshot = this.raftLog.snapshotSource();
     assert(snapshot.metadata.index > 0, 'entries are compacted but there is no snapshot');
     pr.becomeSnapshot(snapshot);
     this.sendSnapshotChunks(to, pr, true);
@@ -1043,23 +1043,24 @@ export class RaftNode {
   private sendSnapshotChunks(to: number, pr: Progress, resend: boolean): void {
     const transfer = pr.transfer;
     if (transfer === null) return;
-    const data = transfer.snapshot.data;
-    const total = data.length;
+    const source = transfer.snapshot;
+    const total = source.length;
     const windowEnd = Math.min(transfer.offset + this.snapshotWindowBytes, total);
     let start = resend ? transfer.offset : Math.max(transfer.sent, transfer.offset);
     // Nothing new in the window (a resend always sends at least one chunk, maybe empty).
     if (!resend && start >= windowEnd) return;
     do {
       const end = Math.min(start + this.snapshotChunkBytes, total);
+      const data = source.read(start, end);
+      if (data === undefined) {
+        // Replaced by a newer snapshot meanwhile: the next append attempt sends the latest.
+        pr.becomeProbe();
+        return;
+      }
       this.send({
         type: MessageType.Snap,
         to,
-        snapshot: {
-          metadata: transfer.snapshot.metadata,
-          offset: start,
-          totalBytes: total,
-          data: data.subarray(start, end),
-        },
+        snapshot: { metadata: source.metadata, offset: start, totalBytes: total, data },
       });
       start = end;
     } while (start < windowEnd);
@@ -1070,12 +1071,12 @@ export class RaftNode {
     const transfer = pr.transfer;
     if (pr.state !== ProgressState.Snapshot || transfer === null) return;
     if (transfer.snapshot.metadata.index !== message.index) return;
-    const wanted = Math.min(message.rejectHint, transfer.snapshot.data.length);
+    const wanted = Math.min(message.rejectHint, transfer.snapshot.length);
     // Only progress (or a restart from 0) triggers a chunk; a repeated ack waits for the next
     // heartbeat reply, so duplicated acks cannot multiply the chunk stream.
     if (wanted === transfer.offset && wanted !== 0) return;
     if (wanted === 0) {
-      const latest = this.raftLog.snapshot();
+      const latest = this.raftLog.snapshotSource();
       if (latest.metadata.index > transfer.snapshot.metadata.index) {
         pr.becomeSnapshot(latest);
         this.sendSnapshotChunks(message.from, pr, true);

@@ -8,10 +8,12 @@ import {
   EntryType,
   EMPTY_HARD_STATE,
   entryBytes,
+  snapshotSource,
   type ConfState,
   type Entry,
   type HardState,
   type Snapshot,
+  type SnapshotSource,
 } from './messages.js';
 
 export interface InitialState {
@@ -34,6 +36,8 @@ export interface Storage {
   lastIndex(): number;
   /** The most recent snapshot. */
   snapshot(): Snapshot;
+  /** The most recent snapshot, to send to a follower in chunks (its bytes read as needed). */
+  snapshotSource(): SnapshotSource;
 }
 
 /** The longest prefix of `entries` within `maxBytes`; always at least the first entry. */
@@ -95,6 +99,10 @@ export class MemoryStorage implements Storage {
 
   snapshot(): Snapshot {
     return this.currentSnapshot;
+  }
+
+  snapshotSource(): SnapshotSource {
+    return snapshotSource(this.currentSnapshot);
   }
 
   hardStateNow(): HardState {

@@ -32,7 +32,9 @@ import {
   type Entry,
   type EntryType,
   type HardState,
+  snapshotSource,
   type Snapshot,
+  type SnapshotSource,
 } from '../raft/messages.js';
 import {
   MemoryStorage,
@@ -683,6 +685,35 @@ export class RaftDiskStorage implements Storage {
       throw new RaftStorageError(`${path}: cannot read the snapshot (${(error as Error).message})`);
     }
     return { metadata: held.metadata, data };
+  }
+
+  /**
+   * The latest snapshot for a transfer: its chunks are read from the file as they are sent, so
+   * a transfer holds only the chunks in flight. Once a newer snapshot has replaced the file,
+   * `read` answers undefined and the core starts over with the latest.
+   */
+  snapshotSource(): SnapshotSource {
+    const held = this.memory.snapshot();
+    if (held.metadata.index === 0) return snapshotSource(held);
+    const { fs, dir } = this.options;
+    const path = join(dir, snapshotName(held.metadata.index));
+    let length: number;
+    try {
+      length = fs.fileSize(path);
+    } catch (error) {
+      throw new RaftStorageError(`${path}: cannot read the snapshot (${(error as Error).message})`);
+    }
+    return {
+      metadata: held.metadata,
+      length,
+      read: (start, end) => {
+        try {
+          return fs.readFileRange(path, start, end);
+        } catch {
+          return undefined;
+        }
+      },
+    };
   }
 }
 

@@ -11,6 +11,7 @@ import {
   bootstrapStorage,
   makeMessage,
   type Ready,
+  type SnapshotSource,
 } from '../../src/raft/index.js';
 import { Prng } from '../../src/sim/prng.js';
 
@@ -256,4 +257,54 @@ test('a follower that lost its log (a wiped disk) is caught up again from a snap
   leader.propose(bytes('after'));
   deliver();
   assert.equal(follower.status().commit, commit + 1);
+});
+
+test('a snapshot replaced while being sent: the transfer starts over with the latest', () => {
+  /** Its first snapshot source is gone before a chunk is read, as a file a newer one replaced. */
+  class ReplacedOnce extends MemoryStorage {
+    gone = 1;
+    override snapshotSource(): SnapshotSource {
+      const source = super.snapshotSource();
+      if (this.gone === 0) return source;
+      this.gone--;
+      return { ...source, read: () => undefined };
+    }
+  }
+  const conf = { voters: [1, 2], learners: [] };
+  const leaderStorage = new ReplacedOnce();
+  bootstrapStorage(leaderStorage, conf);
+  let followerStorage = new MemoryStorage();
+  bootstrapStorage(followerStorage, conf);
+  const leader = node(1, leaderStorage);
+  let follower = node(2, followerStorage);
+  const deliver = (): void => {
+    for (let round = 0; round < 100; round++) {
+      const messages = [
+        ...drain(leader, leaderStorage).flatMap((r) => r.messages),
+        ...drain(follower, followerStorage).flatMap((r) => r.messages),
+      ];
+      if (messages.length === 0) return;
+      for (const message of messages) (message.to === 1 ? leader : follower).step(message);
+    }
+    assert.fail('messages never stopped');
+  };
+  deliver();
+  leader.campaign();
+  deliver();
+  for (let i = 0; i < 10; i++) leader.propose(bytes(`e${i}`));
+  deliver();
+  const commit = leader.status().commit;
+  leaderStorage.createSnapshot(commit, conf, bytes('state'));
+  leaderStorage.compact(commit);
+  // A follower with an empty disk needs the snapshot; the first source the leader gets is gone.
+  followerStorage = new MemoryStorage();
+  follower = node(2, followerStorage);
+  for (let tick = 0; tick < 10; tick++) {
+    leader.tick();
+    deliver();
+  }
+  assert.equal(leaderStorage.gone, 0, 'the first source was used and found gone');
+  assert.equal(followerStorage.snapshot().metadata.index, commit);
+  assert.deepEqual(followerStorage.snapshot().data, bytes('state'));
+  assert.equal(leader.status().progress.get(2)?.match, commit);
 });

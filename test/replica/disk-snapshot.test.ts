@@ -107,7 +107,12 @@ test('a recorded snapshot compacts the log, deletes covered segments, and recove
     assert.deepEqual(Buffer.from(storage.snapshot().data), snapshotBytes(50, 1, 10).data);
     const path = join(dir, snapshotName(50));
     const saved = readFileSync(path);
+    // A transfer reads its chunks from the file; once the file is gone, `read` says so.
+    const source = storage.snapshotSource();
+    assert.equal(source.length, saved.length);
+    assert.deepEqual(Buffer.from(source.read(10, 30) as Uint8Array), saved.subarray(10, 30));
     rmSync(path);
+    assert.equal(source.read(10, 30), undefined);
     assert.throws(() => storage.snapshot(), /cannot read the snapshot/);
     writeFileSync(path, saved);
     assert.equal(storage.term(40), 1);
