@@ -29,6 +29,7 @@ import {
 import type { FileHandle, FileSystem } from './fs.js';
 import type { LogLine, SegmentInfo } from './log.js';
 import { classify, join } from './names.js';
+import { applySnapshotKeys } from './snapshot-bytes.js';
 
 export class RecoveryError extends Error {
   override name = 'RecoveryError';
@@ -163,15 +164,7 @@ async function loadSnapshot(
   try {
     await scanFrames(handle, FILE_HEADER_BYTES, async (payload, offset) => {
       const record = decodeRecord(payload);
-      if (record.kind === RecordKind.Keys) {
-        for (const effects of record.value) {
-          const first = effects[0];
-          if (first === undefined) continue;
-          // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
-          engine.delete(first[1] as number, first[2] as string);
-          for (const effect of effects) engine.applyEffect(effect);
-        }
-      }
+      if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
       progress.loadedBytes += offset - lastOffset;
       lastOffset = offset;
       await yielder.maybeYield();

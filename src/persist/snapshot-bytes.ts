@@ -3,6 +3,7 @@
 // record count, nothing after the trailer) and loaded into an engine, at once or in steps. The file
 // format is the one snapshot.ts writes; recovery.ts reads the same format from a file handle.
 
+import type { Effect } from '../engine/effects.js';
 import type { Engine } from '../engine/engine.js';
 import { checkKeysPayload, decodeRecord, DecodeError, RecordKind } from './codec.js';
 import { crc32c } from './crc32c.js';
@@ -89,6 +90,17 @@ export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck
   return check;
 }
 
+/** Applies a snapshot's Keys record: each key's effects (a file or received bytes alike). */
+export function applySnapshotKeys(engine: Engine, keys: readonly (readonly Effect[])[]): void {
+  for (const effects of keys) {
+    const first = effects[0];
+    if (first === undefined) continue;
+    // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
+    engine.delete(first[1] as number, first[2] as string);
+    for (const effect of effects) engine.applyEffect(effect);
+  }
+}
+
 /**
  * Applies the keys of a verified snapshot to `engine` (which the caller emptied), a frame at a
  * time: `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends,
@@ -114,15 +126,7 @@ export class SnapshotBytesLoader {
       this.at = payloadEnd;
       if (data[payloadStart] === RecordKind.Keys) {
         const record = decodeRecord(data, payloadStart, payloadEnd);
-        if (record.kind === RecordKind.Keys) {
-          for (const effects of record.value) {
-            const first = effects[0];
-            if (first === undefined) continue;
-            // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy.
-            engine.delete(first[1] as number, first[2] as string);
-            for (const effect of effects) engine.applyEffect(effect);
-          }
-        }
+        if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
       }
       if (enough()) break;
     }

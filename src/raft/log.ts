@@ -261,10 +261,6 @@ export class RaftLog {
     this.unstable.restore(snapshot);
   }
 
-  snapshot(): Snapshot {
-    return this.unstable.snapshot ?? this.storage.snapshot();
-  }
-
   snapshotSource(): SnapshotSource {
     const unstable = this.unstable.snapshot;
     return unstable !== null ? snapshotSource(unstable) : this.storage.snapshotSource();

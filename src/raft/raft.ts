@@ -235,7 +235,8 @@ export class RaftNode {
     }
     // Entries up to the snapshot are in the state machine already (the log may retain a few
     // entries behind the snapshot, so firstIndex - 1 can be lower).
-    const snapshotIndex = config.storage.snapshot().metadata.index;
+    // (The source's metadata only: a disk storage reads no snapshot bytes for it.)
+    const snapshotIndex = config.storage.snapshotSource().metadata.index;
     if (snapshotIndex > this.raftLog.committed) this.raftLog.committed = snapshotIndex;
     const applied = Math.max(config.applied ?? 0, snapshotIndex);
     if (applied > this.raftLog.applied) this.raftLog.appliedTo(applied);

@@ -213,9 +213,14 @@ test('a restarted node recovers term, vote, commit and log from storage', () => 
   assert.equal(replay.length, before.commit);
 });
 
-test('a follower that lost its log (a wiped disk) is caught up again from a snapshot', () => {
+/**
+ * Two voters; node 1 leads, commits 10 entries, snapshots and compacts them. Node 2 then comes
+ * back with an empty disk: its log ends far below what it acknowledged. Heartbeats carry a commit
+ * beyond its log (it must not fail), and the leader starts over with it; the leader is idle, so
+ * only heartbeats reveal the loss. Returns after `ticks` heartbeat rounds.
+ */
+function wipedFollowerCatchUp(leaderStorage: MemoryStorage, ticks: number) {
   const conf = { voters: [1, 2], learners: [] };
-  const leaderStorage = new MemoryStorage();
   bootstrapStorage(leaderStorage, conf);
   let followerStorage = new MemoryStorage();
   bootstrapStorage(followerStorage, conf);
@@ -242,15 +247,20 @@ test('a follower that lost its log (a wiped disk) is caught up again from a snap
   assert.equal(leader.status().progress.get(2)?.match, commit);
   leaderStorage.createSnapshot(commit, conf, bytes('state'));
   leaderStorage.compact(commit);
-  // Node 2 comes back with an empty disk: its log ends far below what it acknowledged. Heartbeats
-  // carry a commit beyond its log (it must not fail), and the leader starts over with it.
-  // The leader is idle: only heartbeats reveal the loss.
   followerStorage = new MemoryStorage();
   follower = node(2, followerStorage);
-  for (let tick = 0; tick < 5; tick++) {
+  for (let tick = 0; tick < ticks; tick++) {
     leader.tick();
     deliver();
   }
+  return { leader, follower, followerStorage, commit, deliver };
+}
+
+test('a follower that lost its log (a wiped disk) is caught up again from a snapshot', () => {
+  const { leader, follower, followerStorage, commit, deliver } = wipedFollowerCatchUp(
+    new MemoryStorage(),
+    5,
+  );
   assert.equal(followerStorage.snapshot().metadata.index, commit);
   assert.deepEqual(followerStorage.snapshot().data, bytes('state'));
   assert.equal(leader.status().progress.get(2)?.match, commit);
@@ -270,39 +280,8 @@ test('a snapshot replaced while being sent: the transfer starts over with the la
       return { ...source, read: () => undefined };
     }
   }
-  const conf = { voters: [1, 2], learners: [] };
   const leaderStorage = new ReplacedOnce();
-  bootstrapStorage(leaderStorage, conf);
-  let followerStorage = new MemoryStorage();
-  bootstrapStorage(followerStorage, conf);
-  const leader = node(1, leaderStorage);
-  let follower = node(2, followerStorage);
-  const deliver = (): void => {
-    for (let round = 0; round < 100; round++) {
-      const messages = [
-        ...drain(leader, leaderStorage).flatMap((r) => r.messages),
-        ...drain(follower, followerStorage).flatMap((r) => r.messages),
-      ];
-      if (messages.length === 0) return;
-      for (const message of messages) (message.to === 1 ? leader : follower).step(message);
-    }
-    assert.fail('messages never stopped');
-  };
-  deliver();
-  leader.campaign();
-  deliver();
-  for (let i = 0; i < 10; i++) leader.propose(bytes(`e${i}`));
-  deliver();
-  const commit = leader.status().commit;
-  leaderStorage.createSnapshot(commit, conf, bytes('state'));
-  leaderStorage.compact(commit);
-  // A follower with an empty disk needs the snapshot; the first source the leader gets is gone.
-  followerStorage = new MemoryStorage();
-  follower = node(2, followerStorage);
-  for (let tick = 0; tick < 10; tick++) {
-    leader.tick();
-    deliver();
-  }
+  const { leader, followerStorage, commit } = wipedFollowerCatchUp(leaderStorage, 10);
   assert.equal(leaderStorage.gone, 0, 'the first source was used and found gone');
   assert.equal(followerStorage.snapshot().metadata.index, commit);
   assert.deepEqual(followerStorage.snapshot().data, bytes('state'));
