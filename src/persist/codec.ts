@@ -19,7 +19,8 @@
 //
 // Framing (framing.ts) wraps each payload as [u32 length][u32 CRC32C(payload)][payload].
 
-import type { Effect, LogEntry } from '../engine/effects.js';
+import { type Effect, type LogEntry, Op } from '../engine/effects.js';
+import type { StringValue } from '../engine/values.js';
 
 export const FORMAT_VERSION = 1;
 
@@ -118,23 +119,45 @@ export function writeEffects(out: ByteWriter, effects: readonly Effect[]): void 
 function writeEffect(out: ByteWriter, effect: Effect): void {
   out.varint(effect[0]);
   out.varint(effect.length - 1);
-  for (let i = 1; i < effect.length; i++) {
-    const argument = effect[i] as string | number;
-    if (typeof argument === 'string') {
-      out.u8(ArgumentTag.String);
-      out.latin1(argument);
-    } else if (
-      Number.isInteger(argument) &&
-      Math.abs(argument) <= ZIGZAG_MAX &&
-      !Object.is(argument, -0)
-    ) {
-      out.u8(ArgumentTag.Integer);
-      out.varint(argument < 0 ? -argument * 2 - 1 : argument * 2);
-    } else {
-      if (Number.isNaN(argument)) throw new TypeError('NaN is never an effect argument');
-      out.u8(ArgumentTag.Float);
-      out.f64(argument);
-    }
+  for (let i = 1; i < effect.length; i++) writeArgument(out, effect[i] as string | number);
+}
+
+/**
+ * The bytes of `writeEffects(out, [[Op.Set, dbIndex, key, value, expireAtMs]])`, without building
+ * the arrays: a snapshot writes one of these per string key, and the garbage of a million pairs
+ * of arrays made the collector pause the server during every BGSAVE.
+ */
+export function writeStringKeyEffects(
+  out: ByteWriter,
+  dbIndex: number,
+  key: string,
+  value: StringValue,
+  expireAtMs: number,
+): void {
+  out.varint(1);
+  out.varint(Op.Set);
+  out.varint(4);
+  writeArgument(out, dbIndex);
+  writeArgument(out, key);
+  writeArgument(out, value);
+  writeArgument(out, expireAtMs);
+}
+
+function writeArgument(out: ByteWriter, argument: string | number): void {
+  if (typeof argument === 'string') {
+    out.u8(ArgumentTag.String);
+    out.latin1(argument);
+  } else if (
+    Number.isInteger(argument) &&
+    Math.abs(argument) <= ZIGZAG_MAX &&
+    !Object.is(argument, -0)
+  ) {
+    out.u8(ArgumentTag.Integer);
+    out.varint(argument < 0 ? -argument * 2 - 1 : argument * 2);
+  } else {
+    if (Number.isNaN(argument)) throw new TypeError('NaN is never an effect argument');
+    out.u8(ArgumentTag.Float);
+    out.f64(argument);
   }
 }
 

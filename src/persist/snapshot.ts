@@ -11,10 +11,11 @@
 // from before; SWAPDB moves Database objects, which the snapshot tracks by identity.
 
 import type { Database } from '../engine/database.js';
-import type { Effect } from '../engine/effects.js';
+import { assert } from '../engine/assert.js';
+import { ExpireNone } from '../engine/effects.js';
 import { dumpValue, type Engine, type KeyspaceObserver } from '../engine/engine.js';
-import type { Value } from '../engine/values.js';
-import { ByteWriter, RecordKind, writeEffects } from './codec.js';
+import { isStringValue, type Value } from '../engine/values.js';
+import { ByteWriter, RecordKind, writeEffects, writeStringKeyEffects } from './codec.js';
 import { crc32c } from './crc32c.js';
 import { beginFrame, endFrame, fileHeader, SNAPSHOT_MAGIC } from './framing.js';
 import type { FileSystem } from './fs.js';
@@ -45,7 +46,13 @@ export class SnapshotJob implements KeyspaceObserver {
   private fileCrc = 0;
   private bytesTaken = 0;
   private current = 0;
-  private iterator: Iterator<[string, Value]> | undefined;
+  /**
+   * The captured Map's keys and values, walked in lockstep: entries() would allocate a pair per
+   * key. Both iterators index the same table and are always advanced together, so the changes
+   * made between slices (set, delete, rehash) move them alike and they stay aligned.
+   */
+  private keyIterator: Iterator<string> | undefined;
+  private valueIterator: Iterator<Value> | undefined;
   private observing = false;
   /** Set by abort(): the writer stops at its next slice. */
   aborted = false;
@@ -120,15 +127,22 @@ export class SnapshotJob implements KeyspaceObserver {
     for (let written = 0; written < maxKeys;) {
       const captured = this.captured[this.current];
       if (captured === undefined) return true;
-      this.iterator ??= captured.keys.entries();
-      const next = this.iterator.next();
-      if (next.done === true) {
-        this.iterator = undefined;
+      const keyIterator = (this.keyIterator ??= captured.keys.keys());
+      const valueIterator = (this.valueIterator ??= captured.keys.values());
+      const nextKey = keyIterator.next();
+      const nextValue = valueIterator.next();
+      if (nextKey.done === true) {
+        assert(nextValue.done === true, 'snapshot key and value iterators end together');
+        this.keyIterator = this.valueIterator = undefined;
         this.current++;
         continue;
       }
-      const [key, value] = next.value;
+      const key = nextKey.value;
+      const value = nextValue.value as Value;
       if (captured.handled.has(key)) continue;
+      if ((this.keysWritten & 4095) === 0) {
+        assert(captured.keys.get(key) === value, 'snapshot key and value iterators aligned');
+      }
       this.writeKey(captured, key, value);
       written++;
       if ((written & 255) === 0 && deadline()) break;
@@ -137,8 +151,12 @@ export class SnapshotJob implements KeyspaceObserver {
   }
 
   private writeKey(captured: Captured, key: string, value: Value): void {
-    const effects: Effect[] = dumpValue(captured.index, key, value, captured.expires.get(key));
-    writeEffects(this.record, effects);
+    const expireAtMs = captured.expires.get(key);
+    if (isStringValue(value)) {
+      writeStringKeyEffects(this.record, captured.index, key, value, expireAtMs ?? ExpireNone);
+    } else {
+      writeEffects(this.record, dumpValue(captured.index, key, value, expireAtMs));
+    }
     this.recordKeys++;
     this.keysWritten++;
     if (this.record.length >= RECORD_BYTES_TARGET) this.closeRecord();
@@ -192,6 +210,16 @@ export interface SnapshotSliceOptions {
   sliceMs: number;
 }
 
+/**
+ * A slice's time: the full slice when the event loop was idle since the last one, less when it
+ * was busy serving clients (down to a quarter), so that one turn of client work plus one slice
+ * stays near `sliceMs` and a command's wait does not double while a snapshot runs. A busy server
+ * snapshots more slowly instead.
+ */
+export function sliceBudgetMs(sliceMs: number, busySinceLastSliceMs: number): number {
+  return Math.max(sliceMs / 4, sliceMs - busySinceLastSliceMs);
+}
+
 function paths(dir: string, sequence: number): { temporary: string; final: string } {
   const final = join(dir, snapshotName(sequence));
   return { temporary: final + TEMPORARY_SUFFIX, final };
@@ -226,10 +254,13 @@ export async function writeSnapshot(
       await handle.write([prefix], 0);
       position = prefix.length;
     }
+    let sliceEnded = performance.now();
     for (let done = false; !done;) {
       if (job.aborted) throw new Error('snapshot abandoned');
       const started = performance.now();
-      done = job.step(slices.sliceKeys, () => performance.now() - started > slices.sliceMs);
+      const budgetMs = sliceBudgetMs(slices.sliceMs, started - sliceEnded);
+      done = job.step(slices.sliceKeys, () => performance.now() - started > budgetMs);
+      sliceEnded = performance.now();
       const bytes = job.takeBytes();
       if (bytes.length > 0) {
         await handle.write([bytes], position);

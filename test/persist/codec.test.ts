@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Effect } from '../../src/engine/effects.js';
+import { type Effect, ExpireNone, Op } from '../../src/engine/effects.js';
 import {
   ByteWriter,
   decodeRecord,
   RecordKind,
+  writeEffects,
   writeEntryPayload,
+  writeStringKeyEffects,
 } from '../../src/persist/codec.js';
 import { crc32c } from '../../src/persist/crc32c.js';
 
@@ -72,6 +74,24 @@ describe('codec', () => {
             assert.equal(decoded.length, original.length);
             original.forEach((value, j) => assert.ok(Object.is(decoded[j], value), `${value}`));
           });
+        },
+      ),
+    );
+  });
+
+  it('writes a string key as the same bytes as its Set effect would', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(15),
+        latin1,
+        fc.oneof(latin1, fc.integer(), fc.double({ noNaN: true })),
+        fc.oneof(fc.constant(ExpireNone), fc.maxSafeNat()),
+        (db, key, value, expireAtMs) => {
+          const viaArrays = new ByteWriter(16);
+          writeEffects(viaArrays, [[Op.Set, db, key, value, expireAtMs]]);
+          const direct = new ByteWriter(16);
+          writeStringKeyEffects(direct, db, key, value, expireAtMs);
+          assert.deepEqual(direct.take(), viaArrays.take());
         },
       ),
     );

@@ -1,0 +1,64 @@
+// SnapshotJob against a keyspace that changes between its slices: deletions that shrink the Maps
+// (rehash), insertions that grow them, overwrites, collections and expiring keys. The snapshot
+// must hold exactly the dataset of the moment it started, however the key and value iterators'
+// table moved meanwhile. And the slice budget: shorter when clients kept the event loop busy.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ExpireNone, Op } from '../../src/engine/effects.js';
+import { Engine } from '../../src/engine/engine.js';
+import { loadSnapshotBytes } from '../../src/persist/snapshot-bytes.js';
+import { SnapshotJob, sliceBudgetMs } from '../../src/persist/snapshot.js';
+import { datasetOf, seeded } from './helpers.js';
+
+function populated(keys: number): Engine {
+  const engine = new Engine(16);
+  for (let i = 0; i < keys; i++) {
+    const db = i % 3 === 0 ? 1 : 0;
+    if (i % 10 === 0) engine.applyEffect([Op.Set, db, `k${i}`, i, ExpireNone]);
+    else engine.applyEffect([Op.Set, db, `k${i}`, `v${i}`, i % 7 === 0 ? 9e12 + i : ExpireNone]);
+  }
+  for (let i = 0; i < 50; i++) engine.applyEffect([Op.Delete, 0, `k${i * 3 + 1}`]);
+  return engine;
+}
+
+describe('snapshot job', () => {
+  it('writes the dataset of its start while keys churn between slices', () => {
+    for (let round = 0; round < 6; round++) {
+      const random = seeded(300 + round);
+      const engine = populated(3000);
+      const before = datasetOf(engine);
+      const job = new SnapshotJob(engine, 1, 0);
+      job.start();
+      const parts: Buffer[] = [];
+      let fresh = 0;
+      let slices = 0;
+      while (!job.step(1 + Math.floor(random() * 20))) {
+        parts.push(job.takeBytes());
+        slices++;
+        // Churn: delete many (the Maps shrink and rehash), add many (they grow), overwrite some.
+        for (let i = 0; i < 60; i++) {
+          const db = random() < 0.5 ? 0 : 1;
+          const victim = `k${Math.floor(random() * 3000)}`;
+          if (random() < 0.6) engine.applyEffect([Op.Delete, db, victim]);
+          else engine.applyEffect([Op.Set, db, victim, `changed${i}`, ExpireNone]);
+          engine.applyEffect([Op.Set, db, `new${fresh++}`, 'x', ExpireNone]);
+        }
+      }
+      job.stop();
+      parts.push(job.finish());
+      assert.ok(slices > 100, `${slices} slices`);
+      const loaded = new Engine(16);
+      loadSnapshotBytes(Buffer.concat(parts), 0, loaded);
+      assert.equal(datasetOf(loaded), before, `round ${round}`);
+      assert.notEqual(datasetOf(engine), before);
+    }
+  });
+
+  it('gives a slice less time after the loop was busy, never under a quarter', () => {
+    assert.equal(sliceBudgetMs(1, 0), 1);
+    assert.equal(sliceBudgetMs(1, 0.4), 0.6);
+    assert.equal(sliceBudgetMs(1, 0.9), 0.25);
+    assert.equal(sliceBudgetMs(1, 50), 0.25);
+  });
+});
