@@ -30,6 +30,8 @@ export interface LogOptions {
   /** Pause between retries after a disk error. */
   retryDelayMs: number;
   log: LogLine;
+  /** Called when the disk starts refusing writes (not again until a retry has succeeded). */
+  onFailure?: () => void;
 }
 
 interface Batch {
@@ -239,8 +241,10 @@ export class LogWriter {
     if (this.failure === undefined || this.failure.message !== error.message) {
       this.options.log('warning', `Error writing to the log file: ${strerror(error)}`);
     }
+    const first = this.failure === undefined;
     this.failure = error;
     this.needsRewrite = this.retained.length > 0;
+    if (first) this.options.onFailure?.();
   }
 
   private async step(): Promise<void> {

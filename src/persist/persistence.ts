@@ -87,6 +87,8 @@ export class Persistence {
   readonly progress: RecoveryProgress = { loadedBytes: 0, totalBytes: 0 };
   recovery: RecoveryResult | undefined;
   private log: LogWriter | undefined;
+  /** Held replies of batches that wrote nothing: they go once the disk refuses writes. */
+  private readers: { sequence: number; release: () => void }[] = [];
   private readonly fs: FileSystem;
   private readonly clock: () => number;
   private saveRules: SaveRule[];
@@ -144,6 +146,7 @@ export class Persistence {
         segmentBytesMax: this.options.segmentBytesMax ?? 64 * 1024 * 1024,
         retryDelayMs: this.options.logRetryDelayMs ?? 250,
         log,
+        onFailure: () => this.releaseReaders(),
       },
       result.lastSequence,
       result.segments,
@@ -244,6 +247,38 @@ export class Persistence {
     const log = this.log;
     if (log === undefined || sequence <= log.lastDurable) return callback();
     log.whenDurable(sequence, callback);
+  }
+
+  get failing(): boolean {
+    return this.log?.failure !== undefined;
+  }
+
+  /**
+   * As whenDurable, and also as soon as the disk refuses writes, for a batch that wrote nothing:
+   * a read that came in just before the error must not wait for the disk to have room again.
+   */
+  whenDurableOrFailing(sequence: number, callback: () => void): void {
+    const log = this.log;
+    if (log === undefined || sequence <= log.lastDurable || log.failure !== undefined) {
+      return callback();
+    }
+    let called = false;
+    const release = (): void => {
+      if (called) return;
+      called = true;
+      callback();
+    };
+    log.whenDurable(sequence, release);
+    if (this.readers.length >= 1024) {
+      this.readers = this.readers.filter((reader) => reader.sequence > log.lastDurable);
+    }
+    this.readers.push({ sequence, release });
+  }
+
+  private releaseReaders(): void {
+    const readers = this.readers;
+    this.readers = [];
+    for (const reader of readers) reader.release();
   }
 
   durable(sequence: number): Promise<void> {

@@ -37,6 +37,9 @@ export class SimulatedFileSystem implements FileSystem {
     open: 0,
   };
 
+  /** While set, fdatasync waits for it: a slow disk, so a test can act while a sync is pending. */
+  syncGate: Promise<void> | undefined;
+
   /** The next `operation` fails with `code` (EIO, ENOSPC ...). */
   failNext(operation: SimulatedOperation, code = 'EIO'): void {
     this.injected.push({ operation, code });
@@ -256,6 +259,7 @@ class SimulatedHandle implements FileHandle {
 
   async datasync(): Promise<void> {
     await this.fs.turn();
+    await this.fs.syncGate;
     this.fs.datasyncInode(this.inode);
   }
 

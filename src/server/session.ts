@@ -44,6 +44,10 @@ export interface DurabilityGate {
   holdUntil(appendedBefore: number): number | undefined;
   /** `lost`, if the gate can tell, when `sequence` will never be durable (a failover). */
   whenDurable(sequence: number, callback: () => void, lost?: () => void): void;
+  /** True while the disk refuses writes (absent: a gate whose disk errors stop the process). */
+  readonly failing?: boolean;
+  /** As whenDurable, and also once the disk refuses writes: for a batch that wrote nothing. */
+  whenDurableOrFailing?(sequence: number, callback: () => void): void;
 }
 
 /** The encoder's slab size: CLIENT LIST's rbs (Redis's 16 KiB reply buffer). */
@@ -58,6 +62,8 @@ export class Session implements ConnectionInfo {
   private overSoftLimitSinceMs: number | undefined;
   /** Replies are held until this log sequence is durable (0: nothing held). */
   private heldUntil = 0;
+  /** Whether every batch whose replies are held wrote nothing. */
+  private heldReadsOnly = false;
   /** A command that must wait for CLIENT PAUSE to end, taken from the parser already. */
   private postponedArgv: string[] | undefined;
   /** The most reply bytes one flush sent (CLIENT LIST rbp). */
@@ -170,8 +176,11 @@ export class Session implements ConnectionInfo {
       this.executing = false;
     }
     // --- durability: hold this read's replies until its log entries are fsynced (issue 4) ---
-    const holdUntil = this.events.durability?.holdUntil(appendedBefore);
-    if (holdUntil !== undefined) return this.hold(holdUntil);
+    const durability = this.events.durability;
+    const holdUntil = durability?.holdUntil(appendedBefore);
+    if (holdUntil !== undefined) {
+      return this.hold(holdUntil, durability?.lastAppendedSequence === appendedBefore);
+    }
     // --- end durability ---
     this.flush();
   }
@@ -216,31 +225,41 @@ export class Session implements ConnectionInfo {
     if (this.executing || this.closed) return;
     // A served blocked command, or a keyspace notification, may reveal writes not yet durable.
     const holdUntil = this.events.durability?.holdUntil(-1);
-    if (holdUntil !== undefined) this.hold(holdUntil);
+    if (holdUntil !== undefined) this.hold(holdUntil, false);
     else this.flush();
     if (this.client.blocked === undefined && this.parser.bufferedBytes > 0) {
       setImmediate(() => this.processPending());
     }
   }
 
-  /** Keeps every pending reply until log entry `sequence` is durable; reading pauses meanwhile. */
-  private hold(sequence: number): void {
+  /**
+   * Keeps every pending reply until log entry `sequence` is durable; reading pauses meanwhile.
+   * Replies of batches that all `wroteNothing` also go once the disk refuses writes (reads keep
+   * working while it is full, as new reads do).
+   */
+  private hold(sequence: number, wroteNothing: boolean): void {
     const gate = this.events.durability as DurabilityGate;
     const alreadyHolding = this.heldUntil !== 0;
     this.heldUntil = Math.max(this.heldUntil, sequence);
+    this.heldReadsOnly = alreadyHolding ? this.heldReadsOnly && wroteNothing : wroteNothing;
     if (alreadyHolding) return;
     this.socket.pause();
     // A failover: the held replies may claim writes that will never commit; close instead.
     const lost = (): void => this.destroy();
+    const wait = (): void => {
+      if (this.heldReadsOnly && gate.whenDurableOrFailing !== undefined) {
+        gate.whenDurableOrFailing(this.heldUntil, release);
+      } else gate.whenDurable(this.heldUntil, release, lost);
+    };
     const release = (): void => {
-      if (gate.lastDurableSequence < this.heldUntil)
-        return gate.whenDurable(this.heldUntil, release, lost);
+      const early = this.heldReadsOnly && gate.failing === true;
+      if (!early && gate.lastDurableSequence < this.heldUntil) return wait();
       this.heldUntil = 0;
       if (this.closed) return;
       this.socket.resume();
       this.flush();
     };
-    gate.whenDurable(this.heldUntil, release, lost);
+    wait();
   }
 
   /** Writes pending replies; closes the connection if the client is marked to close. */

@@ -84,6 +84,42 @@ describe('disk errors', () => {
     ]);
   });
 
+  it('a read held behind a write that then fails is answered once the disk refuses it', async () => {
+    const fs = new SimulatedFileSystem();
+    const { server, port } = await startOnDisk(fs);
+    cleanup.push(() => void server.close()); // its disk stays full (see above)
+    const writer = await RawClient.connect(port);
+    const reader = await RawClient.connect(port);
+    cleanup.push(
+      () => writer.close(),
+      () => reader.close(),
+    );
+    assert.equal(await writer.call('SET', 'k', 'v0'), 'OK');
+    const persistence = server.persistence as NonNullable<typeof server.persistence>;
+    // A slow fsync: SET first is written and waits for it; SET second waits unwritten behind it.
+    let endSync = (): void => undefined;
+    fs.syncGate = new Promise((resolve) => (endSync = resolve));
+    const appended = persistence.lastAppendedSequence;
+    const writes = fs.counts.write;
+    writer.send('SET', 'first', '1');
+    await waitFor(() => fs.counts.write > writes, 'SET first written');
+    const second = await RawClient.connect(port); // the writer's connection waits for its reply
+    cleanup.push(() => second.close());
+    second.send('SET', 'second', '2');
+    await waitFor(() => persistence.lastAppendedSequence === appended + 2, 'SET second appended');
+    fs.capacityBytes = fs.usedBytes(); // SET second will not fit
+    // The GET is held: it could reveal SET second, not durable yet.
+    const commands = server.executor.commandsProcessed;
+    reader.send('GET', 'k');
+    await waitFor(() => server.executor.commandsProcessed > commands, 'the GET to run');
+    fs.syncGate = undefined;
+    endSync();
+    assert.deepEqual(await writer.read(1), ['OK'], 'SET first is durable');
+    // SET second's write fails: the disk refuses writes, and the held read is answered.
+    assert.deepEqual(await reader.read(1), ['v0']);
+    await assert.rejects(second.read(1, 300), /timed out/, 'SET second is not acknowledged');
+  });
+
   it('fsync error (EIO): the data is written again and synced before the reply', async () => {
     const fs = new SimulatedFileSystem();
     const { server, port } = await startOnDisk(fs);
