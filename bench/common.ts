@@ -2,7 +2,7 @@
 // command on a fresh connection, stopping child processes, medians and percentiles.
 
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,30 @@ import { call as callNode } from '../src/cli/group.js';
 import { type Reply } from '../src/resp/reply-reader.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * `parse()` (a parseArgs call) with --help and bad options answered from the script's own header
+ * comment (the lines starting with // at the top of the file at `scriptUrl`): usage on stdout and
+ * exit 0 for --help, the error and usage on stderr and exit 2 for an unknown or malformed option.
+ */
+export function parseOrUsage<T>(scriptUrl: string, parse: () => T): T {
+  const usage = (): string =>
+    readFileSync(fileURLToPath(scriptUrl), 'utf8')
+      .split('\n')
+      .filter((line, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('//')))
+      .map((line) => line.replace(/^\/\/ ?/, ''))
+      .join('\n');
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${usage()}\n`);
+    process.exit(0);
+  }
+  try {
+    return parse();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage()}\n`);
+    process.exit(2);
+  }
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

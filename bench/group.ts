@@ -28,6 +28,7 @@ import {
   hasCommand,
   killChildrenOnExit,
   median,
+  parseOrUsage,
   repoRoot,
   run,
   stopChild,
@@ -37,20 +38,22 @@ import {
 } from './common.js';
 import { ShoalGroup } from './shoal-group.js';
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    requests: { type: 'string', default: '400000' },
-    'etcd-requests': { type: 'string', default: '100000' },
-    pipelines: { type: 'string', default: '16,1' },
-    kills: { type: 'string', default: '20' },
-    'election-timeout-ms': { type: 'string', default: '1000' },
-    'skip-etcd': { type: 'boolean', default: false },
-    'skip-redis': { type: 'boolean', default: false },
-    'skip-throughput': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'string' },
-  },
-});
+const { values: options } = parseOrUsage(import.meta.url, () =>
+  parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      requests: { type: 'string', default: '400000' },
+      'etcd-requests': { type: 'string', default: '100000' },
+      pipelines: { type: 'string', default: '16,1' },
+      kills: { type: 'string', default: '20' },
+      'election-timeout-ms': { type: 'string', default: '1000' },
+      'skip-etcd': { type: 'boolean', default: false },
+      'skip-redis': { type: 'boolean', default: false },
+      'skip-throughput': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+    },
+  }),
+);
 
 const CLIENTS = 50;
 const requests = Number(options.requests);

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, hasCommand, median, repoRoot, waitForPing } from './common.js';
+import { freePort, hasCommand, median, parseOrUsage, repoRoot, waitForPing } from './common.js';
 import { DURABILITY_PARTS, parseDurabilityParts, runDurability } from './durability.js';
 
 interface Server {
@@ -29,19 +29,21 @@ interface Test {
   pipeline: number;
 }
 
-const { values: options } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    requests: { type: 'string', default: '200000' },
-    keys: { type: 'string', default: '1000000' },
-    tests: { type: 'string', default: 'set,get,lpush,lpop,sadd,hset,zadd,lrange_100' },
-    pipelines: { type: 'string', default: '1,16' },
-    memory: { type: 'string', default: 'strings,hash,set,zset' },
-    'skip-memory': { type: 'boolean', default: false },
-    durability: { type: 'string', default: DURABILITY_PARTS.join(',') },
-    'skip-durability': { type: 'boolean', default: false },
-  },
-});
+const { values: options } = parseOrUsage(import.meta.url, () =>
+  parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      requests: { type: 'string', default: '200000' },
+      keys: { type: 'string', default: '1000000' },
+      tests: { type: 'string', default: 'set,get,lpush,lpop,sadd,hset,zadd,lrange_100' },
+      pipelines: { type: 'string', default: '1,16' },
+      memory: { type: 'string', default: 'strings,hash,set,zset' },
+      'skip-memory': { type: 'boolean', default: false },
+      durability: { type: 'string', default: DURABILITY_PARTS.join(',') },
+      'skip-durability': { type: 'boolean', default: false },
+    },
+  }),
+);
 
 async function startServer(name: 'shoal' | 'redis'): Promise<Server> {
   const port = await freePort();

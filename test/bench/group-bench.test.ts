@@ -1,7 +1,7 @@
 // The group benchmark (npm run bench:group) end to end at a tiny size, so it does not rot: a
 // 3-node group with SET through redis-benchmark against its leader, one leader kill timed; and
 // the etcd PutRequest frame its load generator sends, byte for byte. (etcd itself is not in CI:
-// with --skip-etcd the run says so and prints no etcd figures.)
+// with --skip-etcd the run says so and prints no etcd figures.) And both bench scripts' --help.
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -46,4 +46,19 @@ test('bench:group runs a group, reports throughput and failover', async () => {
   );
   assert.match(stdout, /kill 1: node \d killed, first write acknowledged after \d+ ms/);
   assert.match(stdout, /kill → first acknowledged write: median \d+ ms, max \d+ ms over 1 kills/);
+});
+
+test('the bench scripts answer --help with their usage and a bad option with exit 2', async () => {
+  const run = promisify(execFile);
+  for (const script of ['run.js', 'group.js']) {
+    const path = join(repoRoot, 'dist', 'bench', script);
+    const { stdout } = await run(process.execPath, [path, '--help']);
+    assert.match(stdout, /npm run bench/);
+    await assert.rejects(run(process.execPath, [path, '--no-such-option']), (error: unknown) => {
+      const failed = error as { code: number; stderr: string };
+      assert.equal(failed.code, 2);
+      assert.match(failed.stderr, /Unknown option '--no-such-option'[\s\S]*npm run bench/);
+      return true;
+    });
+  }
 });
