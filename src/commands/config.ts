@@ -31,6 +31,11 @@ export interface SettingSpec {
   max?: number;
   /** Validates a string setting and returns its canonical text; throws ConfigError. */
   canonical?: (raw: string, current: string) => string;
+  /**
+   * Changed at run time only where the host registered a guard (Config.guard) that can refuse
+   * the change; immutable elsewhere (appendonly: the server can switch, the embedded store not).
+   */
+  hostApplied?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -165,7 +170,7 @@ const shoalSettings: readonly SettingSpec[] = [
     'yes',
     'active',
     'Keep a write-ahead log and snapshots in dir ("no": memory only, nothing on disk).',
-    fixed,
+    { hostApplied: true },
   ),
   setting(
     'appendfilename',
@@ -415,6 +420,8 @@ export function parseMemory(text: string): number | undefined {
 export class ConfigError extends Error {}
 
 type Listener = (name: string, value: string) => void;
+/** Why a host refuses a change to a hostApplied setting, or undefined to accept it. */
+type Guard = (value: string) => string | undefined;
 
 /** The current settings. Values are kept in canonical text (memory as bytes, bool as yes/no). */
 export class Config {
@@ -423,6 +430,7 @@ export class Config {
   private readonly values = new Map<string, string>();
   private readonly byName = new Map<string, SettingSpec>();
   private readonly listeners: Listener[] = [];
+  private readonly guards = new Map<string, Guard>();
 
   constructor() {
     for (const spec of settingSpecs) {
@@ -509,13 +517,20 @@ export class Config {
     for (const [name, raw] of pairs) {
       const spec = this.spec(name);
       if (spec === undefined) throw new ConfigError(`unknown setting '${name}'`);
-      if (!spec.mutable && !atStartup) {
+      const guard = this.guards.get(spec.name);
+      if (!atStartup && (!spec.mutable || (spec.hostApplied === true && guard === undefined))) {
         throw new ConfigError(`can't set immutable config`, { cause: spec.name });
       }
       try {
         staged.push([spec, this.normalize(spec, raw)]);
       } catch (error) {
         throw new ConfigError((error as Error).message, { cause: spec.name });
+      }
+    }
+    if (!atStartup) {
+      for (const [spec, value] of staged) {
+        const refusal = this.guards.get(spec.name)?.(value);
+        if (refusal !== undefined) throw new ConfigError(refusal, { cause: spec.name });
       }
     }
     for (const [spec, value] of staged) this.values.set(spec.name, value);
@@ -539,6 +554,13 @@ export class Config {
 
   onChange(listener: Listener): void {
     this.listeners.push(listener);
+  }
+
+  /** Lets a hostApplied setting change at run time, when `guard` accepts the new value. */
+  guard(name: string, guard: Guard): void {
+    const spec = this.spec(name);
+    if (spec?.hostApplied !== true) throw new Error(`'${name}' is not applied by the host`);
+    this.guards.set(spec.name, guard);
   }
 
   /** Settings changed from their default whose status is 'planned' (for a start-up warning). */

@@ -57,6 +57,9 @@ function scheduleWithTimer(task: () => void, ms: number): () => void {
   return () => clearTimeout(timer);
 }
 
+/** Where effects go when nothing keeps them (appendonly no): nowhere, and writes are never refused. */
+export const NO_SINK: EffectSink = { writeRefusal: () => undefined, append: () => undefined };
+
 export class Executor {
   readonly table: CommandTable;
   readonly engine: Engine;
@@ -93,7 +96,7 @@ export class Executor {
   constructor(options: ExecutorOptions) {
     this.engine = options.engine;
     this.config = options.config;
-    this.sink = options.sink ?? { writeRefusal: () => undefined, append: () => undefined };
+    this.sink = options.sink ?? NO_SINK;
     this.host = options.host;
     this.schedule = options.schedule ?? scheduleWithTimer;
     this.watches = new WatchRegistry(options.engine);

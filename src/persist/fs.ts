@@ -37,6 +37,8 @@ export interface FileSystem {
   readFileRange(path: string, start: number, end: number): Buffer;
   fileSize(path: string): number;
   readdir(path: string): Promise<string[]>;
+  /** The names in a directory, synchronously; none if it does not exist. */
+  readdirSync(path: string): string[];
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
 }
@@ -158,6 +160,14 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   readdir: (path) => nodeFs.promises.readdir(path),
+  readdirSync(path) {
+    try {
+      return nodeFs.readdirSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  },
   unlink: (path) => nodeFs.promises.unlink(path),
   async mkdir(path) {
     await nodeFs.promises.mkdir(path, { recursive: true });

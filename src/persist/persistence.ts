@@ -6,7 +6,7 @@
 import type { Engine } from '../engine/engine.js';
 import { type Effect, type LogEntry, Op } from '../engine/effects.js';
 import { type FileSystem, nodeFileSystem, strerror } from './fs.js';
-import { type FsyncPolicy, type LogLine, LogWriter } from './log.js';
+import { type FsyncPolicy, type LogLine, LogWriter, type SegmentInfo } from './log.js';
 import { classify, join } from './names.js';
 import { recover, type RecoveryProgress, type RecoveryResult } from './recovery.js';
 import {
@@ -139,20 +139,7 @@ export class Persistence {
       progress: this.progress,
     });
     this.recovery = result;
-    this.log = new LogWriter(
-      {
-        fs: this.fs,
-        dir,
-        fsync: this.policy,
-        segmentBytesMax: this.options.segmentBytesMax ?? 64 * 1024 * 1024,
-        retryDelayMs: this.options.logRetryDelayMs ?? 250,
-        log,
-        onFailure: () => this.releaseReaders(),
-      },
-      result.lastSequence,
-      result.segments,
-    );
-    await this.log.open();
+    await this.startLog(result.lastSequence, result.segments);
     this.keysLoaded = this.keyCount();
     this.expireAtLoad();
     const seconds = ((this.clock() - this.loadingStartedMs) / 1000).toFixed(3);
@@ -162,11 +149,60 @@ export class Persistence {
         `DB loaded from disk: ${seconds} seconds (snapshot at ${result.snapshotSequence}, ${result.entriesReplayed} log entries replayed, ${this.keysLoaded} keys)`,
       );
     }
+    this.becomeReady();
+    return result;
+  }
+
+  /**
+   * CONFIG SET appendonly yes: starts persisting a dataset that lived only in memory, with an
+   * empty log after `lastSequence`. The directory holds no dataset (holdsDataset), or, when this
+   * process logged before (appendonly was yes, then no), the files it left, all at or below
+   * `lastSequence`: the next snapshot covers them and compaction deletes them. The caller then
+   * calls save() and sends every later write to append() in one turn of the event loop, so the
+   * snapshot is exactly the dataset before the log's first entry.
+   */
+  async openEmpty(lastSequence: number): Promise<void> {
+    const { dir } = this.options;
+    await this.fs.mkdir(dir);
+    const listing = classify(this.fs.readdirSync(dir));
+    if (lastSequence === 0 && Persistence.holdsDataset(this.fs, dir)) {
+      throw new Error(`${dir} holds a Shoal dataset already`);
+    }
+    const segments = listing.segments
+      .filter((segment) => segment.firstSequence <= lastSequence)
+      .map((segment) => ({ firstSequence: segment.firstSequence, path: join(dir, segment.name) }));
+    await this.startLog(lastSequence, segments);
+    this.becomeReady();
+  }
+
+  /** Whether `dir` holds log segments or snapshots. */
+  static holdsDataset(fs: FileSystem, dir: string): boolean {
+    const listing = classify(fs.readdirSync(dir));
+    return listing.segments.length > 0 || listing.snapshots.length > 0;
+  }
+
+  private async startLog(lastSequence: number, segments: SegmentInfo[]): Promise<void> {
+    this.log = new LogWriter(
+      {
+        fs: this.fs,
+        dir: this.options.dir,
+        fsync: this.policy,
+        segmentBytesMax: this.options.segmentBytesMax ?? 64 * 1024 * 1024,
+        retryDelayMs: this.options.logRetryDelayMs ?? 250,
+        log: this.options.log,
+        onFailure: () => this.releaseReaders(),
+      },
+      lastSequence,
+      segments,
+    );
+    await this.log.open();
+  }
+
+  private becomeReady(): void {
     this.changesAtLastSave = this.engine.changes;
     this.state = 'ready';
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
-    return result;
   }
 
   private keyCount(): number {

@@ -222,6 +222,10 @@ export class SimulatedFileSystem implements FileSystem {
 
   async readdir(path: string): Promise<string[]> {
     await this.turn();
+    return this.readdirSync(path);
+  }
+
+  readdirSync(path: string): string[] {
     return [...this.entries(path).keys()];
   }
 

@@ -4,14 +4,14 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { ClientState } from '../commands/client.js';
 import type { Config } from '../commands/config.js';
-import { Executor, runExpiryCycle } from '../commands/executor.js';
+import { Executor, NO_SINK, runExpiryCycle } from '../commands/executor.js';
 import type { EffectSink, Host, InfoFields, ReplicationCommands } from '../commands/hooks.js';
 import { Engine } from '../engine/engine.js';
 import type { FileSystem } from '../persist/fs.js';
 import type { FsyncPolicy } from '../persist/log.js';
 import { disabledPersistenceInfo, Persistence } from '../persist/persistence.js';
 import { Logger, type LogLevel } from './logger.js';
-import { Session } from './session.js';
+import { type DurabilityGate, Session } from './session.js';
 import { type OutputLimits, parseOutputLimits } from '../commands/output-limits.js';
 import { PROTECTED_MODE_DENIAL, refusedByProtectedMode } from './protected-mode.js';
 import { createTlsListener, secureContextOptions, TLS_CONTEXT_SETTINGS } from './tls.js';
@@ -53,7 +53,12 @@ export class ShoalServer implements Host {
   readonly executor: Executor;
   readonly logger: Logger;
   /** The log and snapshots; undefined with appendonly no (nothing kept on disk). */
-  readonly persistence: Persistence | undefined;
+  /** Replaced at run time by CONFIG SET appendonly (see switchAppendonly). */
+  persistence: Persistence | undefined;
+  /** CONFIG SET appendonly changes, applied one after another. */
+  private appendonlySwitch: Promise<void> = Promise.resolve();
+  /** The last log sequence of a Persistence stopped by CONFIG SET appendonly no. */
+  private stoppedAtSequence: number | undefined;
   /** The Raft group member, when replicated (then `persistence` is undefined). */
   readonly replica: ReplicaNode | undefined;
   private readonly router: ReplicaRouter | undefined;
@@ -86,7 +91,7 @@ export class ShoalServer implements Host {
   /** Called when a client asks the server to stop (SHUTDOWN). */
   onShutdown: (save: boolean | undefined) => void = () => void this.close();
 
-  constructor(options: ServerOptions) {
+  constructor(private readonly options: ServerOptions) {
     this.config = options.config;
     this.logger = options.logger ?? new Logger(options.config.get('loglevel') as LogLevel);
     this.engine = options.engine ?? new Engine(this.config.getNumber('databases'));
@@ -128,15 +133,10 @@ export class ShoalServer implements Host {
         },
       });
     } else if (options.sink === undefined && this.config.getBool('appendonly')) {
-      this.persistence = new Persistence(this.engine, {
-        dir: this.config.get('dir'),
-        appendfsync: this.config.get('appendfsync') as FsyncPolicy,
-        save: this.config.get('save'),
-        stopWritesOnBgsaveError: this.config.getBool('stop-writes-on-bgsave-error'),
-        log: (level, message) => this.logger.log(level, message),
-        fs: options.fileSystem,
-        repair: options.repair,
-      });
+      this.persistence = this.newPersistence();
+    }
+    if (this.replica === undefined && options.sink === undefined) {
+      this.config.guard('appendonly', (value) => this.appendonlyRefusal(value));
     }
     this.executor = new Executor({
       engine: this.engine,
@@ -214,6 +214,83 @@ export class ShoalServer implements Host {
     return bound !== null && typeof bound === 'object' ? bound.port : port;
   }
 
+  private newPersistence(): Persistence {
+    return new Persistence(this.engine, {
+      dir: this.config.get('dir'),
+      appendfsync: this.config.get('appendfsync') as FsyncPolicy,
+      save: this.config.get('save'),
+      stopWritesOnBgsaveError: this.config.getBool('stop-writes-on-bgsave-error'),
+      log: (level, message) => this.logger.log(level, message),
+      fs: this.options.fileSystem,
+      repair: this.options.repair,
+    });
+  }
+
+  /** Why CONFIG SET appendonly `value` cannot be done now, or undefined. */
+  private appendonlyRefusal(value: string): string | undefined {
+    if (value !== 'yes' || this.persistence !== undefined) return undefined;
+    // Its own files, from before CONFIG SET appendonly no: the new log continues them.
+    if (this.stoppedAtSequence !== undefined) return undefined;
+    const dir = this.config.get('dir');
+    try {
+      if (!Persistence.holdsDataset(this.options.fileSystem ?? nodeFileSystem, dir)) return;
+    } catch (error) {
+      return `cannot read ${dir}: ${(error as Error).message}`;
+    }
+    return `${dir} holds a Shoal dataset from another run; starting on it would mix two datasets (remove its files, or start a server on it to load them)`;
+  }
+
+  /**
+   * CONFIG SET appendonly, as Redis does it but without fork. yes: lock the directory, open an
+   * empty log, then in one turn write a snapshot of the dataset (blocking, as SAVE) and send
+   * every later write to the log. no: later writes are not logged; the log is synced and closed
+   * (its files stay, and a later yes continues their sequence).
+   * Changes apply in order; each converges on the setting's value at the time it runs.
+   */
+  private switchAppendonly(): void {
+    this.appendonlySwitch = this.appendonlySwitch.then(async () => {
+      if (this.closing !== undefined) return;
+      const wanted = this.config.getBool('appendonly');
+      if (wanted && this.persistence === undefined) await this.startPersisting();
+      else if (!wanted && this.persistence !== undefined) await this.stopPersisting();
+    });
+  }
+
+  private async startPersisting(): Promise<void> {
+    const dir = this.config.get('dir');
+    const persistence = this.newPersistence();
+    try {
+      if (this.options.fileSystem === undefined) this.directoryLock ??= lockDirectory(dir, 0);
+      await persistence.openEmpty(this.stoppedAtSequence ?? 0);
+      if (this.closing !== undefined) throw new Error('the server is shutting down');
+      const refused = persistence.save();
+      if (refused !== undefined) throw new Error('the first snapshot could not be written');
+    } catch (error) {
+      this.logger.warning(`appendonly stays no: ${(error as Error).message}`);
+      await persistence.close();
+      if (this.stoppedAtSequence === undefined) {
+        this.directoryLock?.release();
+        this.directoryLock = undefined;
+      }
+      this.config.set('appendonly', 'no', true);
+      return;
+    }
+    // The same turn as the snapshot: the log starts right after it.
+    this.persistence = persistence;
+    this.executor.sink = persistence;
+    this.logger.notice(`appendonly is yes: the dataset is saved in ${dir}, writes are logged`);
+  }
+
+  private async stopPersisting(): Promise<void> {
+    const persistence = this.persistence as Persistence;
+    this.persistence = undefined;
+    this.executor.sink = NO_SINK;
+    this.logger.notice('appendonly is no: writes are no longer logged; closing the log');
+    await persistence.close();
+    // The directory stays locked: its files are this dataset's past, continued by a later yes.
+    this.stoppedAtSequence = persistence.lastAppendedSequence;
+  }
+
   /** Loads the data directory while already accepting connections (they get -LOADING). */
   private async load(addresses: string[], port: number): Promise<void> {
     if (this.replica !== undefined) {
@@ -261,6 +338,7 @@ export class ShoalServer implements Host {
       `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
       `${socket.localAddress ?? ''}:${socket.localPort ?? 0}`,
     );
+    const gate = (): DurabilityGate | undefined => this.router ?? this.persistence;
     const session = new Session(socket, client, this.executor, this.logger, {
       closed: (closed) => {
         this.sessions.delete(closed.client.id);
@@ -268,7 +346,10 @@ export class ShoalServer implements Host {
       },
       outputLimits: () => this.outputLimits,
       outputLimitExceeded: () => this.outputLimitDisconnections++,
-      durability: this.router ?? this.persistence,
+      // Read at each batch: CONFIG SET appendonly may start or stop persistence.
+      get durability() {
+        return gate();
+      },
       router: this.router,
       counters: this.counters,
     });
@@ -322,6 +403,7 @@ export class ShoalServer implements Host {
     if (name === 'loglevel') this.logger.level = value as LogLevel;
     if (name === 'client-output-buffer-limit') this.outputLimits = parseOutputLimits(value);
     if (TLS_CONTEXT_SETTINGS.has(name) && this.tlsListeners.length > 0) this.reloadTls();
+    if (name === 'appendonly') this.switchAppendonly();
     if (name === 'appendfsync') this.persistence?.setFsyncPolicy(value as FsyncPolicy);
     if (name === 'save') this.persistence?.setSaveRules(value);
     if (name === 'stop-writes-on-bgsave-error') {
@@ -439,6 +521,7 @@ export class ShoalServer implements Host {
       for (const session of sessions) session.destroy();
       await Promise.all(closed);
       await this.replica?.close();
+      await this.appendonlySwitch;
       if (this.persistence !== undefined) {
         this.logger.notice('Calling fsync() on the log and closing it.');
         await this.persistence.close();

@@ -1,0 +1,118 @@
+// CONFIG SET appendonly at run time, through real server processes: yes on a server started
+// without persistence saves the dataset and logs every later write (kill -9 and a restart bring
+// all of it back, expiry included); no stops logging, and a later yes continues the same files;
+// yes on a directory that holds another run's dataset is refused, naming it; the embedded store
+// and a replica group node keep the setting fixed.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { open } from '../../src/embedded/index.js';
+import type { ReplyError } from '../../src/resp/reply-reader.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { type ChildServer, spawnShoal, waitFor } from '../helpers/servers.js';
+
+describe('CONFIG SET appendonly', () => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  function directory(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'shoal-aof-switch-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  async function start(args: string[]): Promise<{ server: ChildServer; client: RawClient }> {
+    const server = await spawnShoal([...args, '--save', '']);
+    const client = await RawClient.connect(server.port);
+    cleanup.push(
+      () => client.close(),
+      () => server.stop(),
+    );
+    return { server, client };
+  }
+
+  async function aofEnabled(client: RawClient, enabled: 0 | 1): Promise<void> {
+    await waitFor(
+      async () =>
+        String(await client.call('INFO', 'persistence')).includes(`aof_enabled:${enabled}`),
+      `aof_enabled:${enabled}`,
+    );
+  }
+
+  async function killAndRestart(server: ChildServer, dir: string): Promise<RawClient> {
+    server.process.kill('SIGKILL');
+    await new Promise((resolve) => server.process.once('exit', resolve));
+    return (await start(['--dir', dir, '--appendonly', 'yes'])).client;
+  }
+
+  it('yes: saves what was only in memory, then logs every write', async () => {
+    const dir = directory();
+    const { server, client } = await start(['--dir', dir, '--appendonly', 'no']);
+    assert.equal(await client.call('SET', 'before', '1'), 'OK');
+    assert.equal(await client.call('SET', 'expiring', 'x', 'PX', '600000'), 'OK');
+    assert.equal(await client.call('RPUSH', 'list', 'a', 'b'), 2);
+    assert.deepEqual(readdirSync(dir), [], 'nothing on disk with appendonly no');
+    assert.equal(await client.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    await aofEnabled(client, 1);
+    assert.deepEqual(await client.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'yes']);
+    assert.equal(await client.call('SET', 'after', '2'), 'OK');
+    assert.equal(await client.call('INCR', 'counter'), 1);
+
+    const again = await killAndRestart(server, dir);
+    assert.deepEqual(await again.call('MGET', 'before', 'after', 'counter'), ['1', '2', '1']);
+    assert.deepEqual(await again.call('LRANGE', 'list', '0', '-1'), ['a', 'b']);
+    const ttl = (await again.call('PTTL', 'expiring')) as number;
+    assert.ok(ttl > 500_000 && ttl <= 600_000, `PTTL ${ttl}`);
+  });
+
+  it('no: stops logging; a later yes continues the same files', async () => {
+    const dir = directory();
+    const { server, client } = await start(['--dir', dir, '--appendonly', 'yes']);
+    assert.equal(await client.call('SET', 'first', '1'), 'OK');
+    assert.equal(await client.call('CONFIG', 'SET', 'appendonly', 'no'), 'OK');
+    await aofEnabled(client, 0);
+    assert.equal(await client.call('SET', 'unlogged', '2'), 'OK');
+    assert.equal(
+      ((await client.call('BGSAVE')) as ReplyError).message,
+      'ERR persistence is off (appendonly no): nothing is kept on disk',
+    );
+    assert.equal(await client.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    await aofEnabled(client, 1);
+    assert.equal(await client.call('SET', 'third', '3'), 'OK');
+
+    const again = await killAndRestart(server, dir);
+    assert.deepEqual(await again.call('MGET', 'first', 'unlogged', 'third'), ['1', '2', '3']);
+  });
+
+  it('refuses yes on a directory that holds another dataset, and keeps serving', async () => {
+    const dir = directory();
+    const first = await start(['--dir', dir, '--appendonly', 'yes']);
+    assert.equal(await first.client.call('SET', 'old', 'data'), 'OK');
+    await first.server.stop();
+    const { client } = await start(['--dir', dir, '--appendonly', 'no']);
+    const refused = (await client.call('CONFIG', 'SET', 'appendonly', 'yes')) as ReplyError;
+    assert.match(
+      refused.message,
+      /^ERR CONFIG SET failed \(possibly related to argument 'appendonly'\) - .* holds a Shoal dataset from another run/,
+    );
+    assert.deepEqual(await client.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'no']);
+    assert.equal(await client.call('SET', 'k', 'v'), 'OK');
+  });
+
+  it('embedded: the setting is fixed (open() decides)', async () => {
+    const db = await open();
+    try {
+      await assert.rejects(
+        db.command('CONFIG', 'SET', 'appendonly', 'yes'),
+        /can't set immutable config/,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
