@@ -6,29 +6,18 @@
 // Mounting a tmpfs needs root (CI runs as root); elsewhere the test is skipped, saying so.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Reply, ReplyError } from '../../src/resp/reply-reader.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type ChildServer, spawnShoal, waitFor } from '../helpers/servers.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
 const TMPFS_BYTES = 8 * 1024 * 1024;
 /** Room the filler leaves: a few dozen of the values below. */
 const ROOM_BYTES = 256 * 1024;
 const VALUE = 'v'.repeat(8 * 1024);
-
-/** A tmpfs mounted on a new directory, or why it could not be. */
-function mountTmpfs(): { dir: string } | { why: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'shoal-tmpfs-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES}`, 'tmpfs', dir]);
-  if (mounted.status === 0) return { dir };
-  rmSync(dir, { recursive: true, force: true });
-  const reason = mounted.error?.message ?? mounted.stderr.toString().trim();
-  return { why: `cannot mount a tmpfs (needs root): ${reason}` };
-}
 
 describe('disk full on a real tmpfs', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -37,23 +26,17 @@ describe('disk full on a real tmpfs', () => {
   });
 
   it('MISCONF while full, reads work, writes resume once space is freed, nothing acknowledged is lost', async (t) => {
-    const mount = mountTmpfs();
+    const mount = mountTmpfs(TMPFS_BYTES);
     if ('why' in mount) return t.skip(mount.why);
     const root = mount.dir;
-    cleanup.push(() => {
-      spawnSync('umount', [root]);
-      rmSync(root, { recursive: true, force: true });
-    });
+    cleanup.push(() => mount.unmount());
     const dataDir = join(root, 'data');
     mkdirSync(dataDir);
     const args = ['--dir', dataDir, '--appendfsync', 'always', '--save', ''];
     let server: ChildServer = await spawnShoal(args);
     cleanup.push(() => server.stop());
 
-    // Fill the disk but for ROOM_BYTES.
-    const filler = join(root, 'filler');
-    const free = statfsSync(root);
-    writeFileSync(filler, Buffer.alloc(Number(free.bavail * free.bsize) - ROOM_BYTES));
+    const freeSpace = mount.fill(ROOM_BYTES);
 
     const writer = await RawClient.connect(server.port);
     const probe = await RawClient.connect(server.port);
@@ -99,7 +82,7 @@ describe('disk full on a real tmpfs', () => {
     assert.equal(await probe.call('GET', acknowledged[0] as string), VALUE);
 
     // Space again: the server retries by itself; the held write is answered +OK.
-    rmSync(filler);
+    freeSpace();
     const [heldReply] = await held.reply;
     assert.equal(heldReply, 'OK');
     acknowledged.push(held.key);
