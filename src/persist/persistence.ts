@@ -7,7 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import { type Effect, type LogEntry, Op } from '../engine/effects.js';
 import { type FileSystem, nodeFileSystem, strerror } from './fs.js';
 import { type FsyncPolicy, type LogLine, LogWriter, type SegmentInfo } from './log.js';
-import { classify, join } from './names.js';
+import { classify, type DirectoryListing, join } from './names.js';
 import { recover, type RecoveryProgress, type RecoveryResult } from './recovery.js';
 import {
   SnapshotJob,
@@ -165,7 +165,7 @@ export class Persistence {
     const { dir } = this.options;
     await this.fs.mkdir(dir);
     const listing = classify(this.fs.readdirSync(dir));
-    if (lastSequence === 0 && Persistence.holdsDataset(this.fs, dir)) {
+    if (lastSequence === 0 && holdsDataset(listing)) {
       throw new Error(`${dir} holds a Shoal dataset already`);
     }
     const segments = listing.segments
@@ -177,8 +177,7 @@ export class Persistence {
 
   /** Whether `dir` holds log segments or snapshots. */
   static holdsDataset(fs: FileSystem, dir: string): boolean {
-    const listing = classify(fs.readdirSync(dir));
-    return listing.segments.length > 0 || listing.snapshots.length > 0;
+    return holdsDataset(classify(fs.readdirSync(dir)));
   }
 
   private async startLog(lastSequence: number, segments: SegmentInfo[]): Promise<void> {
@@ -579,6 +578,10 @@ export class Persistence {
     })();
     return this.closing;
   }
+}
+
+function holdsDataset(listing: DirectoryListing): boolean {
+  return listing.segments.length > 0 || listing.snapshots.length > 0;
 }
 
 /** INFO persistence fields when there is no persistence (appendonly no, or memory only). */

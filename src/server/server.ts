@@ -52,8 +52,10 @@ export class ShoalServer implements Host {
   readonly engine: Engine;
   readonly executor: Executor;
   readonly logger: Logger;
-  /** The log and snapshots; undefined with appendonly no (nothing kept on disk). */
-  /** Replaced at run time by CONFIG SET appendonly (see switchAppendonly). */
+  /**
+   * The log and snapshots; undefined with appendonly no (nothing kept on disk). Replaced at run
+   * time by CONFIG SET appendonly (switchAppendonly).
+   */
   persistence: Persistence | undefined;
   /** CONFIG SET appendonly changes, applied one after another. */
   private appendonlySwitch: Promise<void> = Promise.resolve();
