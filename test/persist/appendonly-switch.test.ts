@@ -89,6 +89,50 @@ describe('CONFIG SET appendonly', () => {
     assert.deepEqual(await again.call('MGET', 'first', 'unlogged', 'third'), ['1', '2', '3']);
   });
 
+  it('yes under load: every write acknowledged once it took effect survives kill -9', async () => {
+    const dir = directory();
+    const { server, client } = await start(['--dir', dir, '--appendonly', 'no']);
+    const writers = await Promise.all(
+      Array.from({ length: 4 }, () => RawClient.connect(server.port)),
+    );
+    cleanup.push(() => writers.forEach((writer) => writer.close()));
+    // Each writer APPENDs to its string, pipelined, until the process dies; `acknowledged` keeps
+    // the last length each one saw, `enabled` those seen once aof_enabled was 1. APPEND is logged
+    // as a change relative to the value: had a write slipped between the first snapshot and the
+    // log, the string would come back shorter than acknowledged.
+    const acknowledged = [0, 0, 0, 0];
+    let stop = false;
+    const running = writers.map(async (writer, id) => {
+      while (!stop) {
+        for (let i = 0; i < 8; i++) writer.send('APPEND', `log${id}`, 'x');
+        const replies = await writer.read(8).catch(() => []);
+        const last = replies[replies.length - 1];
+        if (typeof last === 'number') acknowledged[id] = last;
+        if (replies.length < 8) return; // the connection closed
+      }
+    });
+    await waitFor(() => acknowledged.every((value) => value > 100), 'writes before the switch');
+    assert.equal(await client.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    await aofEnabled(client, 1);
+    const enabled = [...acknowledged];
+    await waitFor(
+      () => acknowledged.every((value, id) => value > (enabled[id] as number) + 100),
+      'writes after the switch',
+    );
+    server.process.kill('SIGKILL');
+    await new Promise((resolve) => server.process.once('exit', resolve));
+    stop = true;
+    await Promise.all(running);
+    const again = (await start(['--dir', dir, '--appendonly', 'yes'])).client;
+    for (let id = 0; id < 4; id++) {
+      const stored = (await again.call('STRLEN', `log${id}`)) as number;
+      assert.ok(
+        stored >= (acknowledged[id] as number),
+        `log${id}: ${stored} < ${acknowledged[id]}`,
+      );
+    }
+  });
+
   it('refuses yes on a directory that holds another dataset, and keeps serving', async () => {
     const dir = directory();
     const first = await start(['--dir', dir, '--appendonly', 'yes']);
