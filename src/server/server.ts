@@ -57,8 +57,9 @@ export class ShoalServer implements Host {
    * time by CONFIG SET appendonly (switchAppendonly).
    */
   persistence: Persistence | undefined;
-  /** CONFIG SET appendonly changes, applied one after another. */
+  /** CONFIG SET appendonly changes, applied one after another, and how many are pending. */
   private appendonlySwitch: Promise<void> = Promise.resolve();
+  private appendonlySwitches = 0;
   /** The last log sequence of a Persistence stopped by CONFIG SET appendonly no. */
   private stoppedAtSequence: number | undefined;
   /** The Raft group member, when replicated (then `persistence` is undefined). */
@@ -231,8 +232,9 @@ export class ShoalServer implements Host {
   /** Why CONFIG SET appendonly `value` cannot be done now, or undefined. */
   private appendonlyRefusal(value: string): string | undefined {
     if (value !== 'yes' || this.persistence !== undefined) return undefined;
-    // Its own files, from before CONFIG SET appendonly no: the new log continues them.
-    if (this.stoppedAtSequence !== undefined) return undefined;
+    // Its own files: from before CONFIG SET appendonly no (the new log continues them), or those
+    // of a switch still under way.
+    if (this.stoppedAtSequence !== undefined || this.appendonlySwitches > 0) return undefined;
     const dir = this.config.get('dir');
     try {
       if (!Persistence.holdsDataset(this.options.fileSystem ?? nodeFileSystem, dir)) return;
@@ -250,11 +252,18 @@ export class ShoalServer implements Host {
    * Changes apply in order; each converges on the setting's value at the time it runs.
    */
   private switchAppendonly(): void {
+    this.appendonlySwitches++;
     this.appendonlySwitch = this.appendonlySwitch.then(async () => {
-      if (this.closing !== undefined) return;
-      const wanted = this.config.getBool('appendonly');
-      if (wanted && this.persistence === undefined) await this.startPersisting();
-      else if (!wanted && this.persistence !== undefined) await this.stopPersisting();
+      try {
+        if (this.closing !== undefined) return;
+        const wanted = this.config.getBool('appendonly');
+        if (wanted && this.persistence === undefined) await this.startPersisting();
+        else if (!wanted && this.persistence !== undefined) await this.stopPersisting();
+      } catch (error) {
+        this.logger.warning(`CONFIG SET appendonly: ${(error as Error).message}`);
+      } finally {
+        this.appendonlySwitches--;
+      }
     });
   }
 

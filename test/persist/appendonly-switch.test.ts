@@ -133,6 +133,20 @@ describe('CONFIG SET appendonly', () => {
     }
   });
 
+  it('switches sent back to back converge on the last one', async () => {
+    const dir = directory();
+    const { server, client } = await start(['--dir', dir, '--appendonly', 'no']);
+    assert.equal(await client.call('SET', 'k', '1'), 'OK');
+    for (const value of ['yes', 'no', 'yes', 'no', 'yes']) {
+      client.send('CONFIG', 'SET', 'appendonly', value);
+    }
+    assert.deepEqual(await client.read(5), ['OK', 'OK', 'OK', 'OK', 'OK']);
+    await aofEnabled(client, 1);
+    assert.equal(await client.call('SET', 'k', '2'), 'OK');
+    const again = await killAndRestart(server, dir);
+    assert.equal(await again.call('GET', 'k'), '2');
+  });
+
   it('refuses yes on a directory that holds another dataset, and keeps serving', async () => {
     const dir = directory();
     const first = await start(['--dir', dir, '--appendonly', 'yes']);
