@@ -46,7 +46,7 @@ describe('CONFIG SET appendonly', () => {
 
   async function killAndRestart(server: ChildServer, dir: string): Promise<RawClient> {
     server.process.kill('SIGKILL');
-    await new Promise((resolve) => server.process.once('exit', resolve));
+    await server.stop();
     return (await start(['--dir', dir, '--appendonly', 'yes'])).client;
   }
 
@@ -120,7 +120,7 @@ describe('CONFIG SET appendonly', () => {
       'writes after the switch',
     );
     server.process.kill('SIGKILL');
-    await new Promise((resolve) => server.process.once('exit', resolve));
+    await server.stop();
     stop = true;
     await Promise.all(running);
     const again = (await start(['--dir', dir, '--appendonly', 'yes'])).client;

@@ -95,7 +95,7 @@ describe('disk full on a real tmpfs', () => {
 
     // kill -9 and restart on the same disk: every acknowledged write is there.
     server.process.kill('SIGKILL');
-    await new Promise((resolve) => server.process.once('exit', resolve));
+    await server.stop();
     writer.close();
     probe.close();
     server = await spawnShoal(args);
