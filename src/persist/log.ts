@@ -55,7 +55,7 @@ export class LogWriter {
   lastAppended: number;
   /** The last sequence written to the file (maybe not synced). */
   lastWritten: number;
-  /** The last sequence made durable by fdatasync. */
+  /** The last sequence made durable by fdatasync whose waiters have been called. */
   lastDurable: number;
   /** Set while the disk refuses our writes; cleared when a retry succeeds. */
   failure: Error | undefined;
@@ -69,6 +69,8 @@ export class LogWriter {
   private readonly pending = new ByteWriter(256 * 1024);
   private pendingCount = 0;
   private handle: FileHandle | undefined;
+  /** The last sequence made durable by fdatasync (its waiters may not have been called yet). */
+  private lastSynced: number;
   private writtenOffset = FILE_HEADER_BYTES;
   private syncedOffset = FILE_HEADER_BYTES;
   /** Batches written since the last sync (kept for a rewrite after an error) and where they start. */
@@ -93,6 +95,7 @@ export class LogWriter {
     this.lastAppended = lastSequence;
     this.lastWritten = lastSequence;
     this.lastDurable = lastSequence;
+    this.lastSynced = lastSequence;
     this.segments = [...existingSegments];
     this.policy = options.fsync;
   }
@@ -224,11 +227,13 @@ export class LogWriter {
             this.failure = undefined;
           }
         } catch (error) {
+          this.markDurable(this.lastSynced);
           this.fail(error as Error);
           if (this.closing) break;
           await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
         }
       }
+      this.markDurable(this.lastSynced);
     } finally {
       this.pumping = false;
       const idle = this.idle;
@@ -275,22 +280,32 @@ export class LogWriter {
       this.writtenOffset += batch.bytes;
       this.lastWritten = batch.lastSequence;
     }
-    if (this.policy === 'always' || this.syncRequested || this.closing) await this.sync(handle);
-    else if (this.policy === 'no') this.dropRetained();
+    if (this.policy === 'always' || this.syncRequested || this.closing) {
+      const syncing = this.sync(handle);
+      // The previous sync's waiters are called now, while this one runs: their socket writes
+      // overlap the disk's wait instead of delaying the next fsync.
+      this.markDurable(this.lastSynced);
+      await syncing;
+    } else {
+      this.markDurable(this.lastSynced);
+      if (this.policy === 'no') this.dropRetained();
+    }
     if (this.writtenOffset >= this.options.segmentBytesMax || this.rotationRequested) {
       await this.rotate(handle);
     }
   }
 
+  /** Makes everything written durable; its waiters are called by the pump (see `step`). */
   private async sync(handle: FileHandle): Promise<void> {
     this.syncRequested = false;
+    const sequence = this.lastWritten;
     if (this.writtenOffset > this.syncedOffset) {
       this.syncCount++;
       await handle.datasync();
       this.syncedOffset = this.writtenOffset;
     }
     this.dropRetained();
-    this.markDurable(this.lastWritten);
+    this.lastSynced = sequence;
   }
 
   private dropRetained(): void {
