@@ -181,11 +181,11 @@ export class RaftNode {
   private readonly readOnly: ReadOnlyQueue;
   /** ReadIndex requests held until the leader commits an entry of its own term. */
   private pendingReadIndexMessages: Message[] = [];
+  /** A snapshot being received: chunks are copied into `data` (sized once), never concatenated. */
   private incoming: {
     snapshot: Snapshot['metadata'];
-    totalBytes: number;
     received: number;
-    parts: Uint8Array[];
+    data: Uint8Array;
   } | null = null;
   private previousSoftState: SoftState;
   private previousHardState: HardState;
@@ -1101,27 +1101,26 @@ export class RaftNode {
       return;
     }
     if (chunk.offset === 0) {
-      this.incoming = { snapshot: metadata, totalBytes: chunk.totalBytes, received: 0, parts: [] };
+      this.incoming = null; // a restart: let the old buffer go before the new one is allocated
+      this.incoming = { snapshot: metadata, received: 0, data: new Uint8Array(chunk.totalBytes) };
     }
     const incoming = this.incoming;
     const same =
       incoming !== null &&
       incoming.snapshot.index === metadata.index &&
       incoming.snapshot.term === metadata.term &&
-      incoming.totalBytes === chunk.totalBytes;
+      incoming.data.length === chunk.totalBytes;
     if (same && chunk.offset === incoming.received) {
-      if (chunk.data.length > 0) incoming.parts.push(chunk.data.slice());
+      assert(
+        incoming.received + chunk.data.length <= incoming.data.length,
+        'snapshot chunks overflow the total',
+      );
+      incoming.data.set(chunk.data, incoming.received);
       incoming.received += chunk.data.length;
-      assert(incoming.received <= incoming.totalBytes, 'snapshot chunks overflow the total');
     }
-    if (same && incoming.received === incoming.totalBytes) {
+    if (same && incoming.received === incoming.data.length) {
       this.incoming = null;
-      const data = new Uint8Array(incoming.totalBytes);
-      let offset = 0;
-      for (const part of incoming.parts) {
-        data.set(part, offset);
-        offset += part.length;
-      }
+      const data = incoming.data;
       const index = this.restore({ metadata, data })
         ? this.raftLog.lastIndex()
         : this.raftLog.committed;
