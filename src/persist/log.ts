@@ -15,6 +15,7 @@ import { ByteWriter, RecordKind, writeEntryPayload } from './codec.js';
 import { beginFrame, endFrame, FILE_HEADER_BYTES, fileHeader, LOG_MAGIC } from './framing.js';
 import type { FileHandle, FileSystem } from './fs.js';
 import { strerror } from './fs.js';
+import { assert } from '../engine/assert.js';
 import { join, segmentName } from './names.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -81,6 +82,8 @@ export class LogWriter {
   private waiterHead = 0;
   private pumping = false;
   private scheduled = false;
+  /** See `hold`: appends are encoded, nothing touches the disk. */
+  private held = false;
   private syncRequested = false;
   private rotationRequested = false;
   private closing = false;
@@ -104,6 +107,29 @@ export class LogWriter {
   async open(): Promise<void> {
     await this.openSegment(this.lastAppended + 1);
     this.setPolicy(this.policy);
+  }
+
+  /**
+   * Instead of `open`: the log takes appends but writes nothing, not even a segment, until
+   * `release`. CONFIG SET appendonly yes logs from the moment it is set, while the snapshot its
+   * log follows is still being written; a crash before that snapshot is durable must find no log
+   * entry on disk, since entries without the dataset they change would load as a wrong one.
+   */
+  hold(): void {
+    assert(this.handle === undefined && this.lastWritten === this.lastAppended, 'hold a new log');
+    this.held = true;
+  }
+
+  /** Starts writing a held log: its first segment begins with the first entry appended. */
+  release(): void {
+    assert(this.held, 'release a held log');
+    this.held = false;
+    this.setPolicy(this.policy);
+    this.schedule();
+  }
+
+  get isHeld(): boolean {
+    return this.held;
   }
 
   setPolicy(policy: FsyncPolicy): void {
@@ -178,6 +204,17 @@ export class LogWriter {
   async close(): Promise<void> {
     this.closing = true;
     if (this.everysecTimer !== undefined) clearInterval(this.everysecTimer);
+    if (this.held) {
+      if (this.pendingCount > 0) {
+        this.options.log(
+          'warning',
+          `log closed before the snapshot it follows was written: ${this.pendingCount} entries not written`,
+        );
+      }
+      this.pending.take();
+      this.pendingCount = 0;
+      return;
+    }
     this.syncRequested = true;
     this.schedule(true);
     if (this.pumping || this.scheduled)
@@ -194,7 +231,7 @@ export class LogWriter {
   }
 
   private schedule(force = false): void {
-    if (this.pumping || this.scheduled || (this.closing && !force)) return;
+    if (this.held || this.pumping || this.scheduled || (this.closing && !force)) return;
     this.scheduled = true;
     // setImmediate, not a microtask: every socket read of this loop turn joins the batch.
     setImmediate(() => {

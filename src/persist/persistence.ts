@@ -3,6 +3,7 @@
 // hosts, snapshots (SAVE, BGSAVE, BGREWRITEAOF, `save` rules), MISCONF write refusal after disk
 // errors, and the INFO persistence fields. The server and the embedded store each own one.
 
+import { assert } from '../engine/assert.js';
 import type { Engine } from '../engine/engine.js';
 import { type Effect, type LogEntry, Op } from '../engine/effects.js';
 import { type FileSystem, nodeFileSystem, strerror } from './fs.js';
@@ -79,6 +80,8 @@ type SnapshotKind = 'bgsave' | 'rewrite';
 interface RunningSnapshot {
   kind: SnapshotKind;
   startedMs: number;
+  /** The snapshot a held log follows (writeFirstSnapshot). */
+  first?: boolean;
   job?: SnapshotJob;
   done?: Promise<void>;
 }
@@ -158,8 +161,9 @@ export class Persistence {
    * empty log after `lastSequence`. The directory holds no dataset (holdsDataset), or, when this
    * process logged before (appendonly was yes, then no), the files it left, all at or below
    * `lastSequence`: the next snapshot covers them and compaction deletes them. The caller then
-   * calls save() and sends every later write to append() in one turn of the event loop, so the
-   * snapshot is exactly the dataset before the log's first entry.
+   * sends every later write to append() and calls writeFirstSnapshot() in one turn of the event
+   * loop, so the snapshot is exactly the dataset before the log's first entry. The log is held
+   * (LogWriter.hold) until that snapshot is durable.
    */
   async openEmpty(lastSequence: number): Promise<void> {
     const { dir } = this.options;
@@ -171,8 +175,24 @@ export class Persistence {
     const segments = listing.segments
       .filter((segment) => segment.firstSequence <= lastSequence)
       .map((segment) => ({ firstSequence: segment.firstSequence, path: join(dir, segment.name) }));
-    await this.startLog(lastSequence, segments);
+    this.log = this.newLog(lastSequence, segments);
+    this.log.hold();
     this.becomeReady();
+  }
+
+  /**
+   * After openEmpty: snapshots the dataset in the background (as BGREWRITEAOF; its job starts
+   * now, in the caller's turn), then starts writing the log. True once both are done; false if
+   * the snapshot failed or was abandoned (close), and then nothing was logged. Until then
+   * nothing appended is durable, so replies do not wait for the disk (holdUntil).
+   */
+  writeFirstSnapshot(): Promise<boolean> {
+    const log = this.log as LogWriter;
+    assert(log.isHeld && this.running === undefined, 'the first snapshot of a held log');
+    const running: RunningSnapshot = { kind: 'rewrite', startedMs: this.clock(), first: true };
+    this.running = running;
+    running.done = this.runSnapshot(running);
+    return running.done.then(() => !log.isHeld);
   }
 
   /** Whether `dir` holds log segments or snapshots. */
@@ -181,7 +201,12 @@ export class Persistence {
   }
 
   private async startLog(lastSequence: number, segments: SegmentInfo[]): Promise<void> {
-    this.log = new LogWriter(
+    this.log = this.newLog(lastSequence, segments);
+    await this.log.open();
+  }
+
+  private newLog(lastSequence: number, segments: SegmentInfo[]): LogWriter {
+    return new LogWriter(
       {
         fs: this.fs,
         dir: this.options.dir,
@@ -194,7 +219,6 @@ export class Persistence {
       lastSequence,
       segments,
     );
-    await this.log.open();
   }
 
   private becomeReady(): void {
@@ -272,7 +296,7 @@ export class Persistence {
    */
   holdUntil(appendedBefore: number): number | undefined {
     const log = this.log;
-    if (log === undefined || this.policy !== 'always') return undefined;
+    if (log === undefined || this.policy !== 'always' || log.isHeld) return undefined;
     const last = log.lastAppended;
     if (last <= log.lastDurable) return undefined;
     if (log.failure !== undefined && last === appendedBefore) return undefined;
@@ -420,7 +444,7 @@ export class Persistence {
     const job = new SnapshotJob(this.engine, log.lastAppended, this.clock());
     running.job = job;
     this.lastBgsaveTryMs = this.clock();
-    log.requestRotation();
+    if (running.first !== true) log.requestRotation();
     this.options.log(
       'notice',
       running.kind === 'bgsave'
@@ -435,6 +459,7 @@ export class Persistence {
         this.options.dir,
         this.options.snapshotSlices ?? { sliceKeys: 10_000, sliceMs: SNAPSHOT_SLICE_MS },
       );
+      if (running.first === true) log.release();
       this.saved(job, changesAtStart, running.startedMs);
       await this.compact(job.sequence);
       this.options.log(

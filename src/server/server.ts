@@ -245,10 +245,11 @@ export class ShoalServer implements Host {
   }
 
   /**
-   * CONFIG SET appendonly, as Redis does it but without fork. yes: lock the directory, open an
-   * empty log, then in one turn write a snapshot of the dataset (blocking, as SAVE) and send
-   * every later write to the log. no: later writes are not logged; the log is synced and closed
-   * (its files stay, and a later yes continues their sequence).
+   * CONFIG SET appendonly, as Redis does it but without fork. yes: lock the directory, then in one
+   * turn send every later write to a held log and start a snapshot of the dataset; once the
+   * snapshot is durable the log is written (until then a write is as durable as under no, and
+   * replies do not wait for the disk). no: later writes are not logged; the log is synced and
+   * closed (its files stay, and a later yes continues their sequence).
    * Changes apply in order; each converges on the setting's value at the time it runs.
    */
   private switchAppendonly(): void {
@@ -274,22 +275,32 @@ export class ShoalServer implements Host {
       if (this.options.fileSystem === undefined) this.directoryLock ??= lockDirectory(dir, 0);
       await persistence.openEmpty(this.stoppedAtSequence ?? 0);
       if (this.closing !== undefined) throw new Error('the server is shutting down');
-      const refused = persistence.save();
-      if (refused !== undefined) throw new Error('the first snapshot could not be written');
     } catch (error) {
-      this.logger.warning(`appendonly stays no: ${(error as Error).message}`);
-      await persistence.close();
-      if (this.stoppedAtSequence === undefined) {
-        this.directoryLock?.release();
-        this.directoryLock = undefined;
-      }
-      this.config.set('appendonly', 'no', true);
+      await this.abandonPersisting(persistence, (error as Error).message);
       return;
     }
-    // The same turn as the snapshot: the log starts right after it.
+    // One turn: the snapshot is the dataset before the log's first entry.
     this.persistence = persistence;
     this.executor.sink = persistence;
-    this.logger.notice(`appendonly is yes: the dataset is saved in ${dir}, writes are logged`);
+    const written = persistence.writeFirstSnapshot();
+    this.logger.notice(`appendonly is yes: writes are logged once the dataset is saved in ${dir}`);
+    if (await written) {
+      this.logger.notice(`appendonly is yes: the dataset is saved in ${dir}, writes are logged`);
+      return;
+    }
+    this.persistence = undefined;
+    this.executor.sink = NO_SINK;
+    await this.abandonPersisting(persistence, 'the first snapshot could not be written');
+  }
+
+  private async abandonPersisting(persistence: Persistence, why: string): Promise<void> {
+    this.logger.warning(`appendonly stays no: ${why}`);
+    await persistence.close();
+    if (this.stoppedAtSequence === undefined) {
+      this.directoryLock?.release();
+      this.directoryLock = undefined;
+    }
+    this.config.set('appendonly', 'no', true);
   }
 
   private async stopPersisting(): Promise<void> {

@@ -36,12 +36,12 @@ describe('CONFIG SET appendonly', () => {
     return { server, client };
   }
 
+  /** As a Redis client would see a switch end: for yes, also the first rewrite is done. */
   async function aofEnabled(client: RawClient, enabled: 0 | 1): Promise<void> {
-    await waitFor(
-      async () =>
-        String(await client.call('INFO', 'persistence')).includes(`aof_enabled:${enabled}`),
-      `aof_enabled:${enabled}`,
-    );
+    await waitFor(async () => {
+      const info = String(await client.call('INFO', 'persistence'));
+      return info.includes(`aof_enabled:${enabled}`) && info.includes('aof_rewrite_in_progress:0');
+    }, `aof_enabled:${enabled}, no rewrite in progress`);
   }
 
   async function killAndRestart(server: ChildServer, dir: string): Promise<RawClient> {
