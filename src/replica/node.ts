@@ -29,7 +29,7 @@ import { RaftDiskStorage } from './disk-storage.js';
 import { decideBootstrap, JOINING_TERM } from './bootstrap-probe.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
-import type { ParsedSnapshotFile } from './snapshot-file.js';
+import type { ParsedSnapshotFile, RaftSnapshotMeta } from './snapshot-file.js';
 import { startSnapshotFile, type WrittenSnapshot } from './snapshot-writer.js';
 import { Transport } from './transport.js';
 
@@ -157,6 +157,9 @@ export class ReplicaNode {
   /** Membership as of the last Ready: a member once, and removed since (checkMembership). */
   private wasMember = false;
   private removed = false;
+  /** Members as of the last Ready, and ids removed from the group (never reused; see addNode). */
+  private members: number[] = [];
+  private readonly removedIds = new Set<number>();
   /** ReadIndex rounds this node started, for RAFT STATUS (writes need none). */
   private readRounds = 0;
   /** Log entries this node's commands appended: effects and membership (lastAppendedSequence). */
@@ -247,6 +250,8 @@ export class ReplicaNode {
         return this.joinVoteGuard !== undefined ? Math.max(term, JOINING_TERM) : term;
       },
       log: (message) => this.options.log('verbose', message),
+      isRemoved: (id) => this.removedIds.has(id),
+      onRemovedNotice: (by) => this.toldRemoved(by),
     });
     await this.transport.listen();
     let joining = this.storage.isEmpty && this.options.join === true;
@@ -297,6 +302,9 @@ export class ReplicaNode {
       preVote: true,
       checkQuorum: true,
     });
+    // The snapshot's members: removals replayed from the log after it are noticed as they apply.
+    const conf = this.raft.confState();
+    this.members = [...conf.voters, ...conf.learners];
     const tickMs = Math.max(1, Math.floor(this.options.electionTimeoutMs / ELECTION_TICKS));
     this.timer = setInterval(() => this.tick(), tickMs);
     this.kick();
@@ -417,16 +425,31 @@ export class ReplicaNode {
     return record.value.entry;
   }
 
-  /** Notices this node's removal (it was a member, and an applied change took it out). */
+  /**
+   * Notices removals: of others (remembered, so a removed node that comes back is told, and
+   * its id is never added again), and of this node (it was a member, and an applied change
+   * took it out).
+   */
   private checkMembership(): void {
     const conf = this.raft.confState();
-    const member = conf.voters.includes(this.id) || conf.learners.includes(this.id);
-    if (member) this.wasMember = true;
-    else if (this.wasMember && !this.removed) {
-      this.removed = true;
-      this.options.log('warning', `this node (${this.id}) was removed from the replica group`);
-      this.options.onRemoved?.();
-    }
+    const members = [...conf.voters, ...conf.learners];
+    for (const id of this.members) if (!members.includes(id)) this.removedIds.add(id);
+    this.members = members;
+    if (members.includes(this.id)) this.wasMember = true;
+    else if (this.wasMember)
+      this.stopRemoved(`this node (${this.id}) was removed from the replica group`);
+  }
+
+  /** A member said this node was removed (it applied the removal; ids are never reused). */
+  private toldRemoved(by: number): void {
+    this.stopRemoved(`node ${by} says this node (${this.id}) was removed from the replica group`);
+  }
+
+  private stopRemoved(why: string): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.options.log('warning', why);
+    this.options.onRemoved?.();
   }
 
   /**
@@ -492,7 +515,7 @@ export class ReplicaNode {
   private loadEngineSnapshot(file: { data: Buffer; parsed: ParsedSnapshotFile }): void {
     this.emptyEngineFor(file);
     loadSnapshotBytes(file.data, file.parsed.engineStart, this.options.engine);
-    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
+    this.learnMembership(file.parsed.meta);
   }
 
   private emptyEngineFor(file: { parsed: ParsedSnapshotFile }): void {
@@ -535,7 +558,7 @@ export class ReplicaNode {
     } finally {
       this.installingSnapshot = false;
     }
-    if (file.parsed.meta.peers !== '') this.learnPeer(file.parsed.meta.peers);
+    this.learnMembership(file.parsed.meta);
     this.options.log(
       'notice',
       `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
@@ -566,6 +589,7 @@ export class ReplicaNode {
       term,
       confState: this.raft.confState(),
       peers: [...this.peers.values()].map(formatPeer).join(','),
+      removed: [...this.removedIds].sort((a, b) => a - b),
     };
     const { job, done } = startSnapshotFile(
       this.options.engine,
@@ -858,6 +882,12 @@ export class ReplicaNode {
 
   // ----- membership -----
 
+  /** What a snapshot knows of the group beyond its configuration: addresses, removed ids. */
+  private learnMembership(meta: RaftSnapshotMeta): void {
+    if (meta.peers !== '') this.learnPeer(meta.peers);
+    for (const id of meta.removed) this.removedIds.add(id);
+  }
+
   private learnPeer(text: string): void {
     for (const peer of parsePeers(text).values()) {
       this.peers.set(peer.id, peer);
@@ -898,6 +928,10 @@ export class ReplicaNode {
     const conf = this.raft.confState();
     if (conf.voters.includes(peer.id) || conf.learners.includes(peer.id))
       return `ERR node ${peer.id} is already a member`;
+    // As etcd: a removed node's id never comes back, so a member that says "you were removed"
+    // (the transport's removed notice) can never be talking to a newer node of the same id.
+    if (this.removedIds.has(peer.id))
+      return `ERR node ${peer.id} was removed from the group: give the new node another id`;
     if (!this.leaderReady) return 'TRYAGAIN this node is not the leader';
     const text = Buffer.from(formatPeer(peer), 'latin1');
     const data = new Uint8Array(text.length + 1);

@@ -4,11 +4,14 @@
 //
 //   header  = fileHeader('SHOALRSN')
 //   meta    = frame(kind:u8=1 index:varint term:varint voterCount:varint voter*
-//                   learnerCount:varint learner* peersLength:varint peers:latin1)
+//                   learnerCount:varint learner* peersLength:varint peers:latin1
+//                   [removedCount:varint removed*])
 //   engine  = a persist snapshot whose sequence is `index`
 //
 // `peers` is the address table (`id=host:clientport@raftport,...`): peer entries compacted
-// away must survive in the snapshot. Append-only codes; pinned by test/replica/snapshot.test.ts.
+// away must survive in the snapshot, and so must the ids of removed members (they are never
+// reused; the field is written only when there are some, so files without it are unchanged).
+// Append-only codes; pinned by test/replica/snapshot.test.ts.
 
 import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
 import { crc32c } from '../persist/crc32c.js';
@@ -33,6 +36,8 @@ export interface RaftSnapshotMeta {
   readonly confState: ConfState;
   /** `id=host:clientport@raftport,...` of every member known at `index`. */
   readonly peers: string;
+  /** Ids removed from the group up to `index` (ascending). */
+  readonly removed: readonly number[];
 }
 
 export interface ParsedSnapshotFile {
@@ -55,6 +60,10 @@ export function encodeSnapshotPrefix(meta: RaftSnapshotMeta): Buffer {
   const peers = Buffer.from(meta.peers, 'latin1');
   out.varint(peers.length);
   out.bytes(peers);
+  if (meta.removed.length > 0) {
+    out.varint(meta.removed.length);
+    for (const id of meta.removed) out.varint(id);
+  }
   endFrame(out, at);
   return out.take();
 }
@@ -82,8 +91,13 @@ export function parseSnapshotFile(data: Buffer): ParsedSnapshotFile | string {
     if (input.offset + peersLength > end) throw new DecodeError('peers run past the record');
     const peers = data.latin1Slice(input.offset, input.offset + peersLength);
     input.offset += peersLength;
+    const removed: number[] = [];
+    if (!input.done) {
+      const count = input.varint();
+      for (let i = 0; i < count; i++) removed.push(input.varint());
+    }
     if (!input.done) throw new DecodeError('bytes left over after the metadata record');
-    meta = { index, term, confState, peers };
+    meta = { index, term, confState, peers, removed };
   } catch (error) {
     if (error instanceof DecodeError) return error.message;
     throw error;

@@ -11,9 +11,11 @@ import type { Message } from '../raft/messages.js';
 import {
   decodeHello,
   decodeMessage,
+  decodeRemovedNotice,
   encodeHello,
   encodeMessage,
   encodeProbeReply,
+  encodeRemovedNotice,
   isProbe,
 } from './wire.js';
 
@@ -34,6 +36,10 @@ export interface TransportOptions {
   onMessage: (message: Message) => void;
   /** This node's current term (0: none yet), the answer to a bootstrap probe. */
   term: () => number;
+  /** Whether `id` was removed from the group: its connections get a removed notice, then close. */
+  isRemoved?: (id: number) => boolean;
+  /** A member told this node it was removed from the group (see encodeRemovedNotice). */
+  onRemovedNotice?: (byNodeId: number) => void;
   log: (message: string) => void;
   /** Bound per peer: messages waiting while the socket will not take more. */
   sendQueueBytesMax?: number;
@@ -41,6 +47,9 @@ export interface TransportOptions {
   reconnectDelayMsMin?: number;
   reconnectDelayMsMax?: number;
 }
+
+/** Frames a peer sends back on our link are small notices (encodeRemovedNotice). */
+const NOTICE_FRAME_BYTES_MAX = 1024;
 
 const DEFAULTS = {
   sendQueueBytesMax: 64 * 1024 * 1024,
@@ -104,6 +113,8 @@ class PeerLink {
       Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>
     >,
     private readonly log: (message: string) => void,
+    /** The peer said this node was removed from the group (the only frame a peer sends back). */
+    private readonly onRemovedNotice: (byNodeId: number) => void,
   ) {
     this.delayMs = options.reconnectDelayMsMin;
   }
@@ -169,7 +180,17 @@ class PeerLink {
       this.blocked = false;
       this.pump();
     });
-    socket.on('data', () => undefined);
+    const reader = new FrameReader(NOTICE_FRAME_BYTES_MAX);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.feed(chunk, (payload) => {
+          const by = decodeRemovedNotice(payload);
+          if (by !== undefined && by === this.peerId) this.onRemovedNotice(by);
+        });
+      } catch {
+        socket.destroy();
+      }
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.connected) this.log(`raft link to node ${this.peerId} closed`);
@@ -202,12 +223,18 @@ export class Transport {
   private readonly hello: Buffer;
   private listening = false;
 
+  private readonly onRemovedNotice = (byNodeId: number): void =>
+    this.options.onRemovedNotice?.(byNodeId);
+
   constructor(options: TransportOptions) {
     this.options = { ...DEFAULTS, ...options };
     this.hello = frame(new ByteWriter(64), (out) => encodeHello(out, options.nodeId));
     for (const [id, address] of options.peers) {
       if (id === options.nodeId) continue;
-      this.links.set(id, new PeerLink(id, address, this.hello, this.options, options.log));
+      this.links.set(
+        id,
+        new PeerLink(id, address, this.hello, this.options, options.log, this.onRemovedNotice),
+      );
     }
   }
 
@@ -219,7 +246,14 @@ export class Transport {
       if (old.address.host === address.host && old.address.port === address.port) return;
       old.close();
     }
-    const link = new PeerLink(id, address, this.hello, this.options, this.options.log);
+    const link = new PeerLink(
+      id,
+      address,
+      this.hello,
+      this.options,
+      this.options.log,
+      this.onRemovedNotice,
+    );
     this.links.set(id, link);
     if (this.listening) link.connect();
   }
@@ -263,6 +297,12 @@ export class Transport {
               return;
             }
             peerId = decodeHello(payload);
+            if (this.refuseRemoved(socket, peerId)) peerId = -1;
+            return;
+          }
+          // (Also here: a connection opened before this node applied the sender's removal.)
+          if (this.refuseRemoved(socket, peerId)) {
+            peerId = -1;
             return;
           }
           const message = decodeMessage(payload);
@@ -278,6 +318,13 @@ export class Transport {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => this.inbound.delete(socket));
+  }
+
+  /** Tells a removed node so on its connection, and closes it; true if it was one. */
+  private refuseRemoved(socket: Socket, peerId: number): boolean {
+    if (peerId <= 0 || this.options.isRemoved?.(peerId) !== true) return false;
+    socket.end(frame(this.writer, (out) => encodeRemovedNotice(out, this.options.nodeId)));
+    return true;
   }
 
   send(message: Message): void {

@@ -11,6 +11,8 @@
 //   hello     = magic "SHRH" version:u8(=1) nodeId:varint   (first frame on a connection)
 //   probe     = magic "SHRP" version:u8(=1) nodeId:varint   (first and only frame; see below)
 //   probeReply = magic "SHRQ" version:u8(=1) term:varint     (the answer; then the link closes)
+//   removed   = magic "SHRX" version:u8(=1) nodeId:varint   (to a removed node, on its link; then
+//               the link closes: nodeId, the member that says so, applied that node's removal)
 //
 // Frames on the socket use the persist framing: [u32 length][u32 CRC32C][payload].
 
@@ -29,6 +31,7 @@ export const WIRE_VERSION = 1;
 const HELLO_MAGIC = 'SHRH';
 const PROBE_MAGIC = 'SHRP';
 const PROBE_REPLY_MAGIC = 'SHRQ';
+const REMOVED_MAGIC = 'SHRX';
 /** The highest message type code this build knows. */
 const MAX_MESSAGE_TYPE = 15;
 
@@ -162,6 +165,20 @@ export function encodeProbeReply(out: ByteWriter, term: number): void {
 
 export function decodeProbeReply(payload: Buffer): number {
   return decodeTagged(payload, PROBE_REPLY_MAGIC, 'not a probe reply');
+}
+
+/**
+ * Sent back on the connection of a node this member knows was removed from the group (ids are
+ * never reused: RAFT ADD-NODE refuses a removed one), so that node stops, as etcd's does.
+ */
+export function encodeRemovedNotice(out: ByteWriter, byNodeId: number): void {
+  encodeTagged(out, REMOVED_MAGIC, byNodeId);
+}
+
+/** The id of the member that sent a removed notice, or undefined if `payload` is not one. */
+export function decodeRemovedNotice(payload: Buffer): number | undefined {
+  if (payload.length < 4 || payload.latin1Slice(0, 4) !== REMOVED_MAGIC) return undefined;
+  return decodeTagged(payload, REMOVED_MAGIC, 'not a removed notice');
 }
 
 function encodeTagged(out: ByteWriter, magic: string, value: number): void {

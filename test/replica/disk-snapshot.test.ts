@@ -49,12 +49,15 @@ function snapshotBytes(
   index: number,
   term: number,
   keys: number,
+  removed: number[] = [],
 ): { data: Buffer; engine: Engine } {
   const engine = new Engine(16);
   for (let i = 0; i < keys; i++) engine.applyEffect([Op.Set, 0, `k${i}`, `v${i}`, ExpireNone]);
   const job = new SnapshotJob(engine, index, 0);
   job.start();
-  const parts = [encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2' })];
+  const parts = [
+    encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2', removed }),
+  ];
   while (!job.step(1000)) parts.push(job.takeBytes());
   job.stop();
   parts.push(job.finish());
@@ -253,11 +256,30 @@ test('snapshot record and file prefix bytes are pinned', () => {
     term: 2,
     confState: { voters: [1], learners: [] },
     peers: '1=a:1@2',
+    removed: [],
   });
   assert.equal(
     prefix.subarray(0, 8).toString('latin1') + prefix.subarray(24).toString('hex'),
     'SHOALRSN' + '01ac020201010007313d613a314032',
   );
+  // Removed ids follow the peers only when there are some (files without any are unchanged).
+  const withRemoved = encodeSnapshotPrefix({
+    index: 300,
+    term: 2,
+    confState: { voters: [1], learners: [] },
+    peers: '1=a:1@2',
+    removed: [4, 7],
+  });
+  assert.equal(
+    withRemoved.subarray(24).toString('hex'),
+    '01ac020201010007313d613a314032' + '020407',
+  );
+});
+
+test('a snapshot file keeps the ids removed from the group', () => {
+  const { data } = snapshotBytes(50, 1, 10, [4, 7]);
+  assert.deepEqual(parsed(data).meta.removed, [4, 7]);
+  assert.deepEqual(parsed(snapshotBytes(50, 1, 10).data).meta.removed, []);
 });
 
 test('a snapshot loads a frame at a time (SnapshotBytesLoader) to the same dataset', () => {

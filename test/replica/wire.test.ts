@@ -8,10 +8,12 @@ import {
   decodeHello,
   decodeMessage,
   decodeProbeReply,
+  decodeRemovedNotice,
   encodeHello,
   encodeMessage,
   encodeProbe,
   encodeProbeReply,
+  encodeRemovedNotice,
   isProbe,
 } from '../../src/replica/wire.js';
 
@@ -84,6 +86,18 @@ test('bootstrap probe and its reply: golden bytes, and neither is taken for the 
   assert.equal(decodeProbeReply(reply), 300);
   assert.throws(() => decodeProbeReply(probe), /not a probe reply/);
   assert.throws(() => decodeHello(probe), /bad hello/);
+});
+
+test('removed notice: golden bytes, and no other frame is taken for one', () => {
+  const out = new ByteWriter(16);
+  encodeRemovedNotice(out, 2);
+  const notice = out.take();
+  assert.equal(notice.toString('hex'), '534852580102'); // "SHRX" v1 from node 2
+  assert.equal(decodeRemovedNotice(notice), 2);
+  const hello = new ByteWriter(16);
+  encodeHello(hello, 2);
+  assert.equal(decodeRemovedNotice(hello.take()), undefined);
+  assert.equal(decodeRemovedNotice(encode(append)), undefined);
 });
 
 test('garbage is refused, not misread', () => {
