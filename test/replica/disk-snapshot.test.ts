@@ -55,9 +55,7 @@ function snapshotBytes(
   for (let i = 0; i < keys; i++) engine.applyEffect([Op.Set, 0, `k${i}`, `v${i}`, ExpireNone]);
   const job = new SnapshotJob(engine, index, 0);
   job.start();
-  const parts = [
-    encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2', removed }),
-  ];
+  const parts = [encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2', removed })];
   while (!job.step(1000)) parts.push(job.takeBytes());
   job.stop();
   parts.push(job.finish());
