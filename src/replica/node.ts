@@ -119,10 +119,10 @@ interface Waiter {
 
 const ELECTION_TICKS = 10;
 /**
- * A received snapshot loads in slices of this many ms: short beside the heartbeat interval and a
+ * A received snapshot (or a rebuild) loads in slices of this many ms: short beside the heartbeat interval and a
  * client's patience, long enough that the turns between them cost little.
  */
-const INSTALL_SLICE_MS = 5;
+const LOAD_SLICE_MS = 5;
 
 /**
  * First byte of a peer entry (a Normal entry that is not a persist record: RecordKind values are
@@ -153,7 +153,10 @@ export class ReplicaNode {
   private readonly writer = new ByteWriter(16 * 1024);
   /** Highest log index whose effects are in the engine (speculative on a leader). */
   private engineIndex = 0;
-  private installingSnapshot = false;
+  /** The engine is being reloaded in slices (a received snapshot, a rebuild): no local reads. */
+  private loadingEngine = false;
+  /** Leadership was lost with entries in the engine that are not committed (checkLeadership). */
+  private rebuildWanted = false;
   /** Membership as of the last Ready: a member once, and removed since (checkMembership). */
   private wasMember = false;
   private removed = false;
@@ -336,6 +339,8 @@ export class ReplicaNode {
         while (!this.closed && this.raft.hasReady()) {
           const ready = this.raft.ready();
           this.checkLeadership();
+          await this.rebuildIfWanted();
+          if (this.closed) return;
           // A leader's appends go out while it fsyncs its own copy (it counts itself towards
           // commit only once persisted); anything else waits for the fsync.
           const sendFirst = ready.messagesMayPrecedePersist;
@@ -363,6 +368,8 @@ export class ReplicaNode {
             this.joinVoteGuard.update(log.committed, log.term(log.committed), this.raft.term);
           }
           this.checkLeadership();
+          await this.rebuildIfWanted();
+          if (this.closed) return;
           this.releaseTickets();
           this.onProgress?.();
           this.maybeStartSnapshot();
@@ -465,7 +472,7 @@ export class ReplicaNode {
       this.leaderCommitted = 0;
       this.transferUntilMs = 0;
       this.failTickets();
-      if (this.engineIndex > this.appliedIndex) this.rebuildEngine();
+      if (this.engineIndex > this.appliedIndex) this.rebuildWanted = true;
     }
     if (leading && this.leaderTerm === 0) {
       this.leaderTerm = raft.term;
@@ -479,34 +486,76 @@ export class ReplicaNode {
     }
   }
 
-  /** Rebuilds the engine as of appliedIndex: the snapshot, then the committed log after it. */
-  private rebuildEngine(): void {
+  /**
+   * The steps of rebuilding the engine as of appliedIndex (the snapshot, then the committed log
+   * after it), to drop entries it holds that are not committed: each `yield` ends a slice.
+   */
+  private *rebuildSteps(): Generator<void, void, void> {
     this.options.log(
       'notice',
       `rebuilding the dataset from the snapshot and the committed log (dropping entries ${this.appliedIndex + 1}..${this.engineIndex})`,
     );
     if (this.snapshotting !== undefined && this.snapshotting.index > this.appliedIndex)
       this.abandonSnapshot('it held entries that are not committed');
-    const engine = this.options.engine;
     this.dropBatch();
     this.publishes.dropSpeculative();
-    engine.applyEffect([Op.FlushAll]);
-    let first = this.storage.firstIndex();
+    const target = this.appliedIndex;
     const file = this.storage.snapshotFile;
-    if (file !== undefined) {
-      this.loadEngineSnapshot(file);
-      first = file.parsed.meta.index + 1;
-    }
-    if (this.appliedIndex >= first) {
-      for (const entry of this.storage.entries(
-        first,
-        this.appliedIndex + 1,
-        Number.MAX_SAFE_INTEGER,
-      )) {
-        this.applyEntry(entry);
+    const first = file === undefined ? this.storage.firstIndex() : file.parsed.meta.index + 1;
+    const entries =
+      target >= first ? this.storage.entries(first, target + 1, Number.MAX_SAFE_INTEGER) : [];
+    this.options.engine.applyEffect([Op.FlushAll]);
+    if (file !== undefined) yield* this.snapshotSlices(file);
+    let sliceStart = performance.now();
+    for (const entry of entries) {
+      this.applyEntry(entry);
+      if (performance.now() - sliceStart > LOAD_SLICE_MS) {
+        yield;
+        sliceStart = performance.now();
       }
     }
-    this.engineIndex = this.appliedIndex;
+    this.engineIndex = target;
+  }
+
+  /** A refused proposal: the node may still lead and run commands, so it rebuilds at once. */
+  private rebuildEngineNow(): void {
+    const steps = this.rebuildSteps();
+    let done = false;
+    while (!done) done = steps.next().done === true;
+  }
+
+  /**
+   * After leadership was lost (checkLeadership), in the Ready loop: a rebuild in slices, so a
+   * large dataset does not stall the node's clients and links. Nothing else applies meanwhile
+   * (the loop waits), the node cannot serve as leader (its leaderTerm is set only after), and
+   * `loadingEngine` keeps local reads off the half-built engine.
+   */
+  private async rebuildIfWanted(): Promise<void> {
+    if (!this.rebuildWanted) return;
+    this.rebuildWanted = false;
+    const startedMs = Date.now();
+    const turns = await this.inSlices(this.rebuildSteps());
+    if (turns === undefined) return;
+    this.options.log(
+      'notice',
+      `rebuilt the dataset as of ${this.engineIndex} in ${Date.now() - startedMs} ms over ${turns} turns`,
+    );
+  }
+
+  /** Runs `steps` one slice per event-loop turn; the turns taken, or undefined once closed. */
+  private async inSlices(steps: Generator<void, void, void>): Promise<number | undefined> {
+    this.loadingEngine = true;
+    let turns = 1;
+    try {
+      while (steps.next().done !== true) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turns++;
+        if (this.closed) return undefined;
+      }
+    } finally {
+      this.loadingEngine = false;
+    }
+    return turns;
   }
 
   // ----- snapshots -----
@@ -531,7 +580,7 @@ export class ReplicaNode {
   /**
    * A snapshot from the leader is durable (storage.persist): the engine becomes its state. Loaded
    * in slices across event-loop turns, so a large one does not stall the node's clients and
-   * links; meanwhile `installingSnapshot` keeps local reads off the half-loaded engine.
+   * links; meanwhile `loadingEngine` keeps local reads off the half-loaded engine.
    */
   private async installReceivedSnapshot(): Promise<void> {
     const file = this.storage.snapshotFile;
@@ -539,26 +588,8 @@ export class ReplicaNode {
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();
-    this.emptyEngineFor(file);
-    this.installingSnapshot = true;
-    let turns = 1;
-    try {
-      const loader = new SnapshotBytesLoader(
-        file.data,
-        file.parsed.engineStart,
-        this.options.engine,
-      );
-      for (;;) {
-        const sliceStart = performance.now();
-        if (loader.step(() => performance.now() - sliceStart > INSTALL_SLICE_MS)) break;
-        await new Promise((resolve) => setImmediate(resolve));
-        turns++;
-        if (this.closed) return;
-      }
-    } finally {
-      this.installingSnapshot = false;
-    }
-    this.learnMembership(file.parsed.meta);
+    const turns = await this.inSlices(this.snapshotSlices(file));
+    if (turns === undefined) return;
     this.options.log(
       'notice',
       `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
@@ -566,9 +597,24 @@ export class ReplicaNode {
     this.engineIndex = this.appliedIndex = index;
   }
 
-  /** A received snapshot is being loaded into the engine (installReceivedSnapshot). */
-  get installing(): boolean {
-    return this.installingSnapshot;
+  /** Loads a snapshot file into the emptied engine: each `yield` ends a slice. */
+  private *snapshotSlices(file: {
+    data: Buffer;
+    parsed: ParsedSnapshotFile;
+  }): Generator<void, void, void> {
+    this.emptyEngineFor(file);
+    const loader = new SnapshotBytesLoader(file.data, file.parsed.engineStart, this.options.engine);
+    for (;;) {
+      const sliceStart = performance.now();
+      if (loader.step(() => performance.now() - sliceStart > LOAD_SLICE_MS)) break;
+      yield;
+    }
+    this.learnMembership(file.parsed.meta);
+  }
+
+  /** The engine is being reloaded in slices: local reads would see it half there. */
+  get engineLoading(): boolean {
+    return this.loadingEngine;
   }
 
   /**
@@ -747,7 +793,7 @@ export class ReplicaNode {
       // The engine already holds the effects: undo by rebuilding, and fail held replies.
       this.options.log('warning', `proposal refused (${result.outcome}); rebuilding`);
       this.failTickets();
-      this.rebuildEngine();
+      this.rebuildEngineNow();
     }
     this.sendLeaderMessages();
     this.kick();

@@ -196,8 +196,8 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       started &&
       !relayPending &&
       !relayedTransaction &&
-      // While a received snapshot loads, the engine is half there: the leader answers instead.
-      !node.installing &&
+      // While a received snapshot or a rebuild loads, the engine is half there: the leader answers instead.
+      !node.engineLoading &&
       this.readOnlyClients.has(client) &&
       this.isReadOnly(name, argv)
     ) {
