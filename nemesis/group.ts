@@ -17,7 +17,7 @@ export type Status = Record<string, string>;
 export class Group {
   readonly cluster: Cluster;
   private readonly states = new Map<Member, MemberState>();
-  /** The output of members' earlier processes (kept across restarts, for snapshotCounts). */
+  /** The output of members' earlier processes (kept across restarts, for logCounts). */
   private readonly earlierOutput: string[] = [];
   /** How each member is (re)started: its --peers and extra flags. */
   private readonly launch = new Map<Member, { peers: string; extra: string[] }>();
@@ -91,12 +91,16 @@ export class Group {
     return this.states.get(member) ?? 'killed';
   }
 
-  /** Raft snapshots every node wrote, and leader's snapshots installed, from the nodes' logs. */
-  snapshotCounts(): { written: number; installed: number } {
+  /**
+   * From the nodes' logs: Raft snapshots every node wrote, leader's snapshots installed, and
+   * engines rebuilt by deposed leaders that held entries never committed.
+   */
+  logCounts(): { written: number; installed: number; rebuilt: number } {
     const logs = [...this.earlierOutput, ...this.cluster.members.map((m) => m.output)].join('');
     return {
       written: logs.match(/ Raft snapshot at /g)?.length ?? 0,
       installed: logs.match(/installed the leader's snapshot/g)?.length ?? 0,
+      rebuilt: logs.match(/rebuilt the dataset/g)?.length ?? 0,
     };
   }
 

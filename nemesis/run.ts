@@ -144,12 +144,13 @@ async function run(options: NemesisOptions): Promise<number> {
         `${counts.appendOps} appends (${[...history.acknowledged.values()].reduce((n, s) => n + s.size, 0)} acknowledged), ` +
         `${nemesis.log.length} fault events, final members ${group.members.map((m) => m.id).join(',')}\n`,
     );
+    const logged = group.logCounts();
     if (options.snapshotEntries > 0) {
-      const snapshots = group.snapshotCounts();
       process.stderr.write(
-        `nemesis: ${snapshots.written} Raft snapshots written, ${snapshots.installed} installed from a leader\n`,
+        `nemesis: ${logged.written} Raft snapshots written, ${logged.installed} installed from a leader\n`,
       );
     }
+    process.stderr.write(`nemesis: ${logged.rebuilt} engines rebuilt after a lost leadership\n`);
     for (const line of result.details) process.stderr.write(`nemesis: ${line}\n`);
     if (result.inconclusive > 0)
       process.stderr.write(`nemesis: ${result.inconclusive} keys inconclusive (not a pass)\n`);

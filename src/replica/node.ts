@@ -20,7 +20,7 @@ import {
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
-import { loadSnapshotBytes, SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
+import { SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
@@ -284,11 +284,14 @@ export class ReplicaNode {
     }
     const file = this.storage.snapshotFile;
     if (file !== undefined) {
-      this.loadEngineSnapshot(file);
+      // In slices, as an install: the node answers PING and node-local commands meanwhile.
+      const startedMs = Date.now();
+      const turns = await this.inSlices(this.snapshotSlices(file));
+      if (turns === undefined) return; // closed meanwhile
       this.engineIndex = this.appliedIndex = file.parsed.meta.index;
       this.options.log(
         'notice',
-        `loaded the Raft snapshot at ${file.parsed.meta.index} (${file.parsed.keyCount} keys); the log follows from ${this.storage.firstIndex()}`,
+        `loaded the Raft snapshot at ${file.parsed.meta.index} (${file.parsed.keyCount} keys, in ${Date.now() - startedMs} ms over ${turns} turns); the log follows from ${this.storage.firstIndex()}`,
       );
     }
     this.publishes = new PublishDelivery(
@@ -559,13 +562,6 @@ export class ReplicaNode {
   }
 
   // ----- snapshots -----
-
-  /** Replaces the engine's contents with a snapshot file's (blocking) and learns its peers. */
-  private loadEngineSnapshot(file: { data: Buffer; parsed: ParsedSnapshotFile }): void {
-    this.emptyEngineFor(file);
-    loadSnapshotBytes(file.data, file.parsed.engineStart, this.options.engine);
-    this.learnMembership(file.parsed.meta);
-  }
 
   private emptyEngineFor(file: { parsed: ParsedSnapshotFile }): void {
     const engine = this.options.engine;
