@@ -214,6 +214,11 @@ export class RaftDiskStorage implements Storage {
    * The latest snapshot file, whole, with where its engine snapshot starts: read from disk on
    * each call (start, a received snapshot's install, a leadership-loss rebuild), never kept.
    */
+  /** The latest snapshot file's parse (where its engine snapshot starts), without its bytes. */
+  get snapshotParsed(): ParsedSnapshotFile | undefined {
+    return this.parsedSnapshot;
+  }
+
   get snapshotFile(): { data: Buffer; parsed: ParsedSnapshotFile } | undefined {
     if (this.parsedSnapshot === undefined) return undefined;
     const data = this.snapshot().data;

@@ -23,7 +23,14 @@ import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
 import { SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
-import { EntryType, StateRole, stateRoleNames, type Entry, type Ready } from '../raft/messages.js';
+import {
+  EntryType,
+  StateRole,
+  stateRoleNames,
+  type Entry,
+  type Ready,
+  type Snapshot,
+} from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
 import { RaftDiskStorage } from './disk-storage.js';
 import { decideBootstrap, JOINING_TERM } from './bootstrap-probe.js';
@@ -355,7 +362,7 @@ export class ReplicaNode {
           if (!sendFirst) for (const message of ready.messages) this.transport.send(message);
           // 3. Apply.
           if (ready.snapshot !== null) {
-            await this.installReceivedSnapshot();
+            await this.installReceivedSnapshot(ready.snapshot);
             if (this.closed) return;
           }
           this.applyCommitted(ready);
@@ -578,9 +585,18 @@ export class ReplicaNode {
    * in slices across event-loop turns, so a large one does not stall the node's clients and
    * links; meanwhile `loadingEngine` keeps local reads off the half-loaded engine.
    */
-  private async installReceivedSnapshot(): Promise<void> {
-    const file = this.storage.snapshotFile;
-    if (file === undefined) throw new Error('replica: a snapshot was persisted but is not there');
+  private async installReceivedSnapshot(snapshot: Snapshot): Promise<void> {
+    // The bytes the Ready holds (and storage.persist verified and wrote): reading the file back
+    // would hold a second copy of the dataset while it loads.
+    const parsed = this.storage.snapshotParsed;
+    if (
+      parsed === undefined ||
+      parsed.meta.index !== snapshot.metadata.index ||
+      snapshot.data.byteLength === 0
+    )
+      throw new Error('replica: a snapshot was persisted but is not there');
+    const { data: bytes } = snapshot;
+    const file = { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), parsed };
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();
