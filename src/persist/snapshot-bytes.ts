@@ -1,7 +1,8 @@
-// A snapshot held whole in memory (a Raft snapshot received from the leader, or read back from
-// its file): verified completely (file header, every frame's CRC, the trailer's file CRC and
-// record count, nothing after the trailer) and loaded into an engine, at once or in steps. The file
-// format is the one snapshot.ts writes; recovery.ts reads the same format from a file handle.
+// A snapshot as bytes (a Raft snapshot received from the leader, or its file): verified
+// completely when held in memory (file header, every frame's CRC, the trailer's file CRC and
+// record count, nothing after the trailer), and loaded into an engine, at once or in steps, from
+// memory or from a file a window at a time. The format is the one snapshot.ts writes;
+// recovery.ts reads the same format from a file handle.
 
 import type { Effect } from '../engine/effects.js';
 import type { Engine } from '../engine/engine.js';
@@ -101,16 +102,34 @@ export function applySnapshotKeys(engine: Engine, keys: readonly (readonly Effec
   }
 }
 
+/** Bytes to load from: a Buffer in memory, or a file read a window at a time. */
+export interface ByteSource {
+  readonly length: number;
+  /** Bytes [start, end), or fewer if the source ends first. */
+  read(start: number, end: number): Buffer;
+}
+
+export function bufferSource(data: Buffer): ByteSource {
+  return { length: data.length, read: (start, end) => data.subarray(start, end) };
+}
+
+/** A file is read in windows of this many bytes (a frame longer than that, in one read). */
+const WINDOW_BYTES = 1024 * 1024;
+
 /**
- * Applies the keys of a verified snapshot to `engine` (which the caller emptied), a frame at a
- * time: `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends,
- * so a caller can spread a large snapshot over turns of the event loop.
+ * Applies the keys of a snapshot to `engine` (which the caller emptied), a frame at a time:
+ * `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends, so a
+ * caller can spread a large snapshot over turns of the event loop. Every frame's length and
+ * CRC are checked again as it is read (a file may have changed since it was verified), and
+ * only a window of the source is held, so a file is never read whole.
  */
 export class SnapshotBytesLoader {
   private at: number;
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
 
   constructor(
-    private readonly data: Buffer,
+    private readonly source: ByteSource,
     start: number,
     private readonly engine: Engine,
   ) {
@@ -119,22 +138,40 @@ export class SnapshotBytesLoader {
 
   /** True once every frame is applied. */
   step(enough: () => boolean): boolean {
-    const { data, engine } = this;
-    while (this.at < data.length) {
-      const payloadStart = this.at + FRAME_HEADER_BYTES;
-      const payloadEnd = frameEnd(data, this.at);
-      this.at = payloadEnd;
-      if (data[payloadStart] === RecordKind.Keys) {
-        const record = decodeRecord(data, payloadStart, payloadEnd);
+    const { source, engine } = this;
+    while (this.at < source.length) {
+      const header = this.bytes(this.at, FRAME_HEADER_BYTES);
+      const length = header.readUInt32LE(0);
+      const checksum = header.readUInt32LE(4);
+      if (length === 0) throw new DecodeError(`empty frame at offset ${this.at}`);
+      const payload = this.bytes(this.at + FRAME_HEADER_BYTES, length);
+      if (crc32c(payload, 0, length) !== checksum)
+        throw new DecodeError(`checksum mismatch in the frame at offset ${this.at}`);
+      this.at += FRAME_HEADER_BYTES + length;
+      if (payload[0] === RecordKind.Keys) {
+        const record = decodeRecord(payload, 0, length);
         if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
       }
       if (enough()) break;
     }
-    return this.at >= data.length;
+    return this.at >= source.length;
+  }
+
+  /** `length` bytes at `at`: from the window held, or a new window read from `at`. */
+  private bytes(at: number, length: number): Buffer {
+    const end = at + length;
+    if (at < this.windowStart || end > this.windowStart + this.window.length) {
+      const windowEnd = Math.min(this.source.length, Math.max(end, at + WINDOW_BYTES));
+      this.window = this.source.read(at, windowEnd);
+      this.windowStart = at;
+      if (this.window.length < length)
+        throw new DecodeError(`frame at offset ${at} runs past the end`);
+    }
+    return this.window.subarray(at - this.windowStart, end - this.windowStart);
   }
 }
 
 /** The same, all at once: blocking for the whole snapshot. */
 export function loadSnapshotBytes(data: Buffer, start: number, engine: Engine): void {
-  new SnapshotBytesLoader(data, start, engine).step(() => false);
+  new SnapshotBytesLoader(bufferSource(data), start, engine).step(() => false);
 }

@@ -25,6 +25,7 @@ import {
   scanFrames,
 } from '../persist/framing.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
+import type { ByteSource } from '../persist/snapshot-bytes.js';
 import { classify, join, snapshotName, TEMPORARY_SUFFIX } from '../persist/names.js';
 import {
   EMPTY_HARD_STATE,
@@ -210,21 +211,26 @@ export class RaftDiskStorage implements Storage {
     return this.snapshotRecord?.index ?? 0;
   }
 
-  /**
-   * The latest snapshot file, whole, with where its engine snapshot starts: read from disk on
-   * each call (start, a received snapshot's install, a leadership-loss rebuild), never kept.
-   */
   /** The latest snapshot file's parse (where its engine snapshot starts), without its bytes. */
   get snapshotParsed(): ParsedSnapshotFile | undefined {
     return this.parsedSnapshot;
   }
 
-  get snapshotFile(): { data: Buffer; parsed: ParsedSnapshotFile } | undefined {
-    if (this.parsedSnapshot === undefined) return undefined;
-    const data = this.snapshot().data;
+  /**
+   * The latest snapshot file, to load a window at a time (start, a leadership-loss rebuild),
+   * with where its engine snapshot starts: never read whole.
+   */
+  get snapshotFile(): { source: ByteSource; parsed: ParsedSnapshotFile } | undefined {
+    const parsed = this.parsedSnapshot;
+    if (parsed === undefined) return undefined;
+    const { fs, dir } = this.options;
+    const path = join(dir, snapshotName(parsed.meta.index));
     return {
-      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      parsed: this.parsedSnapshot,
+      source: {
+        length: fs.fileSize(path),
+        read: (start, end) => fs.readFileRange(path, start, end),
+      },
+      parsed,
     };
   }
 

@@ -20,7 +20,7 @@ import {
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
-import { SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
+import { bufferSource, type ByteSource, SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import {
@@ -596,7 +596,8 @@ export class ReplicaNode {
     )
       throw new Error('replica: a snapshot was persisted but is not there');
     const { data: bytes } = snapshot;
-    const file = { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), parsed };
+    const source = bufferSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const file = { source, parsed };
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();
@@ -604,18 +605,19 @@ export class ReplicaNode {
     if (turns === undefined) return;
     this.options.log(
       'notice',
-      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.data.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
+      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.source.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
     );
     this.engineIndex = this.appliedIndex = index;
   }
 
   /** Loads a snapshot file into the emptied engine: each `yield` ends a slice. */
   private *snapshotSlices(file: {
-    data: Buffer;
+    source: ByteSource;
     parsed: ParsedSnapshotFile;
   }): Generator<void, void, void> {
     this.emptyEngineFor(file);
-    const loader = new SnapshotBytesLoader(file.data, file.parsed.engineStart, this.options.engine);
+    const { source, parsed } = file;
+    const loader = new SnapshotBytesLoader(source, parsed.engineStart, this.options.engine);
     for (;;) {
       const sliceStart = performance.now();
       if (loader.step(() => performance.now() - sliceStart > LOAD_SLICE_MS)) break;

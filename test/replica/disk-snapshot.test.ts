@@ -14,7 +14,12 @@ import { Engine } from '../../src/engine/engine.js';
 import { ByteWriter } from '../../src/persist/codec.js';
 import { nodeFileSystem } from '../../src/persist/fs.js';
 import { snapshotName } from '../../src/persist/names.js';
-import { loadSnapshotBytes, SnapshotBytesLoader } from '../../src/persist/snapshot-bytes.js';
+import {
+  bufferSource,
+  type ByteSource,
+  loadSnapshotBytes,
+  SnapshotBytesLoader,
+} from '../../src/persist/snapshot-bytes.js';
 import { SnapshotJob } from '../../src/persist/snapshot.js';
 import type { Entry } from '../../src/raft/messages.js';
 import {
@@ -132,7 +137,10 @@ test('a recorded snapshot compacts the log, deletes covered segments, and recove
     const file = storage.snapshotFile;
     assert.ok(file !== undefined);
     const engine = new Engine(16);
-    loadSnapshotBytes(file.data, file.parsed.engineStart, engine);
+    // From the file, a window at a time.
+    assert.ok(
+      new SnapshotBytesLoader(file.source, file.parsed.engineStart, engine).step(() => false),
+    );
     assert.equal(datasetOf(engine), datasetOf(snapshotBytes(50, 1, 10).engine));
     assert.equal(file.parsed.meta.peers, '1=h:1@2');
     // Entries after a restart go on from the log.
@@ -284,7 +292,7 @@ test('a snapshot loads a frame at a time (SnapshotBytesLoader) to the same datas
   const { data, engine: source } = snapshotBytes(50, 1, 5_000);
   const { engineStart } = parsed(data);
   const engine = new Engine(16);
-  const loader = new SnapshotBytesLoader(data, engineStart, engine);
+  const loader = new SnapshotBytesLoader(bufferSource(data), engineStart, engine);
   let steps = 1;
   while (!loader.step(() => true)) steps++;
   // One Keys frame per slice of 1,000 keys the job wrote, plus the header and trailer frames.
@@ -293,4 +301,34 @@ test('a snapshot loads a frame at a time (SnapshotBytesLoader) to the same datas
   const whole = new Engine(16);
   loadSnapshotBytes(data, engineStart, whole);
   assert.equal(datasetOf(whole), datasetOf(source));
+});
+
+test('a snapshot loads from a source read a window at a time, frames across windows included', () => {
+  // Over 2 MB of keys: frames straddle the 1 MB windows.
+  const { data, engine: source } = snapshotBytes(50, 1, 100_000);
+  assert.ok(data.length > 2 * 1024 * 1024, `${data.length} bytes`);
+  const { engineStart } = parsed(data);
+  const reads: number[] = [];
+  const windowed: ByteSource = {
+    length: data.length,
+    read: (start, end) => {
+      reads.push(end - start);
+      return Buffer.from(data.subarray(start, end)); // a copy, as a file read gives
+    },
+  };
+  const engine = new Engine(16);
+  assert.ok(new SnapshotBytesLoader(windowed, engineStart, engine).step(() => false));
+  assert.equal(datasetOf(engine), datasetOf(source));
+  assert.ok(reads.length >= 3, `${reads.length} reads`);
+  assert.ok(Math.max(...reads) <= 1024 * 1024, `largest read ${Math.max(...reads)} bytes`);
+
+  // A byte changed after verification (the file replaced, a bad disk) is caught by the frame's CRC.
+  const damaged = Buffer.from(data);
+  const at = Math.floor(damaged.length / 2);
+  damaged[at] = (damaged[at] as number) ^ 0xff;
+  assert.throws(
+    () =>
+      new SnapshotBytesLoader(bufferSource(damaged), engineStart, new Engine(16)).step(() => false),
+    /checksum mismatch|runs past the end|empty frame/,
+  );
 });
