@@ -126,8 +126,9 @@ interface Waiter {
 
 const ELECTION_TICKS = 10;
 /**
- * A received snapshot (or a rebuild) loads in slices of this many ms: short beside the heartbeat interval and a
- * client's patience, long enough that the turns between them cost little.
+ * Snapshots (received, or at start) and rebuilds load in slices of this many ms: short beside
+ * the heartbeat interval and a client's patience, long enough that the turns between them cost
+ * little.
  */
 const LOAD_SLICE_MS = 5;
 

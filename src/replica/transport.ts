@@ -223,19 +223,17 @@ export class Transport {
   private readonly hello: Buffer;
   private listening = false;
 
-  private readonly onRemovedNotice = (byNodeId: number): void =>
-    this.options.onRemovedNotice?.(byNodeId);
-
   constructor(options: TransportOptions) {
     this.options = { ...DEFAULTS, ...options };
     this.hello = frame(new ByteWriter(64), (out) => encodeHello(out, options.nodeId));
     for (const [id, address] of options.peers) {
-      if (id === options.nodeId) continue;
-      this.links.set(
-        id,
-        new PeerLink(id, address, this.hello, this.options, options.log, this.onRemovedNotice),
-      );
+      if (id !== options.nodeId) this.links.set(id, this.newLink(id, address));
     }
+  }
+
+  private newLink(id: number, address: PeerAddress): PeerLink {
+    const { log, onRemovedNotice } = this.options;
+    return new PeerLink(id, address, this.hello, this.options, log, (by) => onRemovedNotice?.(by));
   }
 
   /** A member added (RAFT ADD-NODE) or moved: connect to it (again) at `address`. */
@@ -246,14 +244,7 @@ export class Transport {
       if (old.address.host === address.host && old.address.port === address.port) return;
       old.close();
     }
-    const link = new PeerLink(
-      id,
-      address,
-      this.hello,
-      this.options,
-      this.options.log,
-      this.onRemovedNotice,
-    );
+    const link = this.newLink(id, address);
     this.links.set(id, link);
     if (this.listening) link.connect();
   }

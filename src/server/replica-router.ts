@@ -196,7 +196,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       started &&
       !relayPending &&
       !relayedTransaction &&
-      // While a received snapshot or a rebuild loads, the engine is half there: the leader answers instead.
+      // While a snapshot or a rebuild loads, the engine is half there: the leader answers.
       !node.engineLoading &&
       this.readOnlyClients.has(client) &&
       this.isReadOnly(name, argv)
