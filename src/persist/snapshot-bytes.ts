@@ -21,52 +21,92 @@ export interface SnapshotBytesCheck {
   keyCount: number;
 }
 
-/** The end of the payload of the frame at `at` (checked: length and CRC); throws DecodeError. */
-function frameEnd(data: Buffer, at: number): number {
-  if (at + FRAME_HEADER_BYTES > data.length)
-    throw new DecodeError(`frame header cut short at offset ${at}`);
-  const length = data.readUInt32LE(at);
-  const payloadStart = at + FRAME_HEADER_BYTES;
-  const payloadEnd = payloadStart + length;
-  if (length === 0 || payloadEnd > data.length)
-    throw new DecodeError(`frame at offset ${at} runs past the end`);
-  if (crc32c(data, payloadStart, payloadEnd) !== data.readUInt32LE(at + 4))
-    throw new DecodeError(`checksum mismatch in the frame at offset ${at}`);
-  return payloadEnd;
+/** Bytes to read a snapshot from: a Buffer in memory, or a file read a window at a time. */
+export interface ByteSource {
+  readonly length: number;
+  /** Bytes [start, end), or fewer if the source ends first. */
+  read(start: number, end: number): Buffer;
 }
 
-/** Calls `each(payloadStart, payloadEnd, frameStart)` per frame; throws DecodeError on damage. */
-function forEachFrame(
-  data: Buffer,
-  start: number,
-  each: (payloadStart: number, payloadEnd: number, frameStart: number) => void,
-): void {
-  for (let at = start; at < data.length;) {
-    const payloadEnd = frameEnd(data, at);
-    each(at + FRAME_HEADER_BYTES, payloadEnd, at);
-    at = payloadEnd;
+export function bufferSource(data: Buffer): ByteSource {
+  return { length: data.length, read: (start, end) => data.subarray(start, end) };
+}
+
+/** A file is read in windows of this many bytes (a frame longer than that, in one read). */
+const WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * The frames of a source in order, each checked (length, CRC) as it is read; only a window of
+ * the source is held, so a file is never read whole.
+ */
+export class FrameCursor {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(
+    private readonly source: ByteSource,
+    /** Where the next frame starts. */
+    public at: number,
+  ) {}
+
+  get done(): boolean {
+    return this.at >= this.source.length;
+  }
+
+  /** The next frame's header and payload (views of the window), and where it starts. */
+  next(): { header: Buffer; payload: Buffer; start: number } {
+    const start = this.at;
+    if (start + FRAME_HEADER_BYTES > this.source.length)
+      throw new DecodeError(`frame header cut short at offset ${start}`);
+    const header = this.bytes(start, FRAME_HEADER_BYTES);
+    const length = header.readUInt32LE(0);
+    if (length === 0 || start + FRAME_HEADER_BYTES + length > this.source.length)
+      throw new DecodeError(`frame at offset ${start} runs past the end`);
+    const payload = this.bytes(start + FRAME_HEADER_BYTES, length);
+    if (crc32c(payload, 0, length) !== header.readUInt32LE(4))
+      throw new DecodeError(`checksum mismatch in the frame at offset ${start}`);
+    this.at = start + FRAME_HEADER_BYTES + length;
+    return { header, payload, start };
+  }
+
+  /** `length` bytes at `at`: from the window held, or a new window read from `at`. */
+  private bytes(at: number, length: number): Buffer {
+    const end = at + length;
+    if (at < this.windowStart || end > this.windowStart + this.window.length) {
+      const windowEnd = Math.min(this.source.length, Math.max(end, at + WINDOW_BYTES));
+      this.window = this.source.read(at, windowEnd);
+      this.windowStart = at;
+      if (this.window.length < length)
+        throw new DecodeError(`frame at offset ${at} runs past the end`);
+    }
+    return this.window.subarray(at - this.windowStart, end - this.windowStart);
   }
 }
 
 /** Verifies the snapshot in `data` from `start`; a string says what is wrong. */
 export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck | string {
-  const headerProblem = checkFileHeader(
-    data.subarray(start, start + FILE_HEADER_BYTES),
-    SNAPSHOT_MAGIC,
-  );
+  return verifySnapshotSource(bufferSource(data), start);
+}
+
+/** The same, from a source (a file is read a window at a time). */
+export function verifySnapshotSource(source: ByteSource, start = 0): SnapshotBytesCheck | string {
+  const fileHeader = source.read(start, start + FILE_HEADER_BYTES);
+  const headerProblem = checkFileHeader(fileHeader, SNAPSHOT_MAGIC);
   if (headerProblem !== undefined) return headerProblem;
-  let fileCrc = crc32c(data, start, start + FILE_HEADER_BYTES);
+  let fileCrc = crc32c(fileHeader, 0, FILE_HEADER_BYTES);
   let records = 0;
   let check: SnapshotBytesCheck | undefined;
   let trailer: string | undefined;
+  const cursor = new FrameCursor(source, start + FILE_HEADER_BYTES);
   try {
-    forEachFrame(data, start + FILE_HEADER_BYTES, (payloadStart, payloadEnd, frameStart) => {
+    while (!cursor.done) {
+      const { header, payload, start: frameStart } = cursor.next();
       if (trailer !== undefined)
         throw new DecodeError(`data after the trailer at offset ${frameStart - start}`);
-      if (records > 0 && data[payloadStart] === RecordKind.Keys) {
-        checkKeysPayload(data, payloadStart, payloadEnd);
+      if (records > 0 && payload[0] === RecordKind.Keys) {
+        checkKeysPayload(payload, 0, payload.length);
       } else {
-        const record = decodeRecord(data, payloadStart, payloadEnd);
+        const record = decodeRecord(payload, 0, payload.length);
         if (records === 0) {
           if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
           check = { ...record.value, keyCount: 0 };
@@ -75,12 +115,12 @@ export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck
           else if (record.value.recordCount !== records) trailer = 'record count mismatch';
           else trailer = '';
           if (check !== undefined) check.keyCount = record.value.keyCount;
-          return;
+          continue;
         } else throw new DecodeError(`unexpected record kind ${record.kind}`);
       }
       records++;
-      fileCrc = crc32c(data, frameStart, payloadEnd, fileCrc);
-    });
+      fileCrc = crc32c(payload, 0, payload.length, crc32c(header, 0, FRAME_HEADER_BYTES, fileCrc));
+    }
   } catch (error) {
     if (error instanceof DecodeError) return error.message;
     throw error;
@@ -102,72 +142,35 @@ export function applySnapshotKeys(engine: Engine, keys: readonly (readonly Effec
   }
 }
 
-/** Bytes to load from: a Buffer in memory, or a file read a window at a time. */
-export interface ByteSource {
-  readonly length: number;
-  /** Bytes [start, end), or fewer if the source ends first. */
-  read(start: number, end: number): Buffer;
-}
-
-export function bufferSource(data: Buffer): ByteSource {
-  return { length: data.length, read: (start, end) => data.subarray(start, end) };
-}
-
-/** A file is read in windows of this many bytes (a frame longer than that, in one read). */
-const WINDOW_BYTES = 1024 * 1024;
-
 /**
  * Applies the keys of a snapshot to `engine` (which the caller emptied), a frame at a time:
  * `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends, so a
  * caller can spread a large snapshot over turns of the event loop. Every frame's length and
- * CRC are checked again as it is read (a file may have changed since it was verified), and
- * only a window of the source is held, so a file is never read whole.
+ * CRC are checked again as it is read (a file may have changed since it was verified).
  */
 export class SnapshotBytesLoader {
-  private at: number;
-  private window: Buffer = Buffer.alloc(0);
-  private windowStart = 0;
+  private readonly cursor: FrameCursor;
 
   constructor(
-    private readonly source: ByteSource,
+    source: ByteSource,
     start: number,
     private readonly engine: Engine,
   ) {
-    this.at = start + FILE_HEADER_BYTES;
+    this.cursor = new FrameCursor(source, start + FILE_HEADER_BYTES);
   }
 
   /** True once every frame is applied. */
   step(enough: () => boolean): boolean {
-    const { source, engine } = this;
-    while (this.at < source.length) {
-      const header = this.bytes(this.at, FRAME_HEADER_BYTES);
-      const length = header.readUInt32LE(0);
-      const checksum = header.readUInt32LE(4);
-      if (length === 0) throw new DecodeError(`empty frame at offset ${this.at}`);
-      const payload = this.bytes(this.at + FRAME_HEADER_BYTES, length);
-      if (crc32c(payload, 0, length) !== checksum)
-        throw new DecodeError(`checksum mismatch in the frame at offset ${this.at}`);
-      this.at += FRAME_HEADER_BYTES + length;
+    const { cursor, engine } = this;
+    while (!cursor.done) {
+      const { payload } = cursor.next();
       if (payload[0] === RecordKind.Keys) {
-        const record = decodeRecord(payload, 0, length);
+        const record = decodeRecord(payload, 0, payload.length);
         if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
       }
       if (enough()) break;
     }
-    return this.at >= source.length;
-  }
-
-  /** `length` bytes at `at`: from the window held, or a new window read from `at`. */
-  private bytes(at: number, length: number): Buffer {
-    const end = at + length;
-    if (at < this.windowStart || end > this.windowStart + this.window.length) {
-      const windowEnd = Math.min(this.source.length, Math.max(end, at + WINDOW_BYTES));
-      this.window = this.source.read(at, windowEnd);
-      this.windowStart = at;
-      if (this.window.length < length)
-        throw new DecodeError(`frame at offset ${at} runs past the end`);
-    }
-    return this.window.subarray(at - this.windowStart, end - this.windowStart);
+    return cursor.done;
   }
 }
 

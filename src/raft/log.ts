@@ -263,7 +263,12 @@ export class RaftLog {
 
   snapshotSource(): SnapshotSource {
     const unstable = this.unstable.snapshot;
-    return unstable !== null ? snapshotSource(unstable) : this.storage.snapshotSource();
+    if (unstable === null) return this.storage.snapshotSource();
+    // A received snapshot whose bytes the storage keeps (Storage.receiveSnapshot) cannot be sent
+    // before it is persisted: `read` says so, and the core tries again later (probe).
+    if (unstable.data.length === 0)
+      return { metadata: unstable.metadata, length: 0, read: () => undefined };
+    return snapshotSource(unstable);
   }
 
   unstableEntries(): Entry[] {

@@ -33,7 +33,7 @@ import {
 import { Progress, ProgressState } from './progress.js';
 import { COMMITTED_INDEX_UNBOUNDED, majorityCommittedIndex, majorityVoteResult } from './quorum.js';
 import { ReadOnlyQueue } from './readonly.js';
-import { type Storage } from './storage.js';
+import { memoryReceiver, type SnapshotReceiver, type Storage } from './storage.js';
 
 /** Injected randomness (election timeouts are the core's only random choice). */
 export interface RandomSource {
@@ -181,11 +181,12 @@ export class RaftNode {
   private readonly readOnly: ReadOnlyQueue;
   /** ReadIndex requests held until the leader commits an entry of its own term. */
   private pendingReadIndexMessages: Message[] = [];
-  /** A snapshot being received: chunks are copied into `data` (sized once), never concatenated. */
+  /** A snapshot being received: its chunks go to the storage's receiver, or to memory. */
   private incoming: {
     snapshot: Snapshot['metadata'];
+    totalBytes: number;
     received: number;
-    data: Uint8Array;
+    receiver: SnapshotReceiver;
   } | null = null;
   private previousSoftState: SoftState;
   private previousHardState: HardState;
@@ -1096,31 +1097,34 @@ export class RaftNode {
     if (chunk === null) return;
     const metadata = chunk.metadata;
     if (metadata.index <= this.raftLog.committed) {
-      this.incoming = null;
+      this.dropIncoming();
       this.send({ type: MessageType.AppResp, to: message.from, index: this.raftLog.committed });
       return;
     }
     if (chunk.offset === 0) {
-      this.incoming = null; // a restart: let the old buffer go before the new one is allocated
-      this.incoming = { snapshot: metadata, received: 0, data: new Uint8Array(chunk.totalBytes) };
+      this.dropIncoming(); // a restart: the old transfer goes before the new one begins
+      const { totalBytes } = chunk;
+      const receiver =
+        this.raftLog.storage.receiveSnapshot?.(metadata, totalBytes) ?? memoryReceiver(totalBytes);
+      this.incoming = { snapshot: metadata, totalBytes, received: 0, receiver };
     }
     const incoming = this.incoming;
     const same =
       incoming !== null &&
       incoming.snapshot.index === metadata.index &&
       incoming.snapshot.term === metadata.term &&
-      incoming.data.length === chunk.totalBytes;
+      incoming.totalBytes === chunk.totalBytes;
     if (same && chunk.offset === incoming.received) {
       assert(
-        incoming.received + chunk.data.length <= incoming.data.length,
+        incoming.received + chunk.data.length <= incoming.totalBytes,
         'snapshot chunks overflow the total',
       );
-      incoming.data.set(chunk.data, incoming.received);
+      if (chunk.data.length > 0) incoming.receiver.write(incoming.received, chunk.data);
       incoming.received += chunk.data.length;
     }
-    if (same && incoming.received === incoming.data.length) {
+    if (same && incoming.received === incoming.totalBytes) {
       this.incoming = null;
-      const data = incoming.data;
+      const data = incoming.receiver.finish();
       const index = this.restore({ metadata, data })
         ? this.raftLog.lastIndex()
         : this.raftLog.committed;
@@ -1134,6 +1138,11 @@ export class RaftNode {
       logTerm: metadata.term,
       rejectHint: same ? incoming.received : 0,
     });
+  }
+
+  private dropIncoming(): void {
+    this.incoming?.receiver.discard();
+    this.incoming = null;
   }
 
   /** Installs a snapshot; false if it brings nothing new (commit may still fast-forward). */

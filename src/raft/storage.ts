@@ -13,6 +13,7 @@ import {
   type Entry,
   type HardState,
   type Snapshot,
+  type SnapshotMetadata,
   type SnapshotSource,
 } from './messages.js';
 
@@ -38,6 +39,32 @@ export interface Storage {
   snapshot(): Snapshot;
   /** The most recent snapshot, to send to a follower in chunks (its bytes read as needed). */
   snapshotSource(): SnapshotSource;
+  /**
+   * Where the chunks of a snapshot being received go. Optional: without it the core holds them
+   * in memory (memoryReceiver). A storage that keeps them itself (a disk storage writing them to
+   * a file as they come) returns an empty array from `finish`: the Ready's snapshot then holds
+   * no bytes, and the storage persists that snapshot from what it received.
+   */
+  receiveSnapshot?(metadata: SnapshotMetadata, totalBytes: number): SnapshotReceiver;
+}
+
+export interface SnapshotReceiver {
+  /** Bytes [offset, offset + data.length) of the snapshot; offsets come in order, no gaps. */
+  write(offset: number, data: Uint8Array): void;
+  /** Every byte is in: the snapshot's bytes, or an empty array if the storage keeps them. */
+  finish(): Uint8Array;
+  /** The transfer was restarted or replaced: what was received goes. */
+  discard(): void;
+}
+
+/** Receives a snapshot into one buffer, sized once from the transfer's total. */
+export function memoryReceiver(totalBytes: number): SnapshotReceiver {
+  const data = new Uint8Array(totalBytes);
+  return {
+    write: (offset, bytes) => data.set(bytes, offset),
+    finish: () => data,
+    discard: () => undefined,
+  };
 }
 
 /** The longest prefix of `entries` within `maxBytes`; always at least the first entry. */

@@ -35,15 +35,21 @@ import {
   type HardState,
   snapshotSource,
   type Snapshot,
+  type SnapshotMetadata,
   type SnapshotSource,
 } from '../raft/messages.js';
 import {
   MemoryStorage,
   bootstrapStorage,
   type InitialState,
+  type SnapshotReceiver,
   type Storage,
 } from '../raft/storage.js';
-import { parseSnapshotFile, type ParsedSnapshotFile } from './snapshot-file.js';
+import {
+  parseSnapshotFile,
+  parseSnapshotSource,
+  type ParsedSnapshotFile,
+} from './snapshot-file.js';
 import { readConfState, writeConfState } from './conf-state-codec.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
@@ -180,6 +186,9 @@ export class RaftDiskStorage implements Storage {
   /** The latest snapshot's record and file (undefined: no snapshot yet). */
   private snapshotRecord: SnapshotMetaRecord | undefined;
   private parsedSnapshot: ParsedSnapshotFile | undefined;
+  /** A snapshot being received into its own file (receiveSnapshot), and transfers so far. */
+  private receiving: Receiving | undefined;
+  private transfers = 0;
   /** Set when a write failed: the node must stop (what is on disk is unknown). */
   failure: Error | undefined;
   /** What recovery repaired (or, read-only, would repair). */
@@ -211,27 +220,15 @@ export class RaftDiskStorage implements Storage {
     return this.snapshotRecord?.index ?? 0;
   }
 
-  /** The latest snapshot file's parse (where its engine snapshot starts), without its bytes. */
-  get snapshotParsed(): ParsedSnapshotFile | undefined {
-    return this.parsedSnapshot;
-  }
-
   /**
-   * The latest snapshot file, to load a window at a time (start, a leadership-loss rebuild),
-   * with where its engine snapshot starts: never read whole.
+   * The latest snapshot file, to load a window at a time (start, an install, a leadership-loss
+   * rebuild), with where its engine snapshot starts: never read whole.
    */
   get snapshotFile(): { source: ByteSource; parsed: ParsedSnapshotFile } | undefined {
     const parsed = this.parsedSnapshot;
     if (parsed === undefined) return undefined;
     const { fs, dir } = this.options;
-    const path = join(dir, snapshotName(parsed.meta.index));
-    return {
-      source: {
-        length: fs.fileSize(path),
-        read: (start, end) => fs.readFileRange(path, start, end),
-      },
-      parsed,
-    };
+    return { source: fileSource(fs, join(dir, snapshotName(parsed.meta.index))), parsed };
   }
 
   /** Writes the initial configuration of a new group (see bootstrapStorage). */
@@ -503,24 +500,68 @@ export class RaftDiskStorage implements Storage {
     if (installed !== undefined) await this.dropCovered();
   }
 
+  /**
+   * The chunks of a snapshot being received go to a file of their own as they come (written on
+   * the main thread, into the page cache), so the node never holds a transfer in memory; the
+   * Ready's snapshot then has no bytes, and persist() syncs, verifies and renames that file.
+   */
+  receiveSnapshot(metadata: SnapshotMetadata): SnapshotReceiver {
+    this.dropReceiving();
+    const { fs, dir } = this.options;
+    // A name of its own per transfer: a restarted one must not meet the old one's unlink.
+    const path = join(
+      dir,
+      `${snapshotName(metadata.index)}.${++this.transfers}${RECEIVING_SUFFIX}${TEMPORARY_SUFFIX}`,
+    );
+    const handle = this.failingOn(() => fs.openSync(path, 'create'));
+    const receiving: Receiving = { metadata, path, handle, complete: false };
+    this.receiving = receiving;
+    return {
+      write: (offset, data) =>
+        this.failingOn(() =>
+          handle.writeSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength), offset),
+        ),
+      finish: () => {
+        receiving.complete = true;
+        return SNAPSHOT_NOT_HELD;
+      },
+      discard: () => {
+        if (this.receiving === receiving) this.dropReceiving();
+      },
+    };
+  }
+
+  /** Runs a disk operation of a transfer; a failure stops the storage (as persist's do). */
+  private failingOn<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      this.failure = error as Error;
+      throw new RaftStorageError(`receiving a snapshot: ${(error as Error).message}`);
+    }
+  }
+
+  private dropReceiving(): void {
+    const receiving = this.receiving;
+    if (receiving === undefined) return;
+    this.receiving = undefined;
+    try {
+      receiving.handle.closeSync();
+    } catch {
+      // (Already failed: the file is removed anyway, or at the next start.)
+    }
+    void this.options.fs.unlink(receiving.path).catch(() => undefined);
+  }
+
   /** Verifies a snapshot received from the leader and writes its file durably. */
   private async writeReceivedSnapshot(
     snapshot: Snapshot,
   ): Promise<{ record: SnapshotMetaRecord; snapshot: Snapshot }> {
     const { metadata } = snapshot;
-    const data = Buffer.from(
-      snapshot.data.buffer,
-      snapshot.data.byteOffset,
-      snapshot.data.byteLength,
-    );
-    const parsed = parseSnapshotFile(data);
-    if (typeof parsed === 'string')
-      throw new RaftStorageError(`received snapshot ${metadata.index} is damaged: ${parsed}`);
-    if (parsed.meta.index !== metadata.index || parsed.meta.term !== metadata.term)
-      throw new RaftStorageError(
-        `received snapshot says ${parsed.meta.index}/${parsed.meta.term}, its message ${metadata.index}/${metadata.term}`,
-      );
-    await this.writeSnapshotFile(metadata.index, data);
+    const parsed =
+      snapshot.data.length === 0
+        ? await this.keepReceivedFile(metadata)
+        : await this.writeReceivedBytes(metadata, snapshot.data);
     this.parsedSnapshot = parsed;
     return {
       record: {
@@ -533,6 +574,44 @@ export class RaftDiskStorage implements Storage {
       },
       snapshot,
     };
+  }
+
+  /** A snapshot received into memory (a storage without a receiver, or tests): written now. */
+  private async writeReceivedBytes(
+    metadata: SnapshotMetadata,
+    bytes: Uint8Array,
+  ): Promise<ParsedSnapshotFile> {
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const parsed = checkReceived(metadata, parseSnapshotFile(data));
+    await this.writeSnapshotFile(metadata.index, data);
+    return parsed;
+  }
+
+  /** A snapshot received into its own file (receiveSnapshot): synced, verified, renamed. */
+  private async keepReceivedFile(metadata: SnapshotMetadata): Promise<ParsedSnapshotFile> {
+    const receiving = this.receiving;
+    if (
+      receiving === undefined ||
+      !receiving.complete ||
+      receiving.metadata.index !== metadata.index ||
+      receiving.metadata.term !== metadata.term
+    )
+      throw new RaftStorageError(`received snapshot ${metadata.index}: its file is not there`);
+    this.receiving = undefined;
+    const { fs, dir } = this.options;
+    const final = join(dir, snapshotName(metadata.index));
+    try {
+      await receiving.handle.datasync();
+      await receiving.handle.close();
+      const parsed = checkReceived(metadata, parseSnapshotSource(fileSource(fs, receiving.path)));
+      await fs.rename(receiving.path, final);
+      await fs.syncDirectory(dir);
+      return parsed;
+    } catch (error) {
+      if (!(error instanceof RaftStorageError)) this.failure = error as Error;
+      await fs.unlink(receiving.path).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async writeSnapshotFile(index: number, data: Buffer): Promise<void> {
@@ -730,3 +809,32 @@ export class RaftDiskStorage implements Storage {
 
 /** The bytes the memory storage holds for a snapshot: none (see RaftDiskStorage.snapshot). */
 const SNAPSHOT_NOT_HELD = new Uint8Array(0);
+
+/** Marks the file of a snapshot being received (then TEMPORARY_SUFFIX: removed at start). */
+const RECEIVING_SUFFIX = '.received';
+
+interface Receiving {
+  metadata: SnapshotMetadata;
+  path: string;
+  handle: FileHandle;
+  complete: boolean;
+}
+
+/** A file read a window at a time. */
+function fileSource(fs: FileSystem, path: string): ByteSource {
+  return { length: fs.fileSize(path), read: (start, end) => fs.readFileRange(path, start, end) };
+}
+
+/** A received snapshot's parse, checked against its message's metadata. */
+function checkReceived(
+  metadata: SnapshotMetadata,
+  parsed: ParsedSnapshotFile | string,
+): ParsedSnapshotFile {
+  if (typeof parsed === 'string')
+    throw new RaftStorageError(`received snapshot ${metadata.index} is damaged: ${parsed}`);
+  if (parsed.meta.index !== metadata.index || parsed.meta.term !== metadata.term)
+    throw new RaftStorageError(
+      `received snapshot says ${parsed.meta.index}/${parsed.meta.term}, its message ${metadata.index}/${metadata.term}`,
+    );
+  return parsed;
+}

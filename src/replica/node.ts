@@ -32,7 +32,7 @@ import {
   type Snapshot,
 } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
-import { RaftDiskStorage } from './disk-storage.js';
+import { RaftDiskStorage, RaftStorageError } from './disk-storage.js';
 import { decideBootstrap, JOINING_TERM } from './bootstrap-probe.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
@@ -251,7 +251,14 @@ export class ReplicaNode {
       onMessage: (message) => {
         if (this.closed || !this.started) return;
         if (this.joinVoteGuard?.admits(message) === false) return;
-        this.raft.step(message);
+        try {
+          this.raft.step(message);
+        } catch (error) {
+          // A snapshot chunk the storage could not write (receiveSnapshot): as a failed persist.
+          if (!(error instanceof RaftStorageError)) throw error;
+          this.fatal(error);
+          return;
+        }
         this.releaseCommitted();
         this.sendLeaderMessages();
         this.kick();
@@ -587,18 +594,17 @@ export class ReplicaNode {
    * links; meanwhile `loadingEngine` keeps local reads off the half-loaded engine.
    */
   private async installReceivedSnapshot(snapshot: Snapshot): Promise<void> {
-    // The bytes the Ready holds (and storage.persist verified and wrote): reading the file back
-    // would hold a second copy of the dataset while it loads.
-    const parsed = this.storage.snapshotParsed;
-    if (
-      parsed === undefined ||
-      parsed.meta.index !== snapshot.metadata.index ||
-      snapshot.data.byteLength === 0
-    )
+    // The storage received it into its file (then the Ready holds no bytes), or the Ready holds
+    // the bytes (they are loaded from there: reading the file back would be a second copy).
+    const stored = this.storage.snapshotFile;
+    if (stored === undefined || stored.parsed.meta.index !== snapshot.metadata.index)
       throw new Error('replica: a snapshot was persisted but is not there');
     const { data: bytes } = snapshot;
-    const source = bufferSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const file = { source, parsed };
+    const source =
+      bytes.length === 0
+        ? stored.source
+        : bufferSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const file = { source, parsed: stored.parsed };
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();

@@ -14,16 +14,19 @@
 // Append-only codes; pinned by test/replica/snapshot.test.ts.
 
 import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
-import { crc32c } from '../persist/crc32c.js';
 import {
   beginFrame,
   checkFileHeader,
   endFrame,
   FILE_HEADER_BYTES,
-  FRAME_HEADER_BYTES,
   fileHeader,
 } from '../persist/framing.js';
-import { verifySnapshotBytes } from '../persist/snapshot-bytes.js';
+import {
+  bufferSource,
+  type ByteSource,
+  FrameCursor,
+  verifySnapshotSource,
+} from '../persist/snapshot-bytes.js';
 import type { ConfState } from '../raft/messages.js';
 import { readConfState, writeConfState } from './conf-state-codec.js';
 
@@ -70,26 +73,29 @@ export function encodeSnapshotPrefix(meta: RaftSnapshotMeta): Buffer {
 
 /** Verifies a whole snapshot file (every checksum); a string says what is wrong. */
 export function parseSnapshotFile(data: Buffer): ParsedSnapshotFile | string {
-  const headerProblem = checkFileHeader(data.subarray(0, FILE_HEADER_BYTES), RAFT_SNAPSHOT_MAGIC);
+  return parseSnapshotSource(bufferSource(data));
+}
+
+/** The same, from a source: a file is read a window at a time, never whole. */
+export function parseSnapshotSource(source: ByteSource): ParsedSnapshotFile | string {
+  const headerProblem = checkFileHeader(source.read(0, FILE_HEADER_BYTES), RAFT_SNAPSHOT_MAGIC);
   if (headerProblem !== undefined) return headerProblem;
-  const at = FILE_HEADER_BYTES;
-  if (at + FRAME_HEADER_BYTES > data.length) return 'metadata record cut short';
-  const length = data.readUInt32LE(at);
-  const start = at + FRAME_HEADER_BYTES;
-  const end = start + length;
-  if (end > data.length) return 'metadata record cut short';
-  if (crc32c(data, start, end) !== data.readUInt32LE(at + 4))
-    return 'metadata record checksum mismatch';
   let meta: RaftSnapshotMeta;
+  let end: number;
   try {
-    const input = new ByteReader(data, start, end);
+    const cursor = new FrameCursor(source, FILE_HEADER_BYTES);
+    if (cursor.done) throw new DecodeError('metadata record cut short');
+    const { payload } = cursor.next();
+    end = cursor.at;
+    const input = new ByteReader(payload, 0, payload.length);
     if (input.u8() !== META_KIND) throw new DecodeError('not a snapshot metadata record');
     const index = input.varint();
     const term = input.varint();
     const confState = readConfState(input);
     const peersLength = input.varint();
-    if (input.offset + peersLength > end) throw new DecodeError('peers run past the record');
-    const peers = data.latin1Slice(input.offset, input.offset + peersLength);
+    if (input.offset + peersLength > payload.length)
+      throw new DecodeError('peers run past the record');
+    const peers = payload.latin1Slice(input.offset, input.offset + peersLength);
     input.offset += peersLength;
     const removed: number[] = [];
     if (!input.done) {
@@ -102,7 +108,7 @@ export function parseSnapshotFile(data: Buffer): ParsedSnapshotFile | string {
     if (error instanceof DecodeError) return error.message;
     throw error;
   }
-  const check = verifySnapshotBytes(data, end);
+  const check = verifySnapshotSource(source, end);
   if (typeof check === 'string') return `engine snapshot: ${check}`;
   if (check.sequence !== meta.index)
     return `engine snapshot is at ${check.sequence}, its metadata says ${meta.index}`;

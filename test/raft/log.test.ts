@@ -216,3 +216,16 @@ test('conf changes round-trip and keep voters and learners disjoint', () => {
   );
   assert.equal(decodeConfChange(new Uint8Array([9, 0, 0, 0, 0, 1])), undefined);
 });
+
+test('a restored snapshot whose bytes the storage keeps is not sent before it is persisted', () => {
+  const storage = new MemoryStorage();
+  const log = new RaftLog(storage, 1 << 20);
+  const metadata = { index: 10, term: 2, confState: { voters: [1], learners: [] } };
+  log.restore({ metadata, data: new Uint8Array([1, 2, 3]) });
+  assert.deepEqual(log.snapshotSource().read(0, 3), new Uint8Array([1, 2, 3]));
+  // Received into the storage's own file (Storage.receiveSnapshot): the core has no bytes.
+  log.restore({ metadata: { ...metadata, index: 12 }, data: new Uint8Array(0) });
+  const source = log.snapshotSource();
+  assert.equal(source.metadata.index, 12);
+  assert.equal(source.read(0, 0), undefined, 'the core waits (probe) instead of sending nothing');
+});

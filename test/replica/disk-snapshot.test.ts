@@ -29,6 +29,7 @@ import {
   encodeSnapshotMetaRecord,
 } from '../../src/replica/disk-storage.js';
 import { encodeSnapshotPrefix, parseSnapshotFile } from '../../src/replica/snapshot-file.js';
+import { waitFor } from '../helpers/servers.js';
 import { datasetOf } from '../persist/helpers.js';
 
 const CONF = { voters: [1, 2, 3], learners: [] };
@@ -194,6 +195,74 @@ test('a received snapshot replaces the log; entries after it survive segment rol
     assert.deepEqual(
       readdirSync(dir).filter((n) => n.endsWith('.snap')),
       [snapshotName(20)],
+    );
+    await storage.close();
+  });
+});
+
+test('a received snapshot goes to its own file chunk by chunk, and is kept from there', async () => {
+  await withDir(async (dir) => {
+    let storage = await open(dir);
+    const { data, engine: source } = snapshotBytes(20, 2, 500);
+    const metadata = { index: 20, term: 2, confState: CONF };
+    // A transfer that restarts: its first file goes, the second one is kept.
+    const abandoned = storage.receiveSnapshot(metadata);
+    abandoned.write(0, data.subarray(0, 100));
+    abandoned.discard();
+    const receiver = storage.receiveSnapshot(metadata);
+    for (let at = 0; at < data.length; at += 1000)
+      receiver.write(at, data.subarray(at, Math.min(at + 1000, data.length)));
+    const bytes = receiver.finish();
+    assert.equal(bytes.length, 0, 'the storage keeps the bytes, not the Ready');
+    await storage.persist({
+      hardState: { term: 2, vote: 0, commit: 20 },
+      entries: [],
+      snapshot: { metadata, data: bytes },
+      mustSync: true,
+    });
+    assert.deepEqual(readFileSync(join(dir, snapshotName(20))), data);
+    // (The abandoned transfer's file is removed in the background.)
+    await waitFor(
+      () =>
+        readdirSync(dir)
+          .filter((n) => n.includes('.snap'))
+          .join() === snapshotName(20),
+      'only the kept snapshot file',
+    );
+    await storage.close();
+    storage = await open(dir);
+    assert.equal(storage.snapshotIndex, 20);
+    const file = storage.snapshotFile;
+    assert.ok(file !== undefined);
+    const engine = new Engine(16);
+    new SnapshotBytesLoader(file.source, file.parsed.engineStart, engine).step(() => false);
+    assert.equal(datasetOf(engine), datasetOf(source));
+    await storage.close();
+  });
+});
+
+test('a received snapshot whose file does not verify is refused, and the file removed', async () => {
+  await withDir(async (dir) => {
+    const storage = await open(dir);
+    const { data } = snapshotBytes(20, 2, 50);
+    const metadata = { index: 20, term: 2, confState: CONF };
+    const receiver = storage.receiveSnapshot(metadata);
+    const damaged = Buffer.from(data);
+    const at = data.length - 10;
+    damaged[at] = (damaged[at] as number) ^ 0xff;
+    receiver.write(0, damaged);
+    await assert.rejects(
+      storage.persist({
+        hardState: { term: 2, vote: 0, commit: 20 },
+        entries: [],
+        snapshot: { metadata, data: receiver.finish() },
+        mustSync: true,
+      }),
+      /received snapshot 20 is damaged/,
+    );
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.includes('.snap')),
+      [],
     );
     await storage.close();
   });
