@@ -137,6 +137,18 @@ export class Cluster {
     }
   }
 
+  /** A call on a READONLY connection: the node's own engine, without going through the leader. */
+  async localCall(member: Member, ...argv: string[]): Promise<unknown> {
+    const client = await RawClient.connect(member.clientPort, member.host);
+    try {
+      const mode = await client.call('READONLY');
+      if (mode !== 'OK') throw new Error(`READONLY on node ${member.id}: ${String(mode)}`);
+      return await client.call(...argv);
+    } finally {
+      client.close();
+    }
+  }
+
   async raftStatus(member: Member): Promise<Record<string, string>> {
     const text = String(await this.call(member, 'RAFT', 'STATUS'));
     return Object.fromEntries(

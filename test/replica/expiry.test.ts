@@ -5,25 +5,13 @@
 
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
-import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/servers.js';
-import { Cluster, type Member } from './cluster.js';
+import { Cluster } from './cluster.js';
 
 const ELECTION_TIMEOUT_MS = 300;
 const cluster = new Cluster(ELECTION_TIMEOUT_MS);
 
 after(() => cluster.stopAll());
-
-/** A READONLY connection: the node's own engine, without going through the leader. */
-async function localCall(member: Member, ...argv: string[]): Promise<unknown> {
-  const client = await RawClient.connect(member.clientPort);
-  try {
-    assert.equal(await client.call('READONLY'), 'OK');
-    return await client.call(...argv);
-  } finally {
-    client.close();
-  }
-}
 
 test(
   'expiry is decided by the leader, replicated as deletions, and never undone',
@@ -40,7 +28,7 @@ test(
     // 'kept' was written last: a follower that holds it has applied every write before it.
     for (const follower of followers)
       await waitFor(
-        async () => (await localCall(follower, 'GET', 'kept')) === 'v',
+        async () => (await cluster.localCall(follower, 'GET', 'kept')) === 'v',
         `node ${follower.id} to apply the writes`,
         10_000,
       );
@@ -53,13 +41,13 @@ test(
       10_000,
     );
     for (const member of cluster.members) {
-      assert.equal(await localCall(member, 'EXISTS', ...keys), 0, `node ${member.id}`);
+      assert.equal(await cluster.localCall(member, 'EXISTS', ...keys), 0, `node ${member.id}`);
       assert.equal(await cluster.call(member, 'EXISTS', ...keys), 0, `node ${member.id}`);
     }
     // The leader's deletions reach the followers' data (DBSIZE counts keys not yet deleted).
     for (const member of cluster.members)
       await waitFor(
-        async () => (await localCall(member, 'DBSIZE')) === 1,
+        async () => (await cluster.localCall(member, 'DBSIZE')) === 1,
         `node ${member.id} to hold only the key without a TTL`,
         10_000,
       );
@@ -76,7 +64,7 @@ test(
     );
     for (const member of cluster.members) {
       await waitFor(
-        async () => (await localCall(member, 'DBSIZE')) === 1,
+        async () => (await cluster.localCall(member, 'DBSIZE')) === 1,
         `node ${member.id} to hold one key`,
         10_000,
       );
