@@ -422,20 +422,15 @@ export class RaftDiskStorage implements Storage {
   private async readSnapshotFile(meta: SnapshotMetaRecord): Promise<Snapshot> {
     const { fs, dir } = this.options;
     const path = join(dir, snapshotName(meta.index));
-    let data: Buffer;
+    // Verified a window at a time: the bytes are never held (the node loads them the same way).
+    let parsed: ParsedSnapshotFile | string;
     try {
-      const handle = await fs.open(path, 'read');
-      try {
-        data = await readRegion(handle, 0, await handle.size());
-      } finally {
-        await handle.close();
-      }
+      parsed = parseSnapshotSource(fileSource(fs, path));
     } catch (error) {
       throw new RaftStorageError(
         `${path}: the Raft log names this snapshot but it cannot be read (${(error as Error).message}); refusing to start`,
       );
     }
-    const parsed = parseSnapshotFile(data);
     if (typeof parsed === 'string')
       throw new RaftStorageError(`${path}: damaged snapshot (${parsed}); refusing to start`);
     if (parsed.meta.index !== meta.index || parsed.meta.term !== meta.term) {
@@ -444,7 +439,8 @@ export class RaftDiskStorage implements Storage {
       );
     }
     this.parsedSnapshot = parsed;
-    return { metadata: { index: meta.index, term: meta.term, confState: meta.confState }, data };
+    const metadata = { index: meta.index, term: meta.term, confState: meta.confState };
+    return { metadata, data: SNAPSHOT_NOT_HELD };
   }
 
   /** Makes a Ready's snapshot, hard state and entries durable (one write, one fsync when required). */
