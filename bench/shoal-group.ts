@@ -72,7 +72,7 @@ export class ShoalGroup {
   }
 
   /** The command line of member `id` (for the record). */
-  commandLine(member: GroupMember): string[] {
+  commandLine(member: GroupMember, extra: string[] = []): string[] {
     return [
       'bin/shoal',
       'serve',
@@ -89,13 +89,14 @@ export class ShoalGroup {
       '--loglevel',
       'notice',
       ...this.extraArgs,
+      ...extra,
     ];
   }
 
-  private spawn(member: GroupMember): void {
+  private spawn(member: GroupMember, extra: string[] = []): void {
     mkdirSync(member.dir, { recursive: true });
     const log = openSync(join(this.root, `n${member.id}.log`), 'a');
-    const [bin, ...args] = this.commandLine(member);
+    const [bin, ...args] = this.commandLine(member, extra);
     member.child = track(
       spawn(process.execPath, [...this.nodeFlags, join(repoRoot, bin as string), ...args], {
         stdio: ['ignore', log, log],
@@ -140,10 +141,10 @@ export class ShoalGroup {
     if (child !== undefined) await stopChild(child, 'SIGKILL');
   }
 
-  /** Starts a killed member again (same directory and ports). */
-  restart(member: GroupMember): void {
+  /** Starts a killed member again (same directory and ports; `extra` flags this time only). */
+  restart(member: GroupMember, extra: string[] = []): void {
     if (member.child !== undefined) throw new Error(`node ${member.id} is running`);
-    this.spawn(member);
+    this.spawn(member, extra);
   }
 
   async stop(): Promise<void> {
