@@ -48,9 +48,23 @@ test('bench:group runs a group, reports throughput and failover', async () => {
   assert.match(stdout, /kill → first acknowledged write: median \d+ ms, max \d+ ms over 1 kills/);
 });
 
+test('bench:snapshot-memory measures a node taking in a snapshot both ways', async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, 'dist', 'bench', 'snapshot-memory.js'), '--keys', '20000', '--rounds', '1'],
+    { timeout: 120_000 },
+  );
+  assert.match(
+    stdout,
+    /round 1: node \d receives and installs: peak \d+ MiB; restarts and loads it: peak \d+ MiB/,
+  );
+  assert.match(stdout, /\| received from the leader \(wiped, --join\), installed \| \d+ \|/);
+  assert.match(stdout, /\| loaded from its file at a restart \| \d+ \|/);
+});
+
 test('the bench scripts answer --help with their usage and a bad option with exit 2', async () => {
   const run = promisify(execFile);
-  for (const script of ['run.js', 'group.js']) {
+  for (const script of ['run.js', 'group.js', 'snapshot-memory.js']) {
     const path = join(repoRoot, 'dist', 'bench', script);
     const { stdout } = await run(process.execPath, [path, '--help']);
     assert.match(stdout, /npm run bench/);
