@@ -729,6 +729,7 @@ export class RaftDiskStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.dropReceiving(); // a transfer cut short by the close: its file goes
     const handle = this.handle;
     this.handle = undefined;
     if (handle !== undefined) await handle.close();
