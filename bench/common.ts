@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: free ports, tool detection, waiting with deadlines, one RESP
-// command on a fresh connection, stopping child processes, medians and percentiles.
+// command on a fresh connection, loading through redis-cli --pipe, stopping child processes, medians
+// and percentiles.
 
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -161,4 +162,21 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   const sorted = Float64Array.from(values).sort();
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] as number;
+}
+
+function resp(argv: string[]): string {
+  return `*${argv.length}\r\n${argv.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
+}
+
+/** Sends commands 0..count-1 (`command(i)`) to 127.0.0.1:`port` through redis-cli --pipe. */
+export function pipeCommands(port: number, count: number, command: (i: number) => string[]): void {
+  const chunk = 100_000;
+  for (let start = 0; start < count; start += chunk) {
+    let input = '';
+    for (let i = start; i < Math.min(count, start + chunk); i++) input += resp(command(i));
+    execFileSync('redis-cli', ['-p', String(port), '--pipe'], {
+      input,
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+  }
 }

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, median, repoRoot } from './common.js';
+import { freePort, median, pipeCommands, repoRoot } from './common.js';
 
 export const DURABILITY_PARTS = ['always', 'everysec', 'restart', 'bgsave'] as const;
 export type DurabilityPart = (typeof DURABILITY_PARTS)[number];
@@ -167,24 +167,10 @@ function redisBenchmark(server: Server, args: string[]): Promise<BenchmarkRow[]>
   });
 }
 
-function resp(argv: string[]): string {
-  return `*${argv.length}\r\n${argv.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-}
-
 /** Loads `count` keys `key:%012d` with 32-byte values through redis-cli --pipe. */
 function loadKeys(server: Server, count: number): void {
   const value = 'v'.repeat(32);
-  const chunk = 100_000;
-  for (let start = 0; start < count; start += chunk) {
-    let input = '';
-    for (let i = start; i < Math.min(count, start + chunk); i++) {
-      input += resp(['SET', `key:${String(i).padStart(12, '0')}`, value]);
-    }
-    execFileSync('redis-cli', ['-p', String(server.port), '--pipe'], {
-      input,
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
-  }
+  pipeCommands(server.port, count, (i) => ['SET', `key:${String(i).padStart(12, '0')}`, value]);
   const keys = Number(cli(server, 'DBSIZE'));
   if (keys !== count) throw new Error(`${server.kind}: loaded ${keys} keys, expected ${count}`);
 }

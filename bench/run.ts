@@ -13,7 +13,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, hasCommand, median, parseOrUsage, repoRoot, waitForPing } from './common.js';
+import {
+  freePort,
+  hasCommand,
+  median,
+  parseOrUsage,
+  pipeCommands,
+  repoRoot,
+  waitForPing,
+} from './common.js';
 import { DURABILITY_PARTS, parseDurabilityParts, runDurability } from './durability.js';
 
 interface Server {
@@ -152,24 +160,11 @@ function loadCommand(kind: MemoryKind, i: number): string[] {
   }
 }
 
-function resp(argv: string[]): string {
-  return `*${argv.length}\r\n${argv.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-}
-
 /** Loads `count` keys or elements with redis-cli --pipe; returns bytes per key or element. */
 function bytesPerItem(server: Server, kind: MemoryKind, count: number): number {
   cli(server, 'FLUSHALL');
   const before = usedMemory(server);
-  const chunk = 100_000;
-  for (let start = 0; start < count; start += chunk) {
-    let input = '';
-    for (let i = start; i < Math.min(count, start + chunk); i++)
-      input += resp(loadCommand(kind, i));
-    execFileSync('redis-cli', ['-p', String(server.port), '--pipe'], {
-      input,
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
-  }
+  pipeCommands(server.port, count, (i) => loadCommand(kind, i));
   const sizeCommand = {
     strings: ['DBSIZE'],
     hash: ['HLEN', 'bighash'],

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killChildrenOnExit, median, parseOrUsage, waitFor } from './common.js';
+import { killChildrenOnExit, median, parseOrUsage, pipeCommands, waitFor } from './common.js';
 import { type GroupMember, ShoalGroup } from './shoal-group.js';
 
 const { values: options } = parseOrUsage(import.meta.url, () =>
@@ -28,23 +28,14 @@ const KEYS = Number(options.keys);
 const ROUNDS = Number(options.rounds);
 const PER_COMMAND = 1000;
 
-function resp(argv: string[]): string {
-  return `*${argv.length}\r\n${argv.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-}
-
 function load(port: number): void {
   const value = 'v'.repeat(32);
-  let input = '';
-  for (let at = 0; at < KEYS; at += PER_COMMAND) {
+  pipeCommands(port, Math.ceil(KEYS / PER_COMMAND), (command) => {
     const argv = ['MSET'];
-    for (let i = at; i < Math.min(KEYS, at + PER_COMMAND); i++)
+    const first = command * PER_COMMAND;
+    for (let i = first; i < Math.min(KEYS, first + PER_COMMAND); i++)
       argv.push(`key:${String(i).padStart(12, '0')}`, value);
-    input += resp(argv);
-  }
-  execFileSync('redis-cli', ['-p', String(port), '--pipe'], {
-    input,
-    stdio: ['pipe', 'ignore', 'inherit'],
-    maxBuffer: 1 << 30,
+    return argv;
   });
 }
 

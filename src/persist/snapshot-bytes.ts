@@ -83,12 +83,8 @@ export class FrameCursor {
   }
 }
 
-/** Verifies the snapshot in `data` from `start`; a string says what is wrong. */
-export function verifySnapshotBytes(data: Buffer, start = 0): SnapshotBytesCheck | string {
-  return verifySnapshotSource(bufferSource(data), start);
-}
-
-/** The same, from a source (a file is read a window at a time). */
+/** Verifies the snapshot in `source` from `start` (a file is read a window at a time); a string
+ * says what is wrong. */
 export function verifySnapshotSource(source: ByteSource, start = 0): SnapshotBytesCheck | string {
   const fileHeader = source.read(start, start + FILE_HEADER_BYTES);
   const headerProblem = checkFileHeader(fileHeader, SNAPSHOT_MAGIC);
