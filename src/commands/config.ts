@@ -396,6 +396,35 @@ const shoalSettings: readonly SettingSpec[] = [
 
 export const settingSpecs: readonly SettingSpec[] = [...shoalSettings, ...compatibilitySettings];
 
+/**
+ * The settings a replica group shares: they shape its dataset and users rather than one process
+ * (its ports, disk, logs, clients and statistics). CONFIG SET of these goes through the group's
+ * log and every node applies it; the rest stay each node's own.
+ */
+const GROUP_SETTINGS: ReadonlySet<string> = new Set([
+  'requirepass',
+  'acl-pubsub-default',
+  'maxmemory',
+  'maxmemory-policy',
+  'maxmemory-samples',
+  'lfu-log-factor',
+  'lfu-decay-time',
+  'active-expire-effort',
+  'notify-keyspace-events',
+  'hash-max-listpack-entries',
+  'hash-max-listpack-value',
+  'list-max-listpack-size',
+  'set-max-intset-entries',
+  'set-max-listpack-entries',
+  'set-max-listpack-value',
+  'zset-max-listpack-entries',
+  'zset-max-listpack-value',
+]);
+
+export function isGroupSetting(spec: SettingSpec): boolean {
+  return GROUP_SETTINGS.has(spec.name);
+}
+
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
   b: 1,

@@ -2,6 +2,7 @@
 // authentication, write refusal), runs the handler, and hands the effects it emitted to the sink
 // as one log entry. Also runs the active expiry cycle, which deletes expired keys as effects.
 
+import { GroupSettings } from './group-settings.js';
 import type { Engine } from '../engine/engine.js';
 import { Op } from '../engine/effects.js';
 import { ClientState } from './client.js';
@@ -82,6 +83,8 @@ export class Executor {
   notifyFlags = 0;
   /** Users, AUTH, the per-command ACL check, the ACL log. */
   readonly acl: AccessControl;
+  /** A replica group's shared settings and users, as its log applies them (group-settings.ts). */
+  readonly groupSettings: GroupSettings;
   /** True while the host loads the dataset: commands without the `loading` flag get -LOADING. */
   loading = false;
   /** performance.now() at the start of the command about to run, then at the end of the last. */
@@ -111,6 +114,8 @@ export class Executor {
     this.acl = new AccessControl(this.table, options.config, options.host, (client) =>
       describeClient(this.ctx, client),
     );
+    this.groupSettings = new GroupSettings(options.config, this.acl);
+    options.engine.observeSettings(this.groupSettings);
     this.recorder = new CommandRecorder(options.config, options.host);
     this.pause = new ClientPause(this.table);
     this.memory = new MemoryManager(options.engine, options.config, Date.now());
@@ -393,7 +398,13 @@ export class Executor {
       // (In a replica group a notification is itself an effect, appended to ctx.effects.)
       const deletes = ctx.effects.slice();
       for (const effect of deletes) {
-        notifyKeyspaceEvent(ctx, EventClass.expired, 'expired', effect[2] as string, effect[1]);
+        notifyKeyspaceEvent(
+          ctx,
+          EventClass.expired,
+          'expired',
+          effect[2] as string,
+          effect[1] as number,
+        );
       }
     }
     this.expiredKeys += expired;

@@ -65,6 +65,12 @@ export interface EffectSink {
    * never logged.
    */
   readonly logsPublish?: boolean;
+  /**
+   * True when the group's settings go through the log (a replica group): CONFIG SET of a group
+   * setting and ACL SETUSER / DELUSER / LOAD become effects every node applies. Standalone
+   * (and embedded) they change this process only, as in Redis.
+   */
+  readonly logsSettings?: boolean;
 }
 
 export const discardEffects: EffectSink = {

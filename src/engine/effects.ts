@@ -18,6 +18,14 @@ export const Op = {
   SetRange: 12,
   /** A pub/sub message in a replica group's log: no change to the data (see Engine.applyEffect). */
   Publish: 13,
+  /**
+   * A replica group's settings (ConfigSet: a setting every node shares; AclSetUser: a user
+   * described as ACL LIST does, replacing it whole; AclDelUser): no change to the data. The
+   * engine keeps the latest of each for snapshots and tells its SettingsObserver.
+   */
+  ConfigSet: 14,
+  AclSetUser: 15,
+  AclDelUser: 16,
 } as const;
 
 /**
@@ -61,7 +69,18 @@ export type CoreEffect =
   | [op: typeof Op.FlushAll]
   | [op: typeof Op.Append, db: number, key: string, suffix: string]
   | [op: typeof Op.SetRange, db: number, key: string, offset: number, value: string]
-  | [op: typeof Op.Publish, shard: 0 | 1, channel: string, message: string];
+  | [op: typeof Op.Publish, shard: 0 | 1, channel: string, message: string]
+  | SettingEffect;
+
+/** A replica group's configuration, replicated in its log and kept in its snapshots. */
+export type SettingEffect =
+  | [op: typeof Op.ConfigSet, name: string, value: string]
+  | [op: typeof Op.AclSetUser, name: string, description: string]
+  | [op: typeof Op.AclDelUser, name: string];
+
+export function isSettingEffect(effect: Effect): effect is SettingEffect {
+  return effect[0] >= Op.ConfigSet && effect[0] <= Op.AclDelUser;
+}
 
 /** Core op codes are below this; collection op codes (OpRange) start here. */
 export const FIRST_COLLECTION_OP = 20;

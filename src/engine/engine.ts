@@ -15,6 +15,7 @@ import {
   ExpireNone,
   type LogEntry,
   Op,
+  type SettingEffect,
 } from './effects.js';
 import { collectionAppliers, collectionDumpers } from './types/registry.js';
 import './types/index.js';
@@ -30,6 +31,16 @@ export interface KeyspaceObserver {
   databaseWillChange(db: number): void;
 }
 
+/**
+ * Told about a replica group's settings as they apply (the command layer owns the configuration
+ * and the users they change).
+ */
+export interface SettingsObserver {
+  settingApplied(effect: SettingEffect): void;
+  /** The engine is about to be reloaded from scratch: settings go back to the node's own. */
+  settingsReset(): void;
+}
+
 export class Engine {
   readonly databases: Database[];
   /** Count of key changes since start (Redis's `dirty`), for save rules and INFO. */
@@ -43,6 +54,12 @@ export class Engine {
    * Executor copies them from the configuration; a replaying engine must be given the same.
    */
   readonly encodingLimits: EncodingLimits;
+  /**
+   * A replica group's settings: the latest effect per setting (`c` + name) and per user (`u` +
+   * name), written first in every snapshot. Empty standalone (nothing logs settings there).
+   */
+  private readonly settings = new Map<string, SettingEffect>();
+  private settingsObserver: SettingsObserver | undefined;
 
   constructor(databaseCount = 16, encodingLimits: EncodingLimits = defaultEncodingLimits()) {
     assert(databaseCount >= 1, 'at least one database');
@@ -58,6 +75,34 @@ export class Engine {
   removeObserver(observer: KeyspaceObserver): void {
     const at = this.observers.indexOf(observer);
     if (at >= 0) this.observers.splice(at, 1);
+  }
+
+  /** The one observer of settings effects (the Executor owning this engine). */
+  observeSettings(observer: SettingsObserver): void {
+    assert(this.settingsObserver === undefined, 'one settings observer per engine');
+    this.settingsObserver = observer;
+  }
+
+  /**
+   * The group's settings in the order of their last change, for a snapshot: replaying only the
+   * last effect per setting in that order gives the same state where effects overlap (CONFIG SET
+   * requirepass changes the default user's passwords; ACL SETUSER default replaces them).
+   */
+  settingEffects(): IterableIterator<SettingEffect> {
+    return this.settings.values();
+  }
+
+  /** Before a reload from a snapshot or the log's start: forget the group's settings. */
+  resetSettings(): void {
+    this.settings.clear();
+    this.settingsObserver?.settingsReset();
+  }
+
+  private applySetting(effect: SettingEffect): void {
+    const id = (effect[0] === Op.ConfigSet ? 'c' : 'u') + effect[1];
+    this.settings.delete(id);
+    this.settings.set(id, effect);
+    this.settingsObserver?.settingApplied(effect);
   }
 
   private databaseWillChange(db: number): void {
@@ -108,6 +153,10 @@ export class Engine {
       case Op.Publish:
         // Replicated pub/sub: the host delivers the message when the entry commits.
         return;
+      case Op.ConfigSet:
+      case Op.AclSetUser:
+      case Op.AclDelUser:
+        return this.applySetting(core);
       default:
         assert(false, `known effect op ${String((core as unknown[])[0])}`);
     }

@@ -4,7 +4,7 @@
 // memory or from a file a window at a time. The format is the one snapshot.ts writes;
 // recovery.ts reads the same format from a file handle.
 
-import { type Effect, Op } from '../engine/effects.js';
+import { type Effect, isSettingEffect, Op } from '../engine/effects.js';
 import type { Engine } from '../engine/engine.js';
 import { checkKeysPayload, decodeRecord, DecodeError, RecordKind } from './codec.js';
 import { crc32c } from './crc32c.js';
@@ -132,6 +132,10 @@ export function applySnapshotKeys(engine: Engine, keys: readonly (readonly Effec
   for (const effects of keys) {
     const first = effects[0];
     if (first === undefined) continue;
+    if (isSettingEffect(first)) {
+      engine.applyEffect(first);
+      continue;
+    }
     // A key written twice (iterator, then copy-on-write) is rebuilt from its last copy. A lone
     // Set replaces any earlier copy by itself (value and expiry): no delete, one lookup less.
     if (effects.length > 1 || first[0] !== Op.Set)

@@ -1,6 +1,7 @@
 // Snapshots without fork and without stopping the server. A snapshot is the state after log entry
-// `sequence`: a header, then every key as the effects that rebuild it (engine dumpers), then a
-// trailer with a checksum of the whole file. Loading one is applying effects, like log replay.
+// `sequence`: a header, then a replica group's settings (Op.ConfigSet, Op.AclSetUser, …), then
+// every key as the effects that rebuild it (engine dumpers), then a trailer with a checksum of
+// the whole file. Loading one is applying effects, like log replay.
 //
 // Copy-on-write per key: while the snapshot runs, it observes the keyspace. The first time a key
 // is about to change, the snapshot writes that key's current (pre-change) state at once, or notes
@@ -90,6 +91,13 @@ export class SnapshotJob implements KeyspaceObserver {
     this.out.varint(this.captured.length);
     endFrame(this.out, at);
     this.recordsWritten++;
+    // A replica group's settings, as of the snapshot's sequence (none standalone): each is an
+    // entry of its own, before the keys, and loads as it is (snapshot-bytes.ts).
+    for (const effect of this.engine.settingEffects()) {
+      writeEffects(this.record, [effect]);
+      this.recordKeys++;
+      this.keysWritten++;
+    }
     this.engine.addObserver(this);
     this.observing = true;
   }

@@ -207,6 +207,8 @@ export class ReplicaNode {
   private publishes!: PublishDelivery;
   /** The EffectSink side of replicated pub/sub: PUBLISH becomes an effect of the log entry. */
   readonly logsPublish = true;
+  /** The group's settings (CONFIG SET of a group setting, ACL users) are effects too. */
+  readonly logsSettings = true;
 
   /** Every member's addresses: from --peers, then the snapshot's table and the log's peer entries. */
   private readonly peers: Map<number, PeerSpec>;
@@ -522,7 +524,7 @@ export class ReplicaNode {
     const first = file === undefined ? this.storage.firstIndex() : file.parsed.meta.index + 1;
     const entries =
       target >= first ? this.storage.entries(first, target + 1, Number.MAX_SAFE_INTEGER) : [];
-    this.options.engine.applyEffect([Op.FlushAll]);
+    this.emptyEngine();
     if (file !== undefined) yield* this.snapshotSlices(file);
     let sliceStart = performance.now();
     for (const entry of entries) {
@@ -585,7 +587,13 @@ export class ReplicaNode {
         `the Raft snapshot at ${file.parsed.meta.index} has ${file.parsed.databaseCount} databases but 'databases' is ${engine.databases.length}`,
       );
     }
-    engine.applyEffect([Op.FlushAll]);
+    this.emptyEngine();
+  }
+
+  /** Before a reload: no keys, and the group's settings back to this node's own. */
+  private emptyEngine(): void {
+    this.options.engine.applyEffect([Op.FlushAll]);
+    this.options.engine.resetSettings();
   }
 
   /**

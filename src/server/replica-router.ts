@@ -5,10 +5,12 @@
 // (ADD-NODE, REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers), READONLY,
 // READWRITE, INFO, and pub/sub subscriptions (messages arrive through the log, PUBLISH is
 // relayed); AUTH, HELLO, SELECT, RESET and CLIENT SETNAME run here and are replayed on the
-// client's upstream; CLIENT REPLY runs here (the replies it turns off are dropped here).
+// client's upstream; CLIENT REPLY runs here (the replies it turns off are dropped here). CONFIG
+// and ACL run here except the changes the group shares (configRunsHere), which the leader logs.
 // WAIT is answered by the leader (it counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
+import { type Config, isGroupSetting } from '../commands/config.js';
 import { Errors } from '../commands/errors.js';
 import type { Executor } from '../commands/executor.js';
 import { FlagBit } from '../commands/spec.js';
@@ -52,6 +54,27 @@ const REVEALS_NO_DATA = new Set([
   ...CONNECTION_STATE,
   'quit',
 ]);
+
+/** ACL subcommands that change users: the leader runs them and logs the change. */
+const GROUP_ACL = new Set(['setuser', 'deluser', 'load']);
+
+/**
+ * CONFIG and ACL run here when they read (every node holds the group's settings and users) or
+ * change this node's own settings; changes to what the group shares (its settings, see
+ * isGroupSetting, and its users) go to the leader, which logs them. A CONFIG SET mixing both
+ * runs here, to be refused.
+ */
+function configRunsHere(name: string, argv: readonly string[], config: Config): boolean {
+  const subcommand = (argv[1] ?? '').toLowerCase();
+  if (name === 'acl') return !GROUP_ACL.has(subcommand);
+  if (name !== 'config') return false;
+  if (subcommand !== 'set' || argv.length < 4) return true;
+  for (let i = 2; i < argv.length; i += 2) {
+    const spec = config.spec(argv[i] as string);
+    if (spec === undefined || !isGroupSetting(spec)) return true;
+  }
+  return false;
+}
 
 function isClientSubcommand(argv: readonly string[], subcommand: string): boolean {
   return (
@@ -169,6 +192,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       if (
         (RUN_HERE.has(name) && (!leaderOnly || leaderHere)) ||
         (name === 'quit' && !relayPending) ||
+        configRunsHere(name, argv, this.executor.config) ||
         // A RESP2 subscriber may only run the subscription commands: refused here.
         (client.protocol === 2 && client.subscriptionCount > 0)
       ) {

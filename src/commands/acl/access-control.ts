@@ -244,8 +244,28 @@ export class AccessControl {
     return undefined;
   }
 
+  /**
+   * A replica group's user change as every node applies it: the user becomes exactly what
+   * `description` (ACL LIST's form) says, built on a new user. The leader checked the rules, so
+   * one this node cannot apply is a divergence: it throws.
+   */
+  defineUser(name: string, description: string): void {
+    const merged = mergeSelectorArguments(description.split(' ').filter((word) => word !== ''));
+    if (!Array.isArray(merged)) throw new Error(`ACL: unmatched parenthesis in '${description}'`);
+    const staged = this.newUser(name);
+    for (const rule of merged) staged.apply(rule);
+    const existing = this.users.get(name);
+    if (existing === undefined) {
+      this.users.set(name, staged);
+      return;
+    }
+    if (existing.describe() === description) return;
+    existing.copyFrom(staged);
+    this.closeSubscribersWithoutAccess(existing, undefined);
+  }
+
   /** Subscribers of `user` subscribed to a channel the user may no longer use are closed. */
-  private closeSubscribersWithoutAccess(user: User, current: ClientState): void {
+  private closeSubscribersWithoutAccess(user: User, current: ClientState | undefined): void {
     if (user.selectors.some((selector) => selector.allChannels)) return;
     const allowed = (channel: string, isPattern: boolean): boolean =>
       user.selectors.some((selector) => selector.channelAllowed(channel, isPattern));
@@ -258,13 +278,13 @@ export class AccessControl {
     }
   }
 
-  private closeClient(client: ClientState, current: ClientState): void {
+  private closeClient(client: ClientState, current: ClientState | undefined): void {
     if (client === current) client.closeAfterReply = true;
     else this.host.closeClient(client);
   }
 
   /** ACL DELUSER: removes users and closes their connections; returns how many existed. */
-  deleteUsers(names: readonly string[], current: ClientState): number {
+  deleteUsers(names: readonly string[], current: ClientState | undefined): number {
     let deleted = 0;
     for (const name of names) {
       const user = this.users.get(name);
@@ -277,7 +297,7 @@ export class AccessControl {
   }
 
   /** Clients authenticated as these users go back to the default user, unauthenticated, and close. */
-  private dropClientsOf(users: ReadonlySet<User>, current: ClientState): void {
+  private dropClientsOf(users: ReadonlySet<User>, current: ClientState | undefined): void {
     for (const client of this.host.clients()) {
       if (client.aclUser === undefined || !users.has(client.aclUser)) continue;
       client.aclUser = undefined;

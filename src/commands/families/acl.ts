@@ -10,6 +10,7 @@ import type { Selector } from '../acl/selector.js';
 import { validUserName } from '../acl/user.js';
 import type { CommandContext } from '../context.js';
 import { fail } from '../errors.js';
+import { Op } from '../../engine/effects.js';
 import { type Command, command, type CommandDefinition } from '../spec.js';
 import { replyHelp } from './keys.js';
 
@@ -26,15 +27,44 @@ function wrongArguments(argv: string[]): never {
 function setUser(ctx: CommandContext, argv: string[]): void {
   const name = argv[2] as string;
   if (!validUserName(name)) fail("ERR Usernames can't contain spaces or null characters");
-  const error = ctx.executor.acl.setUser(name, argv.slice(3), ctx.client);
+  const logged = logsUsers(ctx, [name]);
+  const acl = ctx.executor.acl;
+  const error = acl.setUser(name, argv.slice(3), ctx.client);
   if (error !== undefined) fail(error);
+  if (logged) emitUsers(ctx, [name]);
   ctx.reply.ok();
 }
 
 function deleteUsers(ctx: CommandContext, argv: string[]): void {
   const names = argv.slice(2);
   if (names.includes('default')) fail("ERR The 'default' user cannot be removed");
+  const present = names.filter((name) => ctx.executor.acl.users.has(name));
+  const logged = logsUsers(ctx, present);
   ctx.reply.int(ctx.executor.acl.deleteUsers(names, ctx.client));
+  if (logged) emitUsers(ctx, present);
+}
+
+/**
+ * In a replica group, users change through the log (every node applies the change, this one
+ * included): true after keeping this node's own version of each user about to change
+ * (group-settings.ts). Throws the sink's refusal (MISCONF) when nothing may be logged.
+ */
+function logsUsers(ctx: CommandContext, names: Iterable<string>): boolean {
+  const executor = ctx.executor;
+  if (executor.sink.logsSettings !== true) return false;
+  const refusal = executor.sink.writeRefusal();
+  if (refusal !== undefined) fail(refusal);
+  for (const name of names)
+    executor.groupSettings.keepOwnUser(name, executor.acl.users.get(name)?.describe());
+  return true;
+}
+
+/** Logs each named user as it now is: described whole, or deleted. */
+function emitUsers(ctx: CommandContext, names: Iterable<string>): void {
+  for (const name of names) {
+    const user = ctx.executor.acl.users.get(name);
+    ctx.emit(user === undefined ? [Op.AclDelUser, name] : [Op.AclSetUser, name, user.describe()]);
+  }
 }
 
 function replySelector(ctx: CommandContext, selector: Selector): void {
@@ -186,9 +216,19 @@ function aclFile(ctx: CommandContext): string {
   return file;
 }
 
+/** ACL LOAD; in a replica group the file read (the leader's) becomes every node's users. */
 function load(ctx: CommandContext): void {
-  const errors = ctx.executor.acl.loadFile(aclFile(ctx), ctx.client);
+  const file = aclFile(ctx);
+  const acl = ctx.executor.acl;
+  const before = [...acl.users.keys()];
+  const logged = logsUsers(ctx, before);
+  const errors = acl.loadFile(file, ctx.client);
   if (errors !== undefined) fail(`ERR ${errors}`);
+  if (logged) {
+    const added = [...acl.users.keys()].filter((name) => !before.includes(name));
+    for (const name of added) ctx.executor.groupSettings.keepOwnUser(name, undefined);
+    emitUsers(ctx, [...before, ...added]);
+  }
   ctx.reply.ok();
 }
 

@@ -1,7 +1,8 @@
 // Server commands: INFO, TIME, CONFIG, COMMAND, DEBUG, SHUTDOWN.
 
 import { intArg, isWord } from '../args.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, isGroupSetting, type SettingSpec } from '../config.js';
+import { Op } from '../../engine/effects.js';
 import type { CommandContext } from '../context.js';
 import { Errors, fail } from '../errors.js';
 import { infoText } from '../info.js';
@@ -52,6 +53,7 @@ function configSet(ctx: CommandContext, argv: string[]): void {
     seen.add(spec.name);
     pairs.push([name, argv[i + 1] as string]);
   }
+  const group = ctx.executor.sink.logsSettings === true ? groupPairs(ctx, pairs) : [];
   try {
     ctx.config.setMany(pairs);
   } catch (error) {
@@ -59,7 +61,30 @@ function configSet(ctx: CommandContext, argv: string[]): void {
     const related = typeof error.cause === 'string' ? error.cause : '';
     fail(`ERR CONFIG SET failed (possibly related to argument '${related}') - ${error.message}`);
   }
+  // Every node applies the group's settings from the log, this one included (no change here).
+  for (const name of group) ctx.emit([Op.ConfigSet, name, ctx.config.get(name)]);
   ctx.reply.ok();
+}
+
+/**
+ * In a replica group: the group settings among `pairs` (canonical names), which go through the
+ * log. A CONFIG SET changes either the group's settings (on the leader) or this node's own, not
+ * both: the router sends it to one place.
+ */
+function groupPairs(ctx: CommandContext, pairs: readonly [string, string][]): string[] {
+  const specs = pairs.map(([name]) => ctx.config.spec(name) as SettingSpec);
+  const group = specs.filter(isGroupSetting).map((spec) => spec.name);
+  if (group.length === 0) return group;
+  if (group.length < specs.length) {
+    const own = specs.filter((spec) => !isGroupSetting(spec)).map((spec) => spec.name);
+    fail(
+      `ERR CONFIG SET cannot change settings the replica group shares (${group.join(', ')}) and this node's own (${own.join(', ')}) at once`,
+    );
+  }
+  const refusal = ctx.executor.sink.writeRefusal();
+  if (refusal !== undefined) fail(refusal);
+  for (const name of group) ctx.executor.groupSettings.keepOwnSetting(name);
+  return group;
 }
 
 function configResetStat(ctx: CommandContext): void {

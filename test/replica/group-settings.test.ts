@@ -1,0 +1,164 @@
+// A replica group shares its users and the settings that shape its dataset: ACL SETUSER /
+// DELUSER and CONFIG SET of a group setting, sent to any node, go through the log, so every node
+// applies them, a new leader has them, and a restarted or new node gets them from the log or a
+// snapshot. Settings of one process (slowlog, ports, files) stay each node's own.
+
+import { strict as assert } from 'node:assert';
+import { after, test } from 'node:test';
+import { RawClient } from '../helpers/raw-client.js';
+import { waitFor } from '../helpers/servers.js';
+import { ReplyError } from '../../src/resp/reply-reader.js';
+import { Cluster, type Member } from './cluster.js';
+
+const ELECTION_TIMEOUT_MS = 300;
+const cluster = new Cluster(ELECTION_TIMEOUT_MS);
+
+after(() => cluster.stopAll());
+
+/** CONFIG GET on the node itself (CONFIG GET runs where it is sent). */
+async function setting(member: Member, name: string): Promise<string> {
+  const reply = (await cluster.call(member, 'CONFIG', 'GET', name)) as string[];
+  return reply[1] as string;
+}
+
+/** Waits until every given member reports `value` for `name`. */
+function settledEverywhere(members: Member[], name: string, value: string): Promise<unknown> {
+  return waitFor(
+    async () => (await Promise.all(members.map((m) => setting(m, name)))).every((v) => v === value),
+    `${name} = ${value} on nodes ${members.map((m) => m.id).join(',')}`,
+    10_000,
+  );
+}
+
+/** An error reply matching `pattern` (RawClient returns error replies as values). */
+async function refused(reply: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const value = await reply;
+  assert.ok(value instanceof ReplyError, `an error reply, got ${String(value)}`);
+  assert.match(value.message, pattern);
+}
+
+/** AUTH on a fresh connection to `member` (checked by that node itself). */
+async function authenticates(member: Member, user: string, password: string): Promise<boolean> {
+  const client = await RawClient.connect(member.clientPort, member.host);
+  try {
+    const reply = await client.call('AUTH', user, password);
+    if (reply instanceof ReplyError && /WRONGPASS/.test(reply.message)) return false;
+    assert.equal(reply, 'OK');
+    return true;
+  } finally {
+    client.close();
+  }
+}
+
+function usersEverywhere(members: Member[], user: string, present: boolean): Promise<unknown> {
+  return waitFor(
+    async () =>
+      (await Promise.all(members.map((m) => cluster.call(m, 'ACL', 'USERS')))).every(
+        (users) => (users as string[]).includes(user) === present,
+      ),
+    `user ${user} ${present ? 'on' : 'gone from'} nodes ${members.map((m) => m.id).join(',')}`,
+    10_000,
+  );
+}
+
+test(
+  'users and group settings changed through any node reach every node, a new leader, a restarted node and a new one',
+  { timeout: 120_000 },
+  async () => {
+    const snapshots = ['--raft-snapshot-entries', '20'];
+    for (let id = 1; id <= 3; id++) await cluster.add(id);
+    const founders = [...cluster.members];
+    const peers = cluster.peers();
+    await Promise.all(founders.map((m) => cluster.start(m, peers, snapshots)));
+    const leader = await cluster.agreedLeader(10_000);
+    const [first, second] = founders.filter((m) => m !== leader) as [Member, Member];
+
+    // A user made through a follower: every node authenticates it, and it works through another.
+    assert.equal(
+      await cluster.call(first, 'ACL', 'SETUSER', 'alice', 'on', '>secret', '~app:*', '+@all'),
+      'OK',
+    );
+    await usersEverywhere(founders, 'alice', true);
+    for (const member of founders)
+      assert.equal(await authenticates(member, 'alice', 'secret'), true);
+    const alice = await RawClient.connect(second.clientPort, second.host);
+    assert.equal(await alice.call('AUTH', 'alice', 'secret'), 'OK');
+    assert.equal(await alice.call('SET', 'app:1', 'x'), 'OK');
+    await refused(alice.call('SET', 'other', 'x'), /NOPERM/);
+    assert.deepEqual(
+      await cluster.call(leader, 'ACL', 'GETUSER', 'alice').then((r) => (r as string[])[0]),
+      'flags',
+    );
+
+    // A group setting through a follower: every node has it. A node's own setting stays its own.
+    assert.equal(await cluster.call(second, 'CONFIG', 'SET', 'maxmemory', '100mb'), 'OK');
+    await settledEverywhere(founders, 'maxmemory', String(100 * 1024 * 1024));
+    assert.equal(await cluster.call(first, 'CONFIG', 'SET', 'slowlog-max-len', '7'), 'OK');
+    assert.equal(await setting(first, 'slowlog-max-len'), '7');
+    assert.equal(await setting(leader, 'slowlog-max-len'), '128');
+    assert.equal(await setting(second, 'slowlog-max-len'), '128');
+    await refused(
+      cluster.call(first, 'CONFIG', 'SET', 'maxmemory', '1mb', 'slowlog-max-len', '3'),
+      /cannot change settings the replica group shares \(maxmemory\) and this node's own \(slowlog-max-len\) at once/,
+    );
+    assert.equal(await setting(first, 'slowlog-max-len'), '7');
+    await refused(
+      cluster.call(first, 'CONFIG', 'SET', 'maxmemory-policy', 'sometimes'),
+      /CONFIG SET failed \(possibly related to argument 'maxmemory-policy'\)/,
+    );
+
+    // Deleting the user through the other follower: gone everywhere, its connection closed.
+    assert.equal(await cluster.call(first, 'ACL', 'DELUSER', 'alice'), 1);
+    await usersEverywhere(founders, 'alice', false);
+    await waitFor(() => alice.closed, "alice's connection on a follower to close", 10_000);
+    for (const member of founders)
+      assert.equal(await authenticates(member, 'alice', 'secret'), false);
+
+    // Bob, then enough writes for snapshots past him; a follower restarted from its snapshot
+    // (and its log) still has him and the setting.
+    assert.equal(
+      await cluster.call(second, 'ACL', 'SETUSER', 'bob', 'on', '>pw', '+@all', '~*'),
+      'OK',
+    );
+    const madeAt = Number((await cluster.raftStatus(leader))['commit_index']);
+    for (let i = 0; i < 50; i++)
+      assert.equal(await cluster.call(leader, 'SET', `k${i}`, 'v'), 'OK');
+    await waitFor(
+      async () =>
+        (await Promise.all(founders.map((m) => cluster.raftStatus(m)))).every(
+          (status) => Number(status['snapshot_index']) > madeAt,
+        ),
+      'snapshots past the user and the setting on every node',
+      15_000,
+    );
+    await cluster.stop(second);
+    await cluster.start(second, peers, snapshots);
+    await settledEverywhere([second], 'maxmemory', String(100 * 1024 * 1024));
+    assert.equal(await authenticates(second, 'bob', 'pw'), true);
+    assert.equal(await setting(second, 'slowlog-max-len'), '128');
+
+    // A new node catches up from a snapshot: it has the group's user and setting.
+    const added = await cluster.add(4);
+    await cluster.start(added, cluster.peers(), [...snapshots, '--join']);
+    assert.equal(await cluster.call(leader, 'RAFT', 'ADD-NODE', '4', cluster.address(added)), 'OK');
+    await settledEverywhere([added], 'maxmemory', String(100 * 1024 * 1024));
+    await usersEverywhere([added], 'bob', true);
+    assert.equal(await authenticates(added, 'bob', 'pw'), true);
+
+    // The leader dies: the new one has everything, and a change through it reaches the rest.
+    await cluster.stop(leader);
+    const alive = cluster.members.filter((m) => m !== leader);
+    const next = await cluster.agreedLeader(10_000, alive);
+    assert.equal(await authenticates(next, 'bob', 'pw'), true);
+    assert.equal(await setting(next, 'maxmemory'), String(100 * 1024 * 1024));
+    assert.equal(await cluster.call(next, 'CONFIG', 'SET', 'requirepass', 'group-pass'), 'OK');
+    for (const member of alive) {
+      await waitFor(
+        async () => authenticates(member, 'default', 'group-pass'),
+        `requirepass on node ${member.id}`,
+        10_000,
+      );
+    }
+    alice.close();
+  },
+);
