@@ -268,9 +268,12 @@ export class Executor {
     const denied = this.acl.check(client, command, argv, ctx.nowMs, ctx.inTransaction);
     if (denied !== undefined) return this.refuse(denied, command);
     // --- maxmemory (commands/memory/eviction.ts): evict first, then refuse as processCommand ---
+    // A follower neither evicts nor refuses (Redis's replica-ignore-maxmemory): like expiry,
+    // eviction is the leader's decision, replicated as deletions.
     const memory = this.memory;
     if (
       memory.maxmemory !== 0 &&
+      ctx.mayExpire &&
       !ctx.inTransaction &&
       !this.pause.active &&
       !memory.makeRoom(ctx)

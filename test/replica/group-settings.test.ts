@@ -16,15 +16,16 @@ const cluster = new Cluster(ELECTION_TIMEOUT_MS);
 after(() => cluster.stopAll());
 
 /** CONFIG GET on the node itself (CONFIG GET runs where it is sent). */
-async function setting(member: Member, name: string): Promise<string> {
-  const reply = (await cluster.call(member, 'CONFIG', 'GET', name)) as string[];
+async function setting(member: Member, name: string, group = cluster): Promise<string> {
+  const reply = (await group.call(member, 'CONFIG', 'GET', name)) as string[];
   return reply[1] as string;
 }
 
-/** Waits until every given member reports `value` for `name`. */
-function settledEverywhere(members: Member[], name: string, value: string): Promise<unknown> {
+/** Waits until every given member of `group` reports `value` for `name`. */
+function settled(group: Cluster, members: Member[], name: string, value: string): Promise<unknown> {
   return waitFor(
-    async () => (await Promise.all(members.map((m) => setting(m, name)))).every((v) => v === value),
+    async () =>
+      (await Promise.all(members.map((m) => setting(m, name, group)))).every((v) => v === value),
     `${name} = ${value} on nodes ${members.map((m) => m.id).join(',')}`,
     10_000,
   );
@@ -92,7 +93,7 @@ test(
 
     // A group setting through a follower: every node has it. A node's own setting stays its own.
     assert.equal(await cluster.call(second, 'CONFIG', 'SET', 'maxmemory', '100mb'), 'OK');
-    await settledEverywhere(founders, 'maxmemory', String(100 * 1024 * 1024));
+    await settled(cluster, founders, 'maxmemory', String(100 * 1024 * 1024));
     assert.equal(await cluster.call(first, 'CONFIG', 'SET', 'slowlog-max-len', '7'), 'OK');
     assert.equal(await setting(first, 'slowlog-max-len'), '7');
     assert.equal(await setting(leader, 'slowlog-max-len'), '128');
@@ -133,7 +134,7 @@ test(
     );
     await cluster.stop(second);
     await cluster.start(second, peers, snapshots);
-    await settledEverywhere([second], 'maxmemory', String(100 * 1024 * 1024));
+    await settled(cluster, [second], 'maxmemory', String(100 * 1024 * 1024));
     assert.equal(await authenticates(second, 'bob', 'pw'), true);
     assert.equal(await setting(second, 'slowlog-max-len'), '128');
 
@@ -141,7 +142,7 @@ test(
     const added = await cluster.add(4);
     await cluster.start(added, cluster.peers(), [...snapshots, '--join']);
     assert.equal(await cluster.call(leader, 'RAFT', 'ADD-NODE', '4', cluster.address(added)), 'OK');
-    await settledEverywhere([added], 'maxmemory', String(100 * 1024 * 1024));
+    await settled(cluster, [added], 'maxmemory', String(100 * 1024 * 1024));
     await usersEverywhere([added], 'bob', true);
     assert.equal(await authenticates(added, 'bob', 'pw'), true);
 
@@ -160,5 +161,80 @@ test(
       );
     }
     alice.close();
+  },
+);
+
+test(
+  'with the group at maxmemory, only the leader evicts: commands on a follower delete nothing',
+  { timeout: 60_000 },
+  async () => {
+    const group = new Cluster(ELECTION_TIMEOUT_MS);
+    after(() => group.stopAll());
+    for (let id = 1; id <= 3; id++) await group.add(id);
+    await Promise.all(group.members.map((m) => group.start(m)));
+    const leader = await group.agreedLeader(10_000);
+    const followers = group.members.filter((m) => m !== leader);
+    assert.equal(
+      await group.call(leader, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'),
+      'OK',
+    );
+    const used = Number(
+      /used_memory_dataset:(\d+)/.exec(String(await group.call(leader, 'INFO', 'memory')))?.[1],
+    );
+    assert.ok(used >= 0, 'INFO reports used_memory_dataset');
+    const limit = String(Math.max(used, 0) + 200_000);
+    const client = await RawClient.connect(leader.clientPort, leader.host);
+    try {
+      assert.equal(await client.call('CONFIG', 'SET', 'maxmemory', limit), 'OK');
+      for (let i = 0; i < 1000; i++) client.send('SET', `big:${i}`, 'x'.repeat(1000));
+      const replies = await client.read(1000, 20_000);
+      assert.ok(replies.every((reply) => reply === 'OK'));
+    } finally {
+      client.close();
+    }
+    const size = Number(await group.call(leader, 'DBSIZE'));
+    assert.ok(size > 0 && size < 1000, `the leader evicted (${size} keys left)`);
+    const keys = async (member: Member, local: boolean): Promise<string> =>
+      String(
+        (
+          (await (local ? group.localCall : group.call).call(
+            group,
+            member,
+            'KEYS',
+            '*',
+          )) as string[]
+        ).sort(),
+      );
+    const before = await keys(leader, false);
+    // The group's limit halves: the followers apply it at commit, and the leader evicts at its
+    // next command. Commands run on a follower itself (PING, READONLY reads) must not evict
+    // there (they would pick other victims than the leader: the datasets would differ).
+    assert.equal(
+      await group.call(leader, 'CONFIG', 'SET', 'maxmemory', String(Math.floor(Number(limit) / 2))),
+      'OK',
+    );
+    for (const follower of followers) {
+      await settled(group, [follower], 'maxmemory', String(Math.floor(Number(limit) / 2)));
+      for (let i = 0; i < 20; i++) {
+        assert.equal(await group.call(follower, 'PING'), 'PONG');
+        await group.localCall(follower, 'GET', `big:${i}`);
+      }
+      assert.equal(
+        await keys(follower, true),
+        before,
+        `node ${follower.id} evicted nothing itself`,
+      );
+    }
+    assert.equal(await group.call(leader, 'SET', 'one-more', 'x'), 'OK');
+    const evicted = await keys(leader, false);
+    assert.notEqual(evicted, before, 'the leader evicted');
+    for (const follower of followers) {
+      await waitFor(
+        async () => (await keys(follower, true)) === evicted,
+        `node ${follower.id} to hold the leader's keys`,
+        10_000,
+      );
+    }
+    assert.equal(await group.call(leader, 'CONFIG', 'SET', 'maxmemory', '0'), 'OK');
   },
 );
