@@ -51,8 +51,12 @@ import {
   type ParsedSnapshotFile,
 } from './snapshot-file.js';
 import { readConfState, writeConfState } from './conf-state-codec.js';
+import { isGroupId } from './wire.js';
+import { assert } from '../engine/assert.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
+/** The group's id (16 hex digits and a newline), written once the node learns it. */
+const GROUP_ID_FILE = 'group-id';
 
 export const RaftRecordKind = {
   Entry: 1,
@@ -194,6 +198,8 @@ export class RaftDiskStorage implements Storage {
   /** What recovery repaired (or, read-only, would repair). */
   readonly notes: string[] = [];
 
+  private knownGroupId: string | undefined;
+
   private constructor(private readonly options: RaftDiskOptions) {
     this.segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
   }
@@ -204,6 +210,30 @@ export class RaftDiskStorage implements Storage {
     if (options.readOnly !== true) await options.fs.mkdir(options.dir);
     await storage.recover();
     return storage;
+  }
+
+  /** The group's id once this node learned it (the file `group-id`; see node.ts). */
+  get groupId(): string | undefined {
+    return this.knownGroupId;
+  }
+
+  /** Records the group's id, durably, before the node relies on it. */
+  async recordGroupId(groupId: string): Promise<void> {
+    assert(isGroupId(groupId), 'a group id is 16 hex digits');
+    assert(this.knownGroupId === undefined, 'a group id is recorded once');
+    const { fs, dir } = this.options;
+    const final = join(dir, GROUP_ID_FILE);
+    const temporary = final + TEMPORARY_SUFFIX;
+    const handle = await fs.open(temporary, 'create');
+    try {
+      await handle.write([Buffer.from(`${groupId}\n`, 'latin1')], 0);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, final);
+    await fs.syncDirectory(dir);
+    this.knownGroupId = groupId;
   }
 
   /** True when nothing was ever persisted (a new node). */
@@ -254,6 +284,15 @@ export class RaftDiskStorage implements Storage {
         `${join(dir, name)}: left by an interrupted snapshot write (removed at start)`,
       );
       if (!readOnly) await fs.unlink(join(dir, name));
+    }
+    if (listing.includes(GROUP_ID_FILE)) {
+      const path = join(dir, GROUP_ID_FILE);
+      const text = fs.readFile(path).toString('latin1').trim();
+      if (!isGroupId(text))
+        throw new RaftStorageError(
+          `${path}: not a group id (${JSON.stringify(text.slice(0, 40))})`,
+        );
+      this.knownGroupId = text;
     }
     const names = listing.filter((name) => SEGMENT_PATTERN.test(name)).sort();
     const records: { record: RaftRecord; path: string }[] = [];

@@ -8,6 +8,7 @@
 // storage compacts the log behind it; a snapshot received from the leader replaces the engine's
 // contents. See docs/REPLICATION.md.
 
+import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine/engine.js';
 import { Op, type LogEntry } from '../engine/effects.js';
 import {
@@ -39,6 +40,7 @@ import { type DeliverMessage, PublishDelivery } from './publishes.js';
 import type { ParsedSnapshotFile, RaftSnapshotMeta } from './snapshot-file.js';
 import { startSnapshotFile, type WrittenSnapshot } from './snapshot-writer.js';
 import { Transport } from './transport.js';
+import { GROUP_ID_BYTES, isGroupId } from './wire.js';
 
 export interface PeerSpec {
   readonly id: number;
@@ -145,6 +147,12 @@ const PEER_ENTRY = 0xa0;
  * per turn, not hundreds. Written to disk; never reuse.
  */
 const BATCH_ENTRY = 0xa1;
+/**
+ * First byte of the entry that names the group: 8 random bytes chosen by the first leader that
+ * finds the group without an id. The first one committed wins (later ones, from leaders that
+ * did not see it yet, are ignored alike by every node). Written to disk; never reuse.
+ */
+const GROUP_ENTRY = 0xa2;
 
 function formatPeer(peer: PeerSpec): string {
   return `${peer.id}=${peer.host}:${peer.clientPort}@${peer.raftPort}`;
@@ -168,6 +176,10 @@ export class ReplicaNode {
   /** Membership as of the last Ready: a member once, and removed since (checkMembership). */
   private wasMember = false;
   private removed = false;
+  /** The group's id (from its first committed GROUP_ENTRY), once this node knows it. */
+  private groupId: string | undefined;
+  /** The term in which this leader proposed a group id (0: none). */
+  private groupIdProposedTerm = 0;
   /** Members as of the last Ready, and ids removed from the group (never reused; see addNode). */
   private members: number[] = [];
   private readonly removedIds = new Set<number>();
@@ -242,6 +254,7 @@ export class ReplicaNode {
   async start(): Promise<void> {
     const { fs, dir } = this.options;
     this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
+    this.groupId = this.storage.groupId;
     // Listening first: founders with empty disks answer each other's bootstrap probes.
     this.transport = new Transport({
       nodeId: this.id,
@@ -272,6 +285,8 @@ export class ReplicaNode {
       log: (message) => this.options.log('verbose', message),
       isRemoved: (id) => this.removedIds.has(id),
       onRemovedNotice: (by) => this.toldRemoved(by),
+      groupId: () => this.groupId,
+      warn: (message) => this.options.log('warning', message),
     });
     await this.transport.listen();
     let joining = this.storage.isEmpty && this.options.join === true;
@@ -337,6 +352,7 @@ export class ReplicaNode {
     if (this.closed) return;
     if (this.joinVoteGuard?.holding !== true) this.raft.tick();
     this.startReadRound();
+    this.proposeGroupId();
     this.promoteLearners();
     this.kick();
   }
@@ -409,6 +425,8 @@ export class ReplicaNode {
 
   private applyCommitted(ready: Ready): void {
     for (const entry of ready.committedEntries) {
+      if (entry.type === EntryType.Normal && entry.data[0] === GROUP_ENTRY && entry.data.length > 1)
+        this.learnGroupId(Buffer.from(entry.data.subarray(1)).toString('hex'));
       if (entry.index <= this.engineIndex) {
         // Already in the engine: this leader's own speculative entry.
         this.appliedIndex = entry.index;
@@ -431,6 +449,7 @@ export class ReplicaNode {
       this.learnPeer(data.subarray(1).toString('latin1'));
       return undefined;
     }
+    if (data[0] === GROUP_ENTRY) return undefined; // applyCommitted learned it
     if (data[0] !== BATCH_ENTRY) return [this.applyPayload(entry.index, data, 0, data.length)];
     const input = new ByteReader(data, 1);
     const applied: LogEntry[] = [];
@@ -665,6 +684,7 @@ export class ReplicaNode {
       confState: this.raft.confState(),
       peers: [...this.peers.values()].map(formatPeer).join(','),
       removed: [...this.removedIds].sort((a, b) => a - b),
+      ...(this.groupId !== undefined ? { groupId: this.groupId } : {}),
     };
     const { job, done } = startSnapshotFile(
       this.options.engine,
@@ -961,6 +981,32 @@ export class ReplicaNode {
   private learnMembership(meta: RaftSnapshotMeta): void {
     if (meta.peers !== '') this.learnPeer(meta.peers);
     for (const id of meta.removed) this.removedIds.add(id);
+    if (meta.groupId !== undefined) this.learnGroupId(meta.groupId);
+  }
+
+  /**
+   * The group's id, from its first committed GROUP_ENTRY or a snapshot: kept (and written to
+   * the raft folder, so a restart knows it before its first connection) once; from then on the
+   * transport sends it in every hello and refuses connections from nodes of another group.
+   */
+  private learnGroupId(groupId: string): void {
+    if (this.groupId !== undefined) return;
+    if (!isGroupId(groupId)) throw new Error(`replica: a bad group id entry (${groupId})`);
+    this.groupId = groupId;
+    this.options.log('notice', `replica group id ${groupId}`);
+    void this.storage.recordGroupId(groupId).catch((error: unknown) => this.fatal(error as Error));
+  }
+
+  /** A ready leader of a group without an id proposes one, once per term. */
+  private proposeGroupId(): void {
+    if (this.groupId !== undefined || !this.leaderReady) return;
+    if (this.groupIdProposedTerm === this.leaderTerm) return;
+    this.groupIdProposedTerm = this.leaderTerm;
+    const data = new Uint8Array(1 + GROUP_ID_BYTES);
+    data[0] = GROUP_ENTRY;
+    data.set(randomBytes(GROUP_ID_BYTES), 1);
+    const refused = this.proposeOther('entry', data);
+    if (refused !== undefined) this.groupIdProposedTerm = 0; // tried again at the next tick
   }
 
   private learnPeer(text: string): void {
@@ -976,14 +1022,14 @@ export class ReplicaNode {
 
   /** Proposes an entry that carries no effects; the engine index moves past it. */
   private proposeOther(
-    kind: 'peer' | 'conf',
+    kind: 'entry' | 'conf',
     payload: Uint8Array | ConfChange,
   ): string | undefined {
     if (!this.leaderReady) return 'TRYAGAIN this node is not the leader';
     this.proposeBatch(); // the open batch holds engineIndex: it goes first
     if (!this.leaderReady) return 'TRYAGAIN this node is not the leader';
     const result =
-      kind === 'peer'
+      kind === 'entry'
         ? this.raft.propose(payload as Uint8Array)
         : this.raft.proposeConfChange(payload as ConfChange);
     if (result.outcome !== 'accepted')
@@ -1012,7 +1058,7 @@ export class ReplicaNode {
     const data = new Uint8Array(text.length + 1);
     data[0] = PEER_ENTRY;
     data.set(text, 1);
-    const refused = this.proposeOther('peer', data);
+    const refused = this.proposeOther('entry', data);
     if (refused !== undefined) return refused;
     this.learnPeer(formatPeer(peer));
     return this.proposeOther('conf', { type: ConfChangeType.AddLearner, nodeId: peer.id });
@@ -1081,6 +1127,7 @@ export class ReplicaNode {
       `learners:${s.confState.learners.join(',')}`,
       `serving:${this.leaderReady ? 'yes' : 'no'}`,
       `read_rounds:${this.readRounds}`,
+      `group_id:${this.groupId ?? ''}`,
     ];
     for (const [id, progress] of s.progress) {
       lines.push(

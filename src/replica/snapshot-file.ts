@@ -5,7 +5,7 @@
 //   header  = fileHeader('SHOALRSN')
 //   meta    = frame(kind:u8=1 index:varint term:varint voterCount:varint voter*
 //                   learnerCount:varint learner* peersLength:varint peers:latin1
-//                   [removedCount:varint removed*])
+//                   [removedCount:varint removed* [groupId:8 bytes]])
 //   engine  = a persist snapshot whose sequence is `index`
 //
 // `peers` is the address table (`id=host:clientport@raftport,...`): peer entries compacted
@@ -29,6 +29,7 @@ import {
 } from '../persist/snapshot-bytes.js';
 import type { ConfState } from '../raft/messages.js';
 import { readConfState, writeConfState } from './conf-state-codec.js';
+import { GROUP_ID_BYTES } from './wire.js';
 
 export const RAFT_SNAPSHOT_MAGIC = 'SHOALRSN';
 const META_KIND = 1;
@@ -41,6 +42,8 @@ export interface RaftSnapshotMeta {
   readonly peers: string;
   /** Ids removed from the group up to `index` (ascending). */
   readonly removed: readonly number[];
+  /** The group's id, if chosen by `index` (see node.ts, "group id"). */
+  readonly groupId?: string | undefined;
 }
 
 export interface ParsedSnapshotFile {
@@ -63,10 +66,13 @@ export function encodeSnapshotPrefix(meta: RaftSnapshotMeta): Buffer {
   const peers = Buffer.from(meta.peers, 'latin1');
   out.varint(peers.length);
   out.bytes(peers);
-  if (meta.removed.length > 0) {
+  // Optional tail fields, each written only when it or a later one has something to say, so
+  // files of nodes that had none are unchanged.
+  if (meta.removed.length > 0 || meta.groupId !== undefined) {
     out.varint(meta.removed.length);
     for (const id of meta.removed) out.varint(id);
   }
+  if (meta.groupId !== undefined) out.bytes(Buffer.from(meta.groupId, 'hex'));
   endFrame(out, at);
   return out.take();
 }
@@ -102,8 +108,21 @@ export function parseSnapshotSource(source: ByteSource): ParsedSnapshotFile | st
       const count = input.varint();
       for (let i = 0; i < count; i++) removed.push(input.varint());
     }
-    if (!input.done) throw new DecodeError('bytes left over after the metadata record');
-    meta = { index, term, confState, peers, removed };
+    let groupId: string | undefined;
+    if (!input.done) {
+      if (input.end - input.offset !== GROUP_ID_BYTES)
+        throw new DecodeError('bytes left over after the metadata record');
+      groupId = payload.toString('hex', input.offset, input.end);
+      input.offset = input.end;
+    }
+    meta = {
+      index,
+      term,
+      confState,
+      peers,
+      removed,
+      ...(groupId !== undefined ? { groupId } : {}),
+    };
   } catch (error) {
     if (error instanceof DecodeError) return error.message;
     throw error;

@@ -16,6 +16,7 @@ import {
   encodeMessage,
   encodeProbeReply,
   encodeRemovedNotice,
+  type Hello,
   isProbe,
 } from './wire.js';
 
@@ -40,6 +41,13 @@ export interface TransportOptions {
   isRemoved?: (id: number) => boolean;
   /** A member told this node it was removed from the group (see encodeRemovedNotice). */
   onRemovedNotice?: (byNodeId: number) => void;
+  /**
+   * This node's group id, once known: sent in every hello, and a connection whose hello names
+   * another group is refused (two groups whose ids and addresses overlap stay apart).
+   */
+  groupId?: () => string | undefined;
+  /** Where what an operator must see goes (a connection from another group); default `log`. */
+  warn?: (message: string) => void;
   log: (message: string) => void;
   /** Bound per peer: messages waiting while the socket will not take more. */
   sendQueueBytesMax?: number;
@@ -108,7 +116,8 @@ class PeerLink {
   constructor(
     readonly peerId: number,
     readonly address: PeerAddress,
-    private readonly hello: Buffer,
+    /** The hello frame to open a connection with (it carries the group id once known). */
+    private readonly hello: () => Buffer,
     private readonly options: Required<
       Pick<TransportOptions, 'sendQueueBytesMax' | 'reconnectDelayMsMin' | 'reconnectDelayMsMax'>
     >,
@@ -173,7 +182,7 @@ class PeerLink {
     socket.on('connect', () => {
       this.connected = true;
       this.delayMs = this.options.reconnectDelayMsMin;
-      socket.write(this.hello);
+      socket.write(this.hello());
       this.pump();
     });
     socket.on('drain', () => {
@@ -220,12 +229,13 @@ export class Transport {
   private readonly inbound = new Set<Socket>();
   private readonly writer = new ByteWriter(64 * 1024);
   private readonly options: TransportOptions & typeof DEFAULTS;
-  private readonly hello: Buffer;
+  private hello: { groupId: string | undefined; frame: Buffer } | undefined;
+  /** Senders from another group already logged (node id and group), to log each once. */
+  private readonly strangersLogged = new Set<string>();
   private listening = false;
 
   constructor(options: TransportOptions) {
     this.options = { ...DEFAULTS, ...options };
-    this.hello = frame(new ByteWriter(64), (out) => encodeHello(out, options.nodeId));
     for (const [id, address] of options.peers) {
       if (id !== options.nodeId) this.links.set(id, this.newLink(id, address));
     }
@@ -233,7 +243,26 @@ export class Transport {
 
   private newLink(id: number, address: PeerAddress): PeerLink {
     const { log, onRemovedNotice } = this.options;
-    return new PeerLink(id, address, this.hello, this.options, log, (by) => onRemovedNotice?.(by));
+    return new PeerLink(
+      id,
+      address,
+      () => this.helloFrame(),
+      this.options,
+      log,
+      (by) => onRemovedNotice?.(by),
+    );
+  }
+
+  private helloFrame(): Buffer {
+    const groupId = this.options.groupId?.();
+    if (this.hello === undefined || this.hello.groupId !== groupId) {
+      const { nodeId } = this.options;
+      this.hello = {
+        groupId,
+        frame: frame(new ByteWriter(64), (out) => encodeHello(out, nodeId, groupId)),
+      };
+    }
+    return this.hello.frame;
   }
 
   /** A member added (RAFT ADD-NODE) or moved: connect to it (again) at `address`. */
@@ -287,8 +316,10 @@ export class Transport {
               peerId = -1; // nothing else is taken from a probe's connection
               return;
             }
-            peerId = decodeHello(payload);
-            if (this.refuseRemoved(socket, peerId)) peerId = -1;
+            const hello = decodeHello(payload);
+            peerId = hello.nodeId;
+            if (this.refuseStranger(socket, hello) || this.refuseRemoved(socket, peerId))
+              peerId = -1;
             return;
           }
           // (Also here: a connection opened before this node applied the sender's removal.)
@@ -309,6 +340,21 @@ export class Transport {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => this.inbound.delete(socket));
+  }
+
+  /** Closes a connection from a node of another group; true if it was one. */
+  private refuseStranger(socket: Socket, hello: Hello): boolean {
+    const own = this.options.groupId?.();
+    if (hello.groupId === undefined || own === undefined || hello.groupId === own) return false;
+    const key = `${hello.nodeId}/${hello.groupId}`;
+    if (!this.strangersLogged.has(key)) {
+      this.strangersLogged.add(key);
+      (this.options.warn ?? this.options.log)(
+        `refusing raft connections from node ${hello.nodeId} of group ${hello.groupId}: this node is in group ${own} (check --peers)`,
+      );
+    }
+    socket.destroy();
+    return true;
   }
 
   /** Tells a removed node so on its connection, and closes it; true if it was one. */

@@ -8,7 +8,8 @@
 //   entry     = term:varint index:varint type:u8 length:varint bytes
 //   snapshotChunk = index term voterCount voter* learnerCount learner* offset totalBytes (varints)
 //                   length:varint bytes
-//   hello     = magic "SHRH" version:u8(=1) nodeId:varint   (first frame on a connection)
+//   hello     = magic "SHRH" version:u8(=1) nodeId:varint [groupId:8 bytes]
+//               (first frame on a connection; the group id once the sender knows it)
 //   probe     = magic "SHRP" version:u8(=1) nodeId:varint   (first and only frame; see below)
 //   probeReply = magic "SHRQ" version:u8(=1) term:varint     (the answer; then the link closes)
 //   removed   = magic "SHRX" version:u8(=1) nodeId:varint   (to a removed node, on its link; then
@@ -139,12 +140,31 @@ export function decodeMessage(payload: Buffer): Message {
   });
 }
 
-export function encodeHello(out: ByteWriter, nodeId: number): void {
-  encodeTagged(out, HELLO_MAGIC, nodeId);
+/** A group's id: 8 random bytes its first leader chose, written as 16 hex digits. */
+export const GROUP_ID_BYTES = 8;
+
+export function isGroupId(text: string): boolean {
+  return /^[0-9a-f]{16}$/.test(text);
 }
 
-export function decodeHello(payload: Buffer): number {
-  return decodeTagged(payload, HELLO_MAGIC, 'not a Shoal raft connection (bad hello)');
+export interface Hello {
+  readonly nodeId: number;
+  /** The sender's group, if it knows it yet (a node with an empty disk does not). */
+  readonly groupId: string | undefined;
+}
+
+export function encodeHello(out: ByteWriter, nodeId: number, groupId?: string): void {
+  encodeTagged(out, HELLO_MAGIC, nodeId);
+  if (groupId !== undefined) out.bytes(Buffer.from(groupId, 'hex'));
+}
+
+export function decodeHello(payload: Buffer): Hello {
+  const input = readTagged(payload, HELLO_MAGIC, 'not a Shoal raft connection (bad hello)');
+  const nodeId = input.varint();
+  if (input.done) return { nodeId, groupId: undefined };
+  if (input.end - input.offset !== GROUP_ID_BYTES)
+    throw new DecodeError('bytes left over after the SHRH frame');
+  return { nodeId, groupId: payload.toString('hex', input.offset, input.end) };
 }
 
 /**
@@ -187,12 +207,18 @@ function encodeTagged(out: ByteWriter, magic: string, value: number): void {
   out.varint(value);
 }
 
-function decodeTagged(payload: Buffer, magic: string, what: string): number {
+/** A reader past the magic and the version of a tagged frame. */
+function readTagged(payload: Buffer, magic: string, what: string): ByteReader {
   const input = new ByteReader(payload);
   if (payload.length < 5 || payload.latin1Slice(0, 4) !== magic) throw new DecodeError(what);
   input.offset = 4;
   const version = input.u8();
   if (version !== WIRE_VERSION) throw new DecodeError(`unknown wire version ${version}`);
+  return input;
+}
+
+function decodeTagged(payload: Buffer, magic: string, what: string): number {
+  const input = readTagged(payload, magic, what);
   const value = input.varint();
   if (!input.done) throw new DecodeError(`bytes left over after the ${magic} frame`);
   return value;

@@ -56,12 +56,14 @@ function snapshotBytes(
   term: number,
   keys: number,
   removed: number[] = [],
+  groupId?: string,
 ): { data: Buffer; engine: Engine } {
   const engine = new Engine(16);
   for (let i = 0; i < keys; i++) engine.applyEffect([Op.Set, 0, `k${i}`, `v${i}`, ExpireNone]);
   const job = new SnapshotJob(engine, index, 0);
   job.start();
-  const parts = [encodeSnapshotPrefix({ index, term, confState: CONF, peers: '1=h:1@2', removed })];
+  const meta = { index, term, confState: CONF, peers: '1=h:1@2', removed };
+  const parts = [encodeSnapshotPrefix(groupId === undefined ? meta : { ...meta, groupId })];
   while (!job.step(1000)) parts.push(job.takeBytes());
   job.stop();
   parts.push(job.finish());
@@ -349,6 +351,29 @@ test('snapshot record and file prefix bytes are pinned', () => {
     withRemoved.subarray(24).toString('hex'),
     '01ac020201010007313d613a314032' + '020407',
   );
+  // The group id follows the removed ids (their count written even when 0).
+  const withGroup = encodeSnapshotPrefix({
+    index: 300,
+    term: 2,
+    confState: { voters: [1], learners: [] },
+    peers: '1=a:1@2',
+    removed: [],
+    groupId: '0123456789abcdef',
+  });
+  assert.equal(
+    withGroup.subarray(24).toString('hex'),
+    '01ac020201010007313d613a314032' + '00' + '0123456789abcdef',
+  );
+});
+
+test('a snapshot file keeps the group id', () => {
+  const { data } = snapshotBytes(50, 1, 10, [], 'fedcba9876543210');
+  assert.equal(parsed(data).meta.groupId, 'fedcba9876543210');
+  assert.deepEqual(parsed(data).meta.removed, []);
+  const both = snapshotBytes(50, 1, 10, [4], 'fedcba9876543210').data;
+  assert.deepEqual(parsed(both).meta.removed, [4]);
+  assert.equal(parsed(both).meta.groupId, 'fedcba9876543210');
+  assert.equal(parsed(snapshotBytes(50, 1, 10).data).meta.groupId, undefined);
 });
 
 test('a snapshot file keeps the ids removed from the group', () => {

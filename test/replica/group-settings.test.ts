@@ -133,7 +133,11 @@ test(
       15_000,
     );
     await cluster.stop(second);
+    const groupId = (await cluster.raftStatus(leader))['group_id'];
+    assert.match(groupId ?? '', /^[0-9a-f]{16}$/);
     await cluster.start(second, peers, snapshots);
+    // (The group's id too: kept in the raft folder, known from the start.)
+    assert.equal((await cluster.raftStatus(second))['group_id'], groupId);
     await settled(cluster, [second], 'maxmemory', String(100 * 1024 * 1024));
     assert.equal(await authenticates(second, 'bob', 'pw'), true);
     assert.equal(await setting(second, 'slowlog-max-len'), '128');
@@ -144,6 +148,7 @@ test(
     assert.equal(await cluster.call(leader, 'RAFT', 'ADD-NODE', '4', cluster.address(added)), 'OK');
     await settled(cluster, [added], 'maxmemory', String(100 * 1024 * 1024));
     await usersEverywhere([added], 'bob', true);
+    assert.equal((await cluster.raftStatus(added))['group_id'], groupId, 'from the snapshot');
     assert.equal(await authenticates(added, 'bob', 'pw'), true);
 
     // The leader dies: the new one has everything, and a change through it reaches the rest.

@@ -6,6 +6,7 @@ import { ByteWriter } from '../../src/persist/codec.js';
 import { MessageType, makeMessage, type Message } from '../../src/raft/messages.js';
 import {
   decodeHello,
+  isGroupId,
   decodeMessage,
   decodeProbeReply,
   decodeRemovedNotice,
@@ -56,7 +57,26 @@ test('messages round-trip', () => {
   }
   const out = new ByteWriter(16);
   encodeHello(out, 300);
-  assert.equal(decodeHello(out.take()), 300);
+  assert.deepEqual(decodeHello(out.take()), { nodeId: 300, groupId: undefined });
+});
+
+function bytes(write: (out: ByteWriter) => void): Buffer {
+  const out = new ByteWriter(16);
+  write(out);
+  return out.take();
+}
+
+test('hello: golden bytes, with and without the group id', () => {
+  const bare = bytes((out) => encodeHello(out, 3));
+  assert.equal(bare.toString('hex'), '534852480103'); // "SHRH" v1 node 3
+  const named = bytes((out) => encodeHello(out, 3, '0123456789abcdef'));
+  assert.equal(named.toString('hex'), '5348524801030123456789abcdef');
+  assert.deepEqual(decodeHello(bare), { nodeId: 3, groupId: undefined });
+  assert.deepEqual(decodeHello(named), { nodeId: 3, groupId: '0123456789abcdef' });
+  assert.throws(() => decodeHello(named.subarray(0, named.length - 1)), /bytes left over/);
+  assert.equal(isGroupId('0123456789abcdef'), true);
+  assert.equal(isGroupId('0123456789ABCDEF'), false);
+  assert.equal(isGroupId('0123'), false);
 });
 
 test('golden bytes (wire version 1): never change what these decode to', () => {
@@ -72,11 +92,6 @@ test('golden bytes (wire version 1): never change what these decode to', () => {
 });
 
 test('bootstrap probe and its reply: golden bytes, and neither is taken for the other', () => {
-  const bytes = (write: (out: ByteWriter) => void): Buffer => {
-    const out = new ByteWriter(16);
-    write(out);
-    return out.take();
-  };
   const probe = bytes((out) => encodeProbe(out, 3));
   const reply = bytes((out) => encodeProbeReply(out, 300));
   assert.equal(probe.toString('hex'), '534852500103'); // "SHRP" v1 node 3
