@@ -2,10 +2,10 @@
 // authentication, write refusal), runs the handler, and hands the effects it emitted to the sink
 // as one log entry. Also runs the active expiry cycle, which deletes expired keys as effects.
 
-import { GroupSettings } from './group-settings.js';
 import type { Engine } from '../engine/engine.js';
 import { Op } from '../engine/effects.js';
 import { ClientState } from './client.js';
+import { GroupSettings } from './group-settings.js';
 import type { Config } from './config.js';
 import { CommandContext } from './context.js';
 import { Errors, ReplyError } from './errors.js';

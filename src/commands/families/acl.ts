@@ -40,8 +40,9 @@ function deleteUsers(ctx: CommandContext, argv: string[]): void {
   if (names.includes('default')) fail("ERR The 'default' user cannot be removed");
   const present = names.filter((name) => ctx.executor.acl.users.has(name));
   const logged = logsUsers(ctx, present);
-  ctx.reply.int(ctx.executor.acl.deleteUsers(names, ctx.client));
+  const deleted = ctx.executor.acl.deleteUsers(names, ctx.client);
   if (logged) emitUsers(ctx, present);
+  ctx.reply.int(deleted);
 }
 
 /**
