@@ -64,10 +64,9 @@ const GROUP_ACL = new Set(['setuser', 'deluser', 'load']);
  * isGroupSetting, and its users) go to the leader, which logs them. A CONFIG SET mixing both
  * runs here, to be refused.
  */
-function configRunsHere(name: string, argv: readonly string[], config: Config): boolean {
+function configRunsHere(name: 'config' | 'acl', argv: readonly string[], config: Config): boolean {
   const subcommand = (argv[1] ?? '').toLowerCase();
   if (name === 'acl') return !GROUP_ACL.has(subcommand);
-  if (name !== 'config') return false;
   if (subcommand !== 'set' || argv.length < 4) return true;
   for (let i = 2; i < argv.length; i += 2) {
     const spec = config.spec(argv[i] as string);
@@ -192,7 +191,8 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       if (
         (RUN_HERE.has(name) && (!leaderOnly || leaderHere)) ||
         (name === 'quit' && !relayPending) ||
-        configRunsHere(name, argv, this.executor.config) ||
+        ((name === 'config' || name === 'acl') &&
+          configRunsHere(name, argv, this.executor.config)) ||
         // A RESP2 subscriber may only run the subscription commands: refused here.
         (client.protocol === 2 && client.subscriptionCount > 0)
       ) {
