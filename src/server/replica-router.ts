@@ -5,7 +5,8 @@
 // (ADD-NODE, REMOVE-NODE and TRANSFER-LEADER by the leader: relayed from followers), READONLY,
 // READWRITE, INFO, and pub/sub subscriptions (messages arrive through the log, PUBLISH is
 // relayed); AUTH, HELLO, SELECT, RESET and CLIENT SETNAME run here and are replayed on the
-// client's upstream; CLIENT REPLY runs here (the replies it turns off are dropped here). CONFIG
+// client's upstream (CLIENT REPLY OFF/SKIP apply to their replies); CLIENT REPLY runs here (the
+// replies it turns off are dropped here). CONFIG
 // and ACL run here except the changes the group shares (configRunsHere), which the leader logs.
 // WAIT is answered by the leader (it counts followers holding the client's last write).
 
@@ -277,7 +278,11 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     const executor = this.executor;
     const errorsBefore = errorTotal(executor);
     const wasAuthenticated = client.authenticated;
+    const mark = session.encoder.mark();
     executor.execute(client, argv, session.encoder, Date.now());
+    // CLIENT REPLY OFF / SKIP apply here as to any local command (the upstream's replay is
+    // discarded anyway).
+    if (client.takeReplyDropped()) session.encoder.rewind(mark);
     if (client.authenticated !== wasAuthenticated) {
       session.parser.setLimits({ unauthenticated: !client.authenticated });
     }

@@ -146,10 +146,15 @@ test('CLIENT REPLY OFF and SKIP through a follower drop relayed replies', async 
   assert.equal(await session.call('AUTH', 'secret'), 'OK');
   session.send('CLIENT', 'REPLY', 'OFF');
   session.send('SET', 'quiet', '1');
+  // Connection state runs on the follower itself (then is replayed upstream): silent too.
+  session.send('SELECT', '0');
   session.send('INCR', 'quiet');
   assert.equal(await session.call('CLIENT', 'REPLY', 'ON'), 'OK', 'the first reply after OFF');
   session.send('CLIENT', 'REPLY', 'SKIP');
   session.send('INCR', 'quiet'); // its reply (3) is skipped
+  assert.equal(await session.call('GET', 'quiet'), '3');
+  session.send('CLIENT', 'REPLY', 'SKIP');
+  session.send('SELECT', '0'); // its OK is skipped, and only it
   assert.equal(await session.call('GET', 'quiet'), '3');
   assert.equal(await session.call('PING'), 'PONG', 'nothing left over');
 });
