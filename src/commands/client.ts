@@ -5,6 +5,15 @@
 import type { User } from './acl/user.js';
 import type { Reply } from './reply.js';
 
+/** What a blocked command answers when its timeout passes: a nil, a nil array, or 0 (WAIT). */
+export type TimeoutReply = 'nil' | 'nilArray' | 'zero';
+
+export function replyTimeout(reply: Reply, kind: TimeoutReply): void {
+  if (kind === 'nil') reply.nil();
+  else if (kind === 'nilArray') reply.nilArray();
+  else reply.int(0);
+}
+
 /** A MULTI in progress: queued command lines, and whether one was refused (EXEC aborts). */
 export interface Transaction {
   queue: string[][];
@@ -26,7 +35,7 @@ export interface BlockedState {
   /** Absolute time at which the command times out; Infinity for "block forever". */
   deadlineMs: number;
   /** What the command answers on timeout (null array for BLPOP, null for BLMOVE …). */
-  timeoutReply: 'nil' | 'nilArray';
+  timeoutReply: TimeoutReply;
 }
 
 /**

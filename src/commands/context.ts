@@ -5,7 +5,7 @@ import { Engine } from '../engine/engine.js';
 import type { Database } from '../engine/database.js';
 import { type Effect, Op } from '../engine/effects.js';
 import { isStringValue, type StringValue, type Value } from '../engine/values.js';
-import type { ClientState } from './client.js';
+import { type ClientState, replyTimeout, type TimeoutReply } from './client.js';
 import type { Config } from './config.js';
 import { Errors, ReplyError } from './errors.js';
 import type { Host } from './hooks.js';
@@ -100,14 +100,13 @@ export class CommandContext {
    * handler calls this when it found no data, and writes no reply: the reply comes when the
    * command runs again with data, or the timeout reply. Inside MULTI it answers at once.
    */
-  block(keys: string[], timeoutMs: number, timeoutReply: 'nil' | 'nilArray'): void {
+  block(keys: string[], timeoutMs: number, timeoutReply: TimeoutReply): void {
     if (this.retryingBlocked) {
       this.stillBlocked = true;
       return;
     }
     if (this.inTransaction) {
-      if (timeoutReply === 'nil') this.reply.nil();
-      else this.reply.nilArray();
+      replyTimeout(this.reply, timeoutReply);
       return;
     }
     this.executor.blocking.block(this.client, {

@@ -4,7 +4,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import { Op } from '../engine/effects.js';
-import { ClientState } from './client.js';
+import { ClientState, replyTimeout } from './client.js';
 import { GroupSettings } from './group-settings.js';
 import type { Config } from './config.js';
 import { CommandContext } from './context.js';
@@ -209,8 +209,7 @@ export class Executor {
       this.blockTimers.delete(client);
       return this.armTimeout(client);
     }
-    if (state.timeoutReply === 'nil') client.reply.nil();
-    else client.reply.nilArray();
+    replyTimeout(client.reply, state.timeoutReply);
     this.release(client);
   }
 
@@ -227,8 +226,7 @@ export class Executor {
     const client = this.blocking.find(id);
     if (client === undefined || client.reply === undefined) return false;
     if (withError) client.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-    else if (client.blocked?.timeoutReply === 'nil') client.reply.nil();
-    else client.reply.nilArray();
+    else replyTimeout(client.reply, client.blocked?.timeoutReply ?? 'nilArray');
     this.release(client);
     return true;
   }

@@ -39,6 +39,8 @@ export interface ReplicationCommands {
   role(client: ClientState, reply: Reply): void;
   raft(client: ClientState, argv: string[], reply: Reply): void;
   setReadOnly(client: ClientState, readOnly: boolean): void;
+  /** WAIT: how many other members hold this client's last write. */
+  replicasHolding(client: ClientState): number;
 }
 
 /** A reply to BGSAVE or BGREWRITEAOF: a status line, or an error message. */

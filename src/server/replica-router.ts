@@ -13,6 +13,7 @@
 import type { ClientState } from '../commands/client.js';
 import { type Config, isGroupSetting } from '../commands/config.js';
 import { Errors } from '../commands/errors.js';
+import { waitArguments } from '../commands/families/replication.js';
 import type { Executor } from '../commands/executor.js';
 import { FlagBit } from '../commands/spec.js';
 import { parsePeers, type PeerSpec, type ReplicaNode } from '../replica/node.js';
@@ -209,7 +210,14 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
         if (isClientSubcommand(argv, 'reply')) return 'local';
       }
     }
-    if (name === 'wait' && leaderHere) return this.wait(session, argv);
+    // (Inside MULTI, WAIT is queued and answers at once, as in Redis.)
+    if (
+      name === 'wait' &&
+      leaderHere &&
+      client.transaction === undefined &&
+      this.waitsForReplicas(session, argv)
+    )
+      return 'wait';
     if (leaderHere) {
       if (relay?.holdsSessionState === true)
         return this.sessionStateLost(session, 'WATCH/MULTI ran on the previous leader');
@@ -351,37 +359,33 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
   }
 
   /**
-   * WAIT numreplicas timeout: how many followers hold this client's last write, waiting until
-   * `numreplicas` do or `timeout` ms pass (0: no timeout), as Redis's WAIT.
+   * WAIT on the leader: true while it must wait for followers to hold the client's last write.
+   * Then (enough of them, or the timeout passed) the executor runs it and answers the count;
+   * bad arguments and refusals (NOAUTH, NOPERM) are also its to answer, at once.
    */
-  private wait(session: Session, argv: string[]): 'done' | 'wait' {
-    const reply = session.encoder;
-    if (argv.length !== 3) {
-      reply.error("ERR wrong number of arguments for 'wait' command");
-      return 'done';
+  private waitsForReplicas(session: Session, argv: string[]): boolean {
+    const client = session.client;
+    if (argv.length !== 3 || (!client.authenticated && this.executor.acl.authRequired()))
+      return false;
+    let wanted: number;
+    let timeout: number;
+    try {
+      ({ wanted, timeout } = waitArguments(argv));
+    } catch {
+      return false;
     }
-    // Redis's order of checks: the timeout, then numreplicas.
-    const timeout = integerArg(argv[2] as string);
-    if (timeout === undefined) {
-      reply.error('ERR timeout is not an integer or out of range');
-      return 'done';
-    }
-    if (timeout < 0) {
-      reply.error('ERR timeout is negative');
-      return 'done';
-    }
-    const wanted = integerArg(argv[1] as string);
-    if (wanted === undefined) {
-      reply.error('ERR value is not an integer or out of range');
-      return 'done';
-    }
-    const count = this.node.replicasHolding(this.lastWrite.get(session.client) ?? 0);
-    if (count >= wanted || this.startWaiting(session, timeout === 0 ? Infinity : timeout)) {
+    if (
+      this.replicasHolding(client) >= wanted ||
+      this.startWaiting(session, timeout === 0 ? Infinity : timeout)
+    ) {
       this.stopWaiting(session);
-      reply.int(count);
-      return 'done';
+      return false;
     }
-    return 'wait';
+    return true;
+  }
+
+  replicasHolding(client: ClientState): number {
+    return this.node.replicasHolding(this.lastWrite.get(client) ?? 0);
   }
 
   private orderAfterRelay(session: Session): void {

@@ -42,6 +42,11 @@ test('WAIT, and -TRYAGAIN when no leader comes', { timeout: 60_000 }, async () =
     // Every follower gets the write; WAIT 0 (no timeout) returns once both hold it.
     assert.equal(await onLeader.call('SET', 'a', '1'), 'OK');
     assert.equal(await onLeader.call('WAIT', '2', '0'), 2);
+    // Inside MULTI it is queued and answers at once, for the writes before the transaction.
+    assert.equal(await onLeader.call('MULTI'), 'OK');
+    assert.equal(await onLeader.call('SET', 'b', '1'), 'QUEUED');
+    assert.equal(await onLeader.call('WAIT', '5', '0'), 'QUEUED');
+    assert.deepEqual(await onLeader.call('EXEC'), ['OK', 2]);
     // Through a follower: the relay's upstream is the client on the leader.
     assert.equal(await onFollower.call('SET', 'b', '2'), 'OK');
     assert.equal(await onFollower.call('WAIT', '2', '5000'), 2);

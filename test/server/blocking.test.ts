@@ -78,6 +78,18 @@ const exchanges: Record<string, Step[]> = {
     [0, [], 1],
     [2, ['LRANGE', 'tx', '0', '-1'], 1],
   ],
+  'WAIT without replicas: 0, at once for 0 replicas, else after the timeout': [
+    [0, ['WAIT', '0', '0'], 1],
+    [0, ['WAIT', '1', '20'], 1],
+    [0, ['WAIT', '1'], 1],
+    [0, ['WAIT', '1', '-1'], 1],
+    [0, ['WAIT', '1', 'x'], 1],
+    [0, ['WAIT', 'x', '0'], 1],
+    [0, ['MULTI'], 1],
+    [0, ['SET', 'k', 'v'], 1],
+    [0, ['WAIT', '1', '0'], 1],
+    [0, ['EXEC'], 1],
+  ],
 };
 
 describeExchanges('blocking commands match redis-server', exchanges);
@@ -106,6 +118,14 @@ describe('CLIENT UNBLOCK matches redis-server', () => {
       transcript.push(plain(await admin.call('CLIENT', 'UNBLOCK', id)));
       transcript.push((await blocked.read(1)).map(plain));
       transcript.push(plain(await admin.call('CLIENT', 'UNBLOCK', id)));
+      // WAIT for a replica that does not exist blocks until unblocked: then its count, 0.
+      blocked.send('WAIT', '1', '0');
+      await waitFor(
+        async () => /blocked_clients:1/.test(String(await admin.call('INFO', 'clients'))),
+        'a blocked client',
+      );
+      transcript.push(plain(await admin.call('CLIENT', 'UNBLOCK', id)));
+      transcript.push((await blocked.read(1)).map(plain));
       transcripts.push(transcript);
       blocked.close();
       admin.close();
