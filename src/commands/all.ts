@@ -2,6 +2,7 @@
 
 import type { CommandDefinition } from './spec.js';
 import { aclCommands } from './families/acl.js';
+import { bitmapCommands } from './families/bitmaps.js';
 import { blockingListCommands } from './families/blocking-lists.js';
 import { blockingSortedSetCommands } from './families/blocking-zsets.js';
 import { clientCommands } from './families/client.js';
@@ -24,6 +25,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...connectionCommands,
   ...clientCommands,
   ...stringCommands,
+  ...bitmapCommands,
   ...keyCommands,
   ...listCommands,
   ...blockingListCommands,
