@@ -9,6 +9,7 @@ import { clientCommands } from './families/client.js';
 import { connectionCommands } from './families/connection.js';
 import { introspectionCommands } from './families/introspection.js';
 import { hashCommands } from './families/hashes.js';
+import { hyperLogLogCommands } from './families/hyperloglog.js';
 import { keyCommands } from './families/keys.js';
 import { pubsubCommands } from './families/pubsub.js';
 import { replicationCommands } from './families/replication.js';
@@ -26,6 +27,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...clientCommands,
   ...stringCommands,
   ...bitmapCommands,
+  ...hyperLogLogCommands,
   ...keyCommands,
   ...listCommands,
   ...blockingListCommands,

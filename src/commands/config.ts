@@ -307,7 +307,14 @@ const shoalSettings: readonly SettingSpec[] = [
   setting('zset-max-listpack-value', 'int', '64', 'active', 'Compact sorted set threshold.', {
     aliases: ['zset-max-ziplist-value'],
   }),
-  setting('hll-sparse-max-bytes', 'int', '3000', 'inert', 'Accepted for compatibility.'),
+  setting(
+    'hll-sparse-max-bytes',
+    'memory',
+    '3000',
+    'active',
+    'Largest sparse HyperLogLog (header included) before it turns dense.',
+    { min: 0 },
+  ),
   setting('stream-node-max-bytes', 'memory', '4096', 'inert', 'Accepted for compatibility.'),
   setting('stream-node-max-entries', 'int', '100', 'inert', 'Accepted for compatibility.'),
   // Events and introspection.
@@ -419,6 +426,7 @@ const GROUP_SETTINGS: ReadonlySet<string> = new Set([
   'set-max-listpack-value',
   'zset-max-listpack-entries',
   'zset-max-listpack-value',
+  'hll-sparse-max-bytes',
 ]);
 
 export function isGroupSetting(spec: SettingSpec): boolean {

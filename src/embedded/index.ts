@@ -348,6 +348,20 @@ export class Shoal<V extends Value = string> extends SortedSetMethods<V> {
     return this.run('LCS', key1, key2) as V;
   }
 
+  // HyperLogLogs.
+  /** Adds elements; true when the sketch changed (or was created), so the estimate may have. */
+  async pfadd(key: Argument, ...elements: Argument[]): Promise<boolean> {
+    return this.int('PFADD', key, ...elements) === 1;
+  }
+  /** The estimated number of distinct elements added (of the union, for several keys). */
+  async pfcount(...keys: Argument[]): Promise<number> {
+    return this.int('PFCOUNT', ...keys);
+  }
+  /** Stores at `destination` the union of itself and the sources. */
+  async pfmerge(destination: Argument, ...sources: Argument[]): Promise<'OK'> {
+    return this.run('PFMERGE', destination, ...sources) as 'OK';
+  }
+
   // Keys.
   async del(...keys: Argument[]): Promise<number> {
     return this.int('DEL', ...keys);

@@ -7,8 +7,9 @@ import { encodeCommand } from '../helpers/raw-client.js';
 
 /**
  * Commands the fuzzer never sends: they would destroy the well-behaved client's data (FLUSHALL,
- * FLUSHDB, SWAPDB), stop or stall the server on purpose (SHUTDOWN, DEBUG, CLIENT PAUSE), cut the
- * checker off (CLIENT KILL, CONFIG SET of limits or passwords) — none of which is a bug.
+ * FLUSHDB, SWAPDB), stop or stall the server on purpose (SHUTDOWN, DEBUG, CLIENT PAUSE,
+ * PFSELFTEST's seconds of CPU), cut the checker off (CLIENT KILL, CONFIG SET of limits or
+ * passwords) — none of which is a bug.
  */
 export const EXCLUDED = new Set([
   'flushall',
@@ -17,6 +18,7 @@ export const EXCLUDED = new Set([
   'shutdown',
   'debug',
   'client|pause',
+  'pfselftest',
   'client|kill',
   'config|set',
   'config|rewrite',

@@ -65,6 +65,7 @@ const DEFAULT_SETTINGS: [string, string][] = [
   ['zset-max-listpack-entries', '128'],
   ['zset-max-listpack-value', '64'],
   ['list-max-listpack-size', '-2'],
+  ['hll-sparse-max-bytes', '3000'],
   ['notify-keyspace-events', ''],
 ];
 

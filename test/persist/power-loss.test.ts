@@ -118,6 +118,14 @@ const generators: Record<string, Generator> = {
   srem: (r, k) => ['SREM', k(), `m${Math.floor(r() * 5)}`],
   zadd: (r, k) => ['ZADD', k(), String(Math.floor(r() * 50) - 25), `m${Math.floor(r() * 5)}`],
   zincrby: (r, k) => ['ZINCRBY', k(), '1.5', `m${Math.floor(r() * 5)}`],
+  // Sparse rewrites, and now and then enough elements to turn dense (register SetRanges).
+  pfadd: (r, k) => {
+    const count = r() < 0.1 ? 2000 : 1 + Math.floor(r() * 5);
+    const base = Math.floor(r() * 1e6);
+    return ['PFADD', k(), ...Array.from({ length: count }, (_, i) => `e${base + i}`)];
+  },
+  pfcount: (_r, k) => ['PFCOUNT', k()],
+  pfmerge: (_r, k) => ['PFMERGE', k(), k()],
 };
 
 async function availableGenerators(db: Shoal): Promise<Generator[]> {
