@@ -8,6 +8,7 @@ import { blockingSortedSetCommands } from './families/blocking-zsets.js';
 import { clientCommands } from './families/client.js';
 import { connectionCommands } from './families/connection.js';
 import { introspectionCommands } from './families/introspection.js';
+import { geoCommands } from './families/geo.js';
 import { hashCommands } from './families/hashes.js';
 import { hyperLogLogCommands } from './families/hyperloglog.js';
 import { keyCommands } from './families/keys.js';
@@ -35,6 +36,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...setCommands,
   ...sortedSetCommands,
   ...blockingSortedSetCommands,
+  ...geoCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

@@ -18,7 +18,8 @@ export interface Reply {
   map(pairs: number): void;
   set(length: number): void;
   push(length: number): void;
-  double(value: number): void;
+  /** `text`: how the double is printed, when Redis prints it its own way (GEOPOS's "%.17Lf"). */
+  double(value: number, text?: string): void;
   bool(value: boolean): void;
   verbatim(text: string, format?: string): void;
 }

@@ -107,8 +107,9 @@ export class ValueReply implements RewindableReply {
   push(length: number): void {
     this.open(length, 'array');
   }
-  double(value: number): void {
-    this.add(this.protocol === 3 ? value : this.decode(formatDouble(value)));
+  double(value: number, text?: string): void {
+    if (this.protocol === 3) this.add(text === undefined ? value : Number(text));
+    else this.add(this.decode(text ?? formatDouble(value)));
   }
   bool(value: boolean): void {
     this.add(this.protocol === 3 ? value : value ? 1 : 0);

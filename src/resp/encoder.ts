@@ -21,7 +21,7 @@ export interface ReplyWriter {
   map(pairs: number): void;
   set(length: number): void;
   push(length: number): void;
-  double(d: number): void;
+  double(d: number, text?: string): void;
   bool(b: boolean): void;
   verbatim(text: string, format?: string): void;
   bigNumber(digits: string): void;
@@ -177,8 +177,7 @@ export class ReplyEncoder implements ReplyWriter {
     this.header(this.protocol === 3 ? 62 : 42, length); // '>' or '*'
   }
 
-  double(d: number): void {
-    const text = formatDouble(d);
+  double(d: number, text: string = formatDouble(d)): void {
     if (this.protocol === 3)
       this.line(44, text); // ','
     else this.bulk(text);

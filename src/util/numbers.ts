@@ -133,3 +133,48 @@ export function formatDouble(d: number): string {
   }
   return negative ? '-' + text : text;
 }
+
+/**
+ * C's printf("%.<decimals>f", d) as glibc prints it: the exact binary value rounded to the
+ * nearest (ties to even) at that many decimals; "inf", "-inf", "nan"; "-0.000" for negatives that
+ * round to zero.
+ */
+export function formatFixed(d: number, decimals: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  const negative = d < 0 || Object.is(d, -0);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(d));
+  const high = view.getUint32(0);
+  const low = view.getUint32(4);
+  const biased = high >>> 20;
+  let mantissa = (BigInt(high & 0xfffff) << 32n) | BigInt(low);
+  if (biased !== 0) mantissa |= 1n << 52n;
+  const exponent = (biased === 0 ? 1 : biased) - 1075; // value = mantissa * 2^exponent
+  let scaled = mantissa * 10n ** BigInt(decimals);
+  if (exponent >= 0) scaled <<= BigInt(exponent);
+  else {
+    const divisor = 1n << BigInt(-exponent);
+    const quotient = scaled / divisor;
+    const twice = (scaled - quotient * divisor) * 2n;
+    scaled = quotient;
+    if (twice > divisor || (twice === divisor && (quotient & 1n) === 1n)) scaled += 1n;
+  }
+  const digits = scaled.toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const text = decimals > 0 ? whole + '.' + digits.slice(digits.length - decimals) : whole;
+  return negative ? '-' + text : text;
+}
+
+/**
+ * Redis's ld2string(LD_STR_HUMAN) of a double: "%.17Lf" with trailing zeros (and a bare '.')
+ * removed, "-0" printed as "0". GEOPOS and WITHCOORD print coordinates this way.
+ */
+export function formatHumanFixed(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  let text = formatFixed(d, 17);
+  if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
+  return text === '-0' ? '0' : text;
+}
