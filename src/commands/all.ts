@@ -20,6 +20,7 @@ import { memoryCommands } from './families/memory.js';
 import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
+import { sortCommands } from './families/sort.js';
 import { stringCommands } from './families/strings.js';
 import { sortedSetCommands } from './families/zsets.js';
 
@@ -37,6 +38,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...sortedSetCommands,
   ...blockingSortedSetCommands,
   ...geoCommands,
+  ...sortCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

@@ -109,8 +109,14 @@ describe('ACL metadata matches redis-server', { timeout: 60_000 }, () => {
       const [info] = (await client.call('COMMAND', 'INFO', entry.fullName)) as Reply[][];
       if (info === undefined || info === null) continue;
       const specs = (info[8] as Reply[]).map(toRecord);
+      // SORT's BY/GET spec stands for keys its patterns make while it runs: no key of the
+      // command line (sortGetKeys never returns one), so no access is checked for it.
+      const patternKeys = (spec: Record<string, Reply>): boolean =>
+        entry.name.startsWith('sort') && String(spec['notes'] ?? '').includes('BY/GET');
       const keySpecs = specs.filter(
-        (spec) => !(spec['flags'] as string[]).some((flag) => flag.toLowerCase() === 'not_key'),
+        (spec) =>
+          !(spec['flags'] as string[]).some((flag) => flag.toLowerCase() === 'not_key') &&
+          !patternKeys(spec),
       );
       const access = keyAccess(entry, [entry.fullName]);
       if (keySpecs.length === 0) {

@@ -161,6 +161,24 @@ export class AccessControl {
     return `NOPERM ${denialMessage(verdict, user, command, false)}`;
   }
 
+  /**
+   * Whether the client's user may run the command line through a selector that reads every key
+   * (ACLUserCheckCmdWithUnrestrictedKeyAccess): SORT's BY and GET patterns name keys no ACL
+   * check saw, so Redis allows them only then.
+   */
+  readsEveryKey(client: ClientState, command: Command, argv: readonly string[]): boolean {
+    const user = this.userOf(client);
+    if (user.unrestricted) return true;
+    const access = keyAccess(command, argv);
+    const keys = access === undefined ? [] : commandKeys(command, argv);
+    const channels = channelsOf(command, argv);
+    return user.selectors.some(
+      (selector) =>
+        selector.check(command, argv, keys, access, channels) === undefined &&
+        selector.readsEveryKey(),
+    );
+  }
+
   /** Whether `user` may run the command line, and if not why (ACLCheckAllUserCommandPerm). */
   verdict(user: User, command: Command, argv: readonly string[]): AclVerdict | undefined {
     if (user.unrestricted) return undefined;

@@ -326,6 +326,14 @@ export class Selector {
     return args.some((arg) => arg.toLowerCase() === first);
   }
 
+  /** Whether every key may be read: allkeys, or a `~*` / `%R~*` pattern (ACLSelectorHasUnrestrictedKeyAccess). */
+  readsEveryKey(): boolean {
+    if (this.allKeys) return true;
+    return this.keyPatterns.some(
+      (entry) => entry.pattern === '*' && (entry.access & KeyAccess.read) === KeyAccess.read,
+    );
+  }
+
   keyAllowed(key: string, needed: number): boolean {
     if (this.allKeys) return true;
     for (const entry of this.keyPatterns) {
