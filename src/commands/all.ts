@@ -19,6 +19,7 @@ import { memoryCommands } from './families/memory.js';
 import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
+import { streamCommands } from './families/streams.js';
 import { stringCommands } from './families/strings.js';
 import { sortedSetCommands } from './families/zsets.js';
 
@@ -35,6 +36,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...setCommands,
   ...sortedSetCommands,
   ...blockingSortedSetCommands,
+  ...streamCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,
