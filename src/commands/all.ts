@@ -21,6 +21,7 @@ import { persistenceCommands } from './families/persistence.js';
 import { serverCommands } from './families/server.js';
 import { setCommands } from './families/sets.js';
 import { sortCommands } from './families/sort.js';
+import { streamCommands } from './families/streams.js';
 import { stringCommands } from './families/strings.js';
 import { sortedSetCommands } from './families/zsets.js';
 
@@ -39,6 +40,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...blockingSortedSetCommands,
   ...geoCommands,
   ...sortCommands,
+  ...streamCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...replicationCommands,

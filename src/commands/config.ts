@@ -315,8 +315,8 @@ const shoalSettings: readonly SettingSpec[] = [
     'Largest sparse HyperLogLog (header included) before it turns dense.',
     { min: 0 },
   ),
-  setting('stream-node-max-bytes', 'memory', '4096', 'inert', 'Accepted for compatibility.'),
-  setting('stream-node-max-entries', 'int', '100', 'inert', 'Accepted for compatibility.'),
+  setting('stream-node-max-bytes', 'memory', '4096', 'active', 'Largest stream node (bytes).'),
+  setting('stream-node-max-entries', 'int', '100', 'active', 'Most entries in a stream node.'),
   // Events and introspection.
   setting('notify-keyspace-events', 'string', '', 'active', 'Keyspace notification classes.', {
     canonical: (raw) => {
@@ -427,6 +427,8 @@ const GROUP_SETTINGS: ReadonlySet<string> = new Set([
   'zset-max-listpack-entries',
   'zset-max-listpack-value',
   'hll-sparse-max-bytes',
+  'stream-node-max-bytes',
+  'stream-node-max-entries',
 ]);
 
 export function isGroupSetting(spec: SettingSpec): boolean {

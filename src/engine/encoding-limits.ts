@@ -17,6 +17,9 @@ export interface EncodingLimits {
   /** zset-max-listpack-entries / zset-max-listpack-value. */
   zsetMaxListpackEntries: number;
   zsetMaxListpackValue: number;
+  /** stream-node-max-bytes / stream-node-max-entries: when an append starts a new stream node. */
+  streamNodeMaxBytes: number;
+  streamNodeMaxEntries: number;
 }
 
 /** Redis 7's defaults. */
@@ -30,6 +33,8 @@ export function defaultEncodingLimits(): EncodingLimits {
     setMaxListpackValue: 64,
     zsetMaxListpackEntries: 128,
     zsetMaxListpackValue: 64,
+    streamNodeMaxBytes: 4096,
+    streamNodeMaxEntries: 100,
   };
 }
 
@@ -43,4 +48,6 @@ export const ENCODING_LIMIT_SETTINGS: Readonly<Record<string, keyof EncodingLimi
   'set-max-listpack-value': 'setMaxListpackValue',
   'zset-max-listpack-entries': 'zsetMaxListpackEntries',
   'zset-max-listpack-value': 'zsetMaxListpackValue',
+  'stream-node-max-bytes': 'streamNodeMaxBytes',
+  'stream-node-max-entries': 'streamNodeMaxEntries',
 };

@@ -171,9 +171,14 @@ export class Engine {
     const before = db.keys.get(key);
     if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
     applier(db, effect, this.encodingLimits);
-    // Redis deletes a collection as soon as it is empty; so does every applier's caller.
+    // Redis deletes a collection as soon as it is empty (a stream excepted); so does this.
     const value = db.keys.get(key);
-    if (value !== undefined && typeof value === 'object' && value.size === 0) {
+    if (
+      value !== undefined &&
+      typeof value === 'object' &&
+      value.size === 0 &&
+      value.keepsWhenEmpty !== true
+    ) {
       db.keys.delete(key);
       if (db.expires.size > 0) db.expires.delete(key);
       if (db.access.size > 0) db.access.delete(key);

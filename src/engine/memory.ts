@@ -14,6 +14,7 @@ import type { HashValue } from './types/hash.js';
 import type { SetValue } from './types/set.js';
 import type { ListValue } from './types/list.js';
 import type { SortedSetValue } from './types/zset.js';
+import type { StreamValue } from './types/stream.js';
 
 const WORD = 8;
 /** A sequential one-byte string: map, hash and length words, then the bytes, 8-aligned. */
@@ -49,7 +50,11 @@ function numberBytes(value: number): number {
 /** Estimated bytes of a collection: its base, then `size` times the sampled average element. */
 export function collectionBytes(value: CollectionValue, samples: number): number {
   const size = value.size;
-  if (size === 0) return COLLECTION_BASE_BYTES;
+  if (size === 0) {
+    return (
+      COLLECTION_BASE_BYTES + (value.type === 'stream' ? streamExtraBytes(value as StreamValue) : 0)
+    );
+  }
   const limit = samples <= 0 ? size : Math.min(samples, size);
   let sampled = 0;
   let bytes = 0;
@@ -84,12 +89,58 @@ export function collectionBytes(value: CollectionValue, samples: number): number
       }
       break;
     }
+    case 'stream': {
+      const stream = value as StreamValue;
+      for (const node of stream.nodes) {
+        let more = true;
+        for (let i = 0; more && i < node.entries.length; i++) {
+          if (node.alive[i] !== true) continue;
+          more = take(STREAM_ENTRY_BYTES + pairsBytes(node.entries[i] as readonly string[]));
+        }
+        if (!more) break;
+      }
+      return (
+        COLLECTION_BASE_BYTES +
+        Math.round((bytes / Math.max(1, sampled)) * size) +
+        streamExtraBytes(stream)
+      );
+    }
     default:
-      // Streams and future types: a flat guess per element until they report their own size.
+      // Future types: a flat guess per element until they report their own size.
       bytes = 64 * limit;
       sampled = limit;
   }
   return COLLECTION_BASE_BYTES + Math.round((bytes / Math.max(1, sampled)) * size);
+}
+
+/**
+ * A stream entry beyond its strings: its slots in the node's id, entry and alive arrays, the
+ * bigint ID, and the field/value array's header.
+ */
+const STREAM_ENTRY_BYTES = 3 * WORD + 32 + 16;
+/** A stream node (object and its three arrays), a group, a consumer, a pending entry. */
+const STREAM_NODE_BYTES = 160;
+const STREAM_GROUP_BYTES = 200;
+const STREAM_CONSUMER_BYTES = 120;
+const STREAM_PENDING_BYTES = 48 + 32 + 2 * MAP_ENTRY_BYTES;
+
+function pairsBytes(pairs: readonly string[]): number {
+  let bytes = pairs.length * WORD;
+  for (const text of pairs) bytes += stringBytes(text);
+  return bytes;
+}
+
+/** Nodes, groups, consumers and pending entries of a stream (counted, not sampled). */
+function streamExtraBytes(stream: StreamValue): number {
+  let bytes = stream.nodes.length * STREAM_NODE_BYTES;
+  for (const group of stream.groups.values()) {
+    bytes += STREAM_GROUP_BYTES + stringBytes(group.name);
+    bytes += group.pending.size * STREAM_PENDING_BYTES;
+    for (const consumer of group.consumers.values()) {
+      bytes += STREAM_CONSUMER_BYTES + stringBytes(consumer.name);
+    }
+  }
+  return bytes;
 }
 
 /** What each collection was last charged, so the running total can take it off exactly. */

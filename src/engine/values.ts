@@ -13,8 +13,10 @@ export interface CollectionValue {
   encoding(): string;
   /** A deep copy (COPY, and copy-on-write snapshots). */
   clone(): CollectionValue;
-  /** Number of elements; a collection with none is deleted by the engine. */
+  /** Number of elements; a collection with none is deleted by the engine (unless it keeps). */
   readonly size: number;
+  /** True for a type that stays at its key when empty (a stream, as in Redis). */
+  readonly keepsWhenEmpty?: boolean;
 }
 
 export type Value = StringValue | CollectionValue;

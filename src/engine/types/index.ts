@@ -4,3 +4,4 @@ import './list.js';
 import './hash.js';
 import './set.js';
 import './zset.js';
+import './stream.js';
