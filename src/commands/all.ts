@@ -7,6 +7,7 @@ import { blockingListCommands } from './families/blocking-lists.js';
 import { blockingSortedSetCommands } from './families/blocking-zsets.js';
 import { clientCommands } from './families/client.js';
 import { connectionCommands } from './families/connection.js';
+import { dumpCommands } from './families/dump.js';
 import { introspectionCommands } from './families/introspection.js';
 import { geoCommands } from './families/geo.js';
 import { hashCommands } from './families/hashes.js';
@@ -32,6 +33,7 @@ export const allCommands: readonly CommandDefinition[] = [
   ...bitmapCommands,
   ...hyperLogLogCommands,
   ...keyCommands,
+  ...dumpCommands,
   ...listCommands,
   ...blockingListCommands,
   ...hashCommands,

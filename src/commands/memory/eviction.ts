@@ -12,7 +12,15 @@ import { databaseBytes } from '../../engine/memory.js';
 import type { Config } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EventClass } from '../notify.js';
-import { idleMs, lfuDecayed, lfuTouched, lruClock, newLfuClock } from './access-clock.js';
+import {
+  idleMs,
+  LRU_CLOCK_MAX,
+  lfuDecayed,
+  lfuMinutes,
+  lfuTouched,
+  lruClock,
+  newLfuClock,
+} from './access-clock.js';
 
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
 
@@ -99,6 +107,29 @@ export class MemoryManager {
     if (op >= 20 && !db.keys.has(key)) return; // the collection emptied and went
     if (!this.lfu) db.access.set(key, lruClock(nowMs));
     else if (op === Op.Copy || !db.access.has(key)) db.access.set(key, newLfuClock(nowMs));
+  }
+
+  /**
+   * RESTORE's IDLETIME and FREQ for a key it just created (objectSetLRUOrLFU): FREQ sets the
+   * counter under an LFU policy, IDLETIME moves the LRU clock back otherwise; the option that
+   * does not match the policy is ignored, as in Redis.
+   */
+  restored(
+    db: Database,
+    key: string,
+    nowMs: number,
+    idleSeconds: number | undefined,
+    frequency: number | undefined,
+  ): void {
+    if (this.lfu) {
+      if (frequency !== undefined) db.access.set(key, (lfuMinutes(nowMs) << 8) | frequency);
+      return;
+    }
+    if (idleSeconds === undefined) return;
+    const clock = lruClock(nowMs);
+    let accessed = clock - idleSeconds;
+    if (accessed < 0) accessed = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
+    db.access.set(key, accessed);
   }
 
   /** OBJECT IDLETIME: seconds since the key was last accessed. */
