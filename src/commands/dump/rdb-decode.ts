@@ -134,7 +134,9 @@ function readCount(reader: ByteReader, itemBytes: number): number {
 
 /** The value of a payload whose footer was verified; BadPayload if it cannot be read. */
 export function decodePayload(payload: Buffer): DecodedValue {
-  const reader = new ByteReader(payload.subarray(0, payload.length - FOOTER_BYTES));
+  // The whole payload, footer included: Redis's reader is not bounded by the footer either, so a
+  // value whose lengths run into it loads the footer's bytes as Redis does.
+  const reader = new ByteReader(payload);
   const type = reader.byte();
   switch (type) {
     case RdbType.String:
