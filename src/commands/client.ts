@@ -55,6 +55,22 @@ export interface ConnectionInfo {
   pendingOutputBytes(): number;
 }
 
+/** CLIENT TRACKING state of a client with tracking on (commands/tracking.ts). */
+export interface ClientTracking {
+  /** The client id invalidations go to; 0 for this connection. */
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES (OPTIN) or NO (OPTOUT) given for the next command or transaction. */
+  caching: boolean;
+  /** The redirect target was gone when an invalidation was due (flag R, broken_redirect). */
+  brokenRedirect: boolean;
+  /** BCAST prefixes, sorted as Redis's radix tree lists them. */
+  prefixes: string[];
+}
+
 export class ClientState {
   name = '';
   db = 0;
@@ -97,6 +113,8 @@ export class ClientState {
   replyOff = false;
   replySkip = false;
   replySkipNext = false;
+  /** CLIENT TRACKING ON: undefined while off (one property test per command). */
+  tracking: ClientTracking | undefined;
   /** Its next command waits for CLIENT PAUSE to end. */
   postponed = false;
   connection: ConnectionInfo | undefined;

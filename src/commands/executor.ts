@@ -17,6 +17,7 @@ import { allCommands } from './all.js';
 import { BlockingRegistry } from './blocking.js';
 import { PubSubRegistry } from './pubsub.js';
 import { WatchRegistry } from './watch.js';
+import { TrackingRegistry } from './tracking.js';
 import { EventClass, notifyKeyspaceEvent, parseEventClasses } from './notify.js';
 import { followEncodingSettings } from './encoding-settings.js';
 import { AccessControl } from './acl/access-control.js';
@@ -76,6 +77,8 @@ export class Executor {
   readonly watches: WatchRegistry;
   readonly blocking: BlockingRegistry;
   readonly pubsub: PubSubRegistry;
+  /** CLIENT TRACKING: keys read by tracking clients, invalidations (tracking.ts). */
+  readonly tracking: TrackingRegistry;
   readonly host: Host;
   private readonly schedule: NonNullable<ExecutorOptions['schedule']>;
   private readonly blockTimers = new Map<ClientState, () => void>();
@@ -105,6 +108,8 @@ export class Executor {
     this.watches = new WatchRegistry(options.engine);
     this.blocking = new BlockingRegistry(options.engine);
     this.pubsub = new PubSubRegistry(options.host);
+    this.tracking = new TrackingRegistry(options.host);
+    options.engine.addObserver(this.tracking);
     this.notifyFlags = parseEventClasses(this.config.get('notify-keyspace-events')) ?? 0;
     this.config.onChange((name, value) => {
       if (name === 'notify-keyspace-events') this.notifyFlags = parseEventClasses(value) ?? 0;
@@ -153,10 +158,15 @@ export class Executor {
     ctx.nowMs = nowMs;
     client.lastInteractionMs = nowMs;
     client.commandsProcessed++;
+    const tracking = this.tracking;
+    // CLIENT TRACKING: one compare while nobody tracks.
+    const tracked = tracking.active;
+    if (tracked) tracking.commandStarts(client);
     try {
       this.run(argv);
     } finally {
       this.flushEffects(nowMs);
+      if (tracked || client.tracking !== undefined) tracking.commandDone(client, argv);
     }
     if (client.blocked !== undefined && !this.blockTimers.has(client)) this.armTimeout(client);
     if (this.blocking.size > 0) this.serveBlocked(nowMs);
@@ -239,6 +249,7 @@ export class Executor {
     this.watches.unwatchAll(client);
     this.pubsub.unsubscribeAll(client);
     this.recorder.monitors.remove(client);
+    this.tracking.forget(client);
     client.transaction = undefined;
   }
 
@@ -327,6 +338,10 @@ export class Executor {
     (command.histogram ?? recorder.newHistogram(command)).record(elapsedMs, recorder.trackLatency);
     if (elapsedMs >= recorder.attentionMs) {
       recorder.commandDone(command, argv, client, elapsedMs, ctx.retryingBlocked);
+    }
+    // CLIENT TRACKING: the keys a read-only command read (not a blocked command's retry).
+    if (client.tracking !== undefined && !ctx.retryingBlocked) {
+      this.tracking.commandRan(client, command, argv);
     }
   }
 

@@ -12,6 +12,8 @@ export interface Host {
   readonly mode: string;
   readonly startedAtMs: number;
   clients(): Iterable<ClientState>;
+  /** The connected client with this id, if the host can find it without a scan. */
+  client?(id: number): ClientState | undefined;
   /** Closes a client after it has received its pending replies. */
   closeClient(client: ClientState): void;
   /** SHUTDOWN: stops the host after the current command's reply. */

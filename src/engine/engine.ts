@@ -29,6 +29,8 @@ export interface KeyspaceObserver {
   keyWillChange(db: number, key: string): void;
   /** Every key of database `db` is about to be deleted, or the database swapped. */
   databaseWillChange(db: number): void;
+  /** A FLUSHDB or FLUSHALL effect is about to apply (once per effect; CLIENT TRACKING). */
+  databasesWillFlush?(): void;
 }
 
 /**
@@ -105,6 +107,10 @@ export class Engine {
     this.settingsObserver?.settingApplied(effect);
   }
 
+  private flushWillHappen(): void {
+    for (const observer of this.observers) observer.databasesWillFlush?.();
+  }
+
   private databaseWillChange(db: number): void {
     for (const observer of this.observers) observer.databaseWillChange(db);
   }
@@ -142,8 +148,10 @@ export class Engine {
       case Op.SwapDb:
         return this.swapDatabases(core[1], core[2]);
       case Op.FlushDb:
+        this.flushWillHappen();
         return this.flush(core[1]);
       case Op.FlushAll:
+        this.flushWillHappen();
         for (const db of this.databases) this.flush(db.index);
         return;
       case Op.Append:

@@ -57,6 +57,9 @@ const REVEALS_NO_DATA = new Set([
   'quit',
 ]);
 
+/** CLIENT subcommands of client-side caching, run on the node the client is connected to. */
+const TRACKING_HERE = new Set(['id', 'tracking', 'caching', 'getredir', 'trackinginfo']);
+
 /** ACL subcommands that change users: the leader runs them and logs the change. */
 const GROUP_ACL = new Set(['setuser', 'deluser', 'load']);
 
@@ -208,6 +211,11 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
         // Reply suppression is this connection's own: the session applies it to local replies
         // (and the relay to relayed ones); the upstream keeps answering everything.
         if (isClientSubcommand(argv, 'reply')) return 'local';
+        // Client-side caching is this node's: it tracks the client's reads and tells it of the
+        // changes it applies (REDIRECT names a client of this node, so CLIENT ID answers here).
+        if (argv.length >= 2 && (argv[0] ?? '').toLowerCase() === 'client') {
+          if (TRACKING_HERE.has((argv[1] ?? '').toLowerCase())) return 'local';
+        }
       }
     }
     // (Inside MULTI, WAIT is queued and answers at once, as in Redis.)
@@ -260,6 +268,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       relayedTransaction ? undefined : this.receiverCount(name, argv),
       client.takeReplyDropped(),
     );
+    if (client.tracking !== undefined) this.trackRelayed(client, argv, upstream.inTransaction);
     return 'relay';
   }
 
@@ -391,6 +400,26 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
   private orderAfterRelay(session: Session): void {
     const relay = session.relay;
     if (relay !== undefined && relay.pending > 0) relay.local(session.encoder.take());
+  }
+
+  /**
+   * CLIENT TRACKING of a relayed command: the leader reads, this node remembers the keys (it
+   * applies every change, so it sends the invalidations). Remembered when the command leaves,
+   * before the leader reads: a change the read did not see is applied here later and
+   * invalidates; one it saw may invalidate once more than needed, never less. Inside a relayed
+   * MULTI the keys are remembered as commands are queued.
+   */
+  private trackRelayed(client: ClientState, argv: string[], inTransaction: boolean): void {
+    const tracking = this.executor.tracking;
+    const command = this.executor.table.lookup(argv[0] ?? '');
+    const sub =
+      command?.subcommandTable === undefined
+        ? command
+        : command.subcommandTable.get((argv[1] ?? '').toLowerCase());
+    if (sub !== undefined) tracking.commandRan(client, sub, argv);
+    const state = client.tracking;
+    if (state !== undefined && state.caching && !inTransaction && command?.name !== 'client')
+      state.caching = false;
   }
 
   private isReadOnly(name: string, argv: string[]): boolean {

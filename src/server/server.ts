@@ -464,6 +464,10 @@ export class ShoalServer implements Host {
     for (const session of this.sessions.values()) yield session.client;
   }
 
+  client(id: number): ClientState | undefined {
+    return this.sessions.get(id)?.client;
+  }
+
   clientHasOutput(client: ClientState): void {
     const session = this.sessions.get(client.id);
     if (session === undefined) return;

@@ -12,7 +12,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Reply, ReplyError } from '../../src/resp/reply-reader.js';
+import { Push, type Reply, ReplyError } from '../../src/resp/reply-reader.js';
 import { RawClient } from './raw-client.js';
 import {
   type ChildServer,
@@ -25,6 +25,7 @@ import {
 /** Replies as comparable plain data (errors by message). */
 export function plain(reply: Reply): unknown {
   if (reply instanceof ReplyError) return { error: reply.message };
+  if (reply instanceof Push) return { push: reply.items.map(plain) };
   if (Array.isArray(reply)) return reply.map(plain);
   if (reply instanceof Map) return [...reply].map(([k, v]) => [plain(k), plain(v)]);
   if (reply instanceof Set) return [...reply].map(plain);
@@ -43,6 +44,7 @@ export function typed(reply: Reply, unordered = false): unknown {
   if (reply instanceof Map) {
     return { map: order([...reply].map(([k, v]) => [typed(k, unordered), typed(v, unordered)])) };
   }
+  if (reply instanceof Push) return { push: reply.items.map((item) => typed(item, unordered)) };
   if (Array.isArray(reply)) return order(reply.map((item) => typed(item, unordered)));
   return plain(reply);
 }
@@ -135,9 +137,25 @@ export function describeConformance(title: string, scenarios: Record<string, Scr
 /**
  * One step of an exchange: which client, its command line (empty: only read), and how many
  * replies to read then. 0 replies means the command blocks: the step waits until the server
- * counts one more blocked client.
+ * counts one more blocked client. A word `{id:N}` in the command line is client N's CLIENT ID on
+ * that server; with mode `ids`, integers in the replies that are a client's id read `{id:N}`;
+ * with mode `ignore`, the replies are read and not compared (HELLO names the server).
  */
-export type Step = [client: number, argv: string[], replies: number];
+export type Step = [client: number, argv: string[], replies: number, mode?: 'ids' | 'ignore'];
+
+const CLIENT_ID_WORD = /^\{id:(\d+)\}$/;
+
+/** Replies with client ids replaced by `{id:N}` (ids differ between servers). */
+function withIdsNamed(reply: unknown, ids: number[]): unknown {
+  if (Array.isArray(reply)) return reply.map((item) => withIdsNamed(item, ids));
+  if (typeof reply === 'number' && ids.includes(reply)) return `{id:${ids.indexOf(reply)}}`;
+  if (reply !== null && typeof reply === 'object') {
+    return Object.fromEntries(
+      Object.entries(reply).map(([key, value]) => [key, withIdsNamed(value, ids)]),
+    );
+  }
+  return reply;
+}
 
 async function blockedClients(client: RawClient): Promise<number> {
   const info = String(await client.call('INFO', 'clients'));
@@ -151,11 +169,20 @@ async function transcriptOf(port: number, steps: Step[], clientCount: number): P
   const observer = await RawClient.connect(port);
   try {
     await resetBoth([observer]);
+    const usesIds = steps.some(
+      ([, argv, , mode]) => mode === 'ids' || argv.some((word) => CLIENT_ID_WORD.test(word)),
+    );
+    const ids: number[] = [];
+    if (usesIds) for (const client of clients) ids.push(Number(await client.call('CLIENT', 'ID')));
     const transcript: string[] = [];
-    for (const [index, argv, count] of steps) {
+    for (const [index, argv, count, mode] of steps) {
       const client = clients[index] as RawClient;
       const blockedBefore = count === 0 ? await blockedClients(observer) : 0;
-      if (argv.length > 0) client.send(...argv);
+      const words = argv.map((word) => {
+        const match = CLIENT_ID_WORD.exec(word);
+        return match === null ? word : String(ids[Number(match[1])]);
+      });
+      if (argv.length > 0) client.send(...words);
       if (count === 0) {
         await waitFor(
           async () => (await blockedClients(observer)) > blockedBefore,
@@ -164,8 +191,9 @@ async function transcriptOf(port: number, steps: Step[], clientCount: number): P
         continue;
       }
       const replies = await client.read(count);
+      const seen = mode === 'ignore' ? [] : replies.map((reply) => typed(reply));
       transcript.push(
-        JSON.stringify([index, argv.join(' '), replies.map((reply) => typed(reply))]),
+        JSON.stringify([index, argv.join(' '), mode === 'ids' ? withIdsNamed(seen, ids) : seen]),
       );
     }
     return transcript;
@@ -180,7 +208,11 @@ export function describeExchanges(title: string, exchanges: Record<string, Step[
     for (const [name, steps] of Object.entries(exchanges)) {
       it(name, async (t) => {
         if (pair.redis === undefined) return t.skip('redis-server is not installed');
-        const clientCount = Math.max(...steps.map(([index]) => index)) + 1;
+        // Clients named only as {id:N} (a REDIRECT target) are connected too.
+        const named = steps.flatMap(([, argv]) =>
+          argv.map((word) => Number(CLIENT_ID_WORD.exec(word)?.[1] ?? 0)),
+        );
+        const clientCount = Math.max(...steps.map(([index]) => index), ...named) + 1;
         const expected = await transcriptOf(pair.redis.port, steps, clientCount);
         const actual = await transcriptOf(pair.shoal.port, steps, clientCount);
         assert.deepEqual(actual, expected);

@@ -1,10 +1,10 @@
 // CLIENT subcommands: PAUSE / UNPAUSE (commands wait, they are not refused), REPLY, NO-EVICT,
-// NO-TOUCH, TRACKING (not supported yet), KILL filters, and CLIENT LIST's fields, side by side
+// NO-TOUCH, KILL filters, and CLIENT LIST's fields, side by side
 // with a real redis-server where replies are deterministic.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Reply, ReplyError } from '../../src/resp/reply-reader.js';
+import type { Reply } from '../../src/resp/reply-reader.js';
 import { plain } from '../helpers/conformance.js';
 import { RawClient } from '../helpers/raw-client.js';
 import {
@@ -87,9 +87,7 @@ describe('CLIENT control', { timeout: 60_000 }, () => {
       ['CLIENT', 'LIST', 'TYPE', 'pubsub'],
       ['CLIENT', 'NOPE'],
     ]);
-    const tracking = await shoalClient.call('CLIENT', 'TRACKING', 'on');
-    assert.ok(tracking instanceof ReplyError);
-    assert.match(tracking.message, /^ERR CLIENT TRACKING is not supported yet/);
+    // CLIENT TRACKING itself: test/server/tracking.test.ts.
     assert.equal(await shoalClient.call('CLIENT', 'NO-TOUCH', 'on'), 'OK');
     assert.equal(fields(String(await shoalClient.call('CLIENT', 'INFO'))).get('flags'), 'T');
     assert.equal(await shoalClient.call('CLIENT', 'NO-EVICT', 'on'), 'OK');

@@ -1,6 +1,6 @@
 // CLIENT: connection names and ids, CLIENT LIST / INFO with Redis's fields, KILL with every
 // filter, PAUSE / UNPAUSE, REPLY, NO-EVICT, NO-TOUCH, UNBLOCK, SETINFO, and the tracking
-// subcommands (client-side caching is not supported yet: TRACKING ON answers an error).
+// tracking subcommands (server-assisted client-side caching: commands/tracking.ts).
 
 import { intArg, isWord } from '../args.js';
 import type { ClientState } from '../client.js';
@@ -9,6 +9,7 @@ import { Errors, fail } from '../errors.js';
 import { command, type CommandDefinition } from '../spec.js';
 import { validateClientName } from './connection.js';
 import { replyHelp } from './keys.js';
+import type { TrackingOptions } from '../tracking.js';
 
 /** Redis's client types (getClientType). A MONITOR client counts as normal, as in Redis. */
 export type ClientType = 'normal' | 'replica' | 'master' | 'pubsub';
@@ -38,6 +39,12 @@ export function clientFlags(client: ClientState): string {
   if (client.subscriptionCount > 0) flags += 'P';
   if (client.transaction !== undefined) flags += 'x';
   if (client.blocked !== undefined || client.postponed) flags += 'b';
+  const tracking = client.tracking;
+  if (tracking !== undefined) {
+    flags += 't';
+    if (tracking.brokenRedirect) flags += 'R';
+    if (tracking.bcast) flags += 'B';
+  }
   if (client.watchDirty) flags += 'd';
   if (client.closeAfterReply) flags += 'c';
   if (client.noEvict) flags += 'e';
@@ -91,7 +98,7 @@ export function describeClient(ctx: CommandContext, client: ClientState): string
     `rbp=${connection?.replyBufferPeak() ?? 0} obl=${replyBytes} ` +
     `oll=${Math.ceil(pendingBytes / REPLY_NODE_BYTES)} omem=${pendingBytes} ` +
     `tot-mem=${totalBytes} events=${pendingBytes > 0 ? 'rw' : 'r'} cmd=${client.lastCommand} ` +
-    `user=${client.user} redir=-1 resp=${client.protocol} ` +
+    `user=${client.user} redir=${client.tracking?.redirect ?? -1} resp=${client.protocol} ` +
     `lib-name=${client.libName} lib-ver=${client.libVersion}`
   );
 }
@@ -233,29 +240,121 @@ function onOff(set: (client: ClientState, on: boolean) => void) {
   };
 }
 
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP], as Redis 7.0. */
 function clientTracking(ctx: CommandContext, argv: string[]): void {
-  if (isWord(argv[2], 'OFF')) return ctx.reply.ok();
-  if (!isWord(argv[2], 'ON')) fail(Errors.syntax);
-  fail('ERR CLIENT TRACKING is not supported yet (client-side caching is on the roadmap)');
+  const options: TrackingOptions = {
+    redirect: 0,
+    bcast: false,
+    optin: false,
+    optout: false,
+    noloop: false,
+    prefixes: [],
+  };
+  for (let j = 3; j < argv.length; j++) {
+    const moreArgs = j < argv.length - 1;
+    const option = (argv[j] as string).toLowerCase();
+    if (option === 'redirect' && moreArgs) {
+      j++;
+      if (options.redirect !== 0) fail('ERR A client can only redirect to a single other client');
+      const id = intArg(argv[j]);
+      if (!clientExists(ctx, id)) fail('ERR The client ID you want redirect to does not exist');
+      options.redirect = id;
+    } else if (option === 'bcast') options.bcast = true;
+    else if (option === 'optin') options.optin = true;
+    else if (option === 'optout') options.optout = true;
+    else if (option === 'noloop') options.noloop = true;
+    else if (option === 'prefix' && moreArgs) options.prefixes.push(argv[++j] as string);
+    else fail(Errors.syntax);
+  }
+  const client = ctx.client;
+  const tracking = ctx.executor.tracking;
+  if (isWord(argv[2], 'ON')) {
+    if (ctx.host.mode === 'embedded') {
+      fail('ERR CLIENT TRACKING is not available in embedded mode (invalidations are pushes)');
+    }
+    const state = client.tracking;
+    if (!options.bcast && options.prefixes.length > 0) {
+      fail('ERR PREFIX option requires BCAST mode to be enabled');
+    }
+    if (state !== undefined && state.bcast !== options.bcast) {
+      fail(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+      );
+    }
+    if (options.bcast && (options.optin || options.optout)) {
+      fail('ERR OPTIN and OPTOUT are not compatible with BCAST');
+    }
+    if (options.optin && options.optout)
+      fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    if ((options.optin && state?.optout === true) || (options.optout && state?.optin === true)) {
+      fail(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+      );
+    }
+    if (options.bcast) {
+      const collision = tracking.prefixCollision(client, options.prefixes);
+      if (collision !== undefined) fail(collision);
+    }
+    tracking.enable(client, options);
+  } else if (isWord(argv[2], 'OFF')) {
+    tracking.disable(client);
+  } else fail(Errors.syntax);
+  ctx.reply.ok();
 }
 
+function clientExists(ctx: CommandContext, id: number): boolean {
+  if (ctx.host.client !== undefined) return ctx.host.client(id) !== undefined;
+  for (const client of ctx.host.clients()) if (client.id === id) return true;
+  return false;
+}
+
+/** CLIENT TRACKINGINFO: flags, redirect and prefixes, in Redis's order. */
 function clientTrackingInfo(ctx: CommandContext): void {
   const reply = ctx.reply;
+  const state = ctx.client.tracking;
+  const flags = [state === undefined ? 'off' : 'on'];
+  if (state !== undefined) {
+    if (state.bcast) flags.push('bcast');
+    if (state.optin) {
+      flags.push('optin');
+      if (state.caching) flags.push('caching-yes');
+    }
+    if (state.optout) {
+      flags.push('optout');
+      if (state.caching) flags.push('caching-no');
+    }
+    if (state.noloop) flags.push('noloop');
+    if (state.brokenRedirect) flags.push('broken_redirect');
+  }
   reply.map(3);
   reply.bulk('flags');
-  reply.set(1);
-  reply.bulk('off');
+  reply.set(flags.length);
+  for (const flag of flags) reply.bulk(flag);
   reply.bulk('redirect');
-  reply.int(-1);
+  reply.int(state?.redirect ?? -1);
   reply.bulk('prefixes');
-  reply.array(0);
+  const prefixes = state?.prefixes ?? [];
+  reply.array(prefixes.length);
+  for (const prefix of prefixes) reply.bulk(prefix);
 }
 
+/** CLIENT CACHING YES|NO: whether the next command (or transaction) is tracked in OPTIN/OPTOUT. */
 function clientCaching(ctx: CommandContext, argv: string[]): void {
-  if (!isWord(argv[2], 'YES') && !isWord(argv[2], 'NO')) fail(Errors.syntax);
-  fail(
-    'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
-  );
+  const state = ctx.client.tracking;
+  if (state === undefined) {
+    fail(
+      'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+    );
+  }
+  if (isWord(argv[2], 'YES')) {
+    if (!state.optin)
+      fail('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+  } else if (isWord(argv[2], 'NO')) {
+    if (!state.optout)
+      fail('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+  } else fail(Errors.syntax);
+  state.caching = true;
+  ctx.reply.ok();
 }
 
 /** RESET ends MONITOR mode and the CLIENT REPLY / NO-EVICT / NO-TOUCH settings, as in Redis. */
@@ -268,6 +367,7 @@ export function resetClientControl(ctx: CommandContext): void {
   client.replySkipNext = false;
   client.noEvict = false;
   client.noTouch = false;
+  ctx.executor.tracking.disable(client);
 }
 
 const clientHelp = [
@@ -460,7 +560,7 @@ const clientSubcommands: CommandDefinition[] = [
     2,
     'connection',
     'Client-side caching redirection.',
-    (ctx) => ctx.reply.int(-1),
+    (ctx) => ctx.reply.int(ctx.client.tracking?.redirect ?? -1),
     tracking,
   ),
   command('caching', 3, 'connection', 'Client-side caching.', clientCaching, tracking),
