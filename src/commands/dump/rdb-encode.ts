@@ -217,24 +217,43 @@ function writeSortedSet(out: ByteWriter, zset: SortedSetValue, options: DumpOpti
   return RdbType.Zset2;
 }
 
+/** (double)(LLONG_MAX / 2): Redis 7.0's double2ll keeps scores within it as integers. */
+const INTEGER_SCORE_MAX = 4611686018427387904;
+
 /**
- * Redis 7.0's d2string, as zzlInsertAt stores a score in a listpack: integers inside ±(2^52-1)
- * in decimal, everything else as printf("%.17g").
+ * A score as Redis 7.0's zzlInsertAt stores it in a listpack: an integral score within
+ * ±LLONG_MAX/2 as an integer (double2ll; -0 too), anything else as d2string's printf("%.17g").
  */
 export function scoreText(score: number): string {
   if (Number.isNaN(score)) return 'nan';
   if (score === Infinity) return 'inf';
   if (score === -Infinity) return '-inf';
-  if (score === 0) return Object.is(score, -0) ? '-0' : '0';
-  if (score > -4503599627370495 && score < 4503599627370496 && Number.isInteger(score)) {
-    return String(score);
+  if (score === 0) return '0';
+  if (score >= -INTEGER_SCORE_MAX && score <= INTEGER_SCORE_MAX && Number.isInteger(score)) {
+    // Integral doubles below 1e21 print every digit.
+    return BigInt(score).toString();
   }
   return formatG17(score);
 }
 
+/**
+ * `d` to 17 significant digits as glibc rounds: an exact tie (the double's decimal expansion ends
+ * with a 5 right after the 17th digit) goes to the even digit, where toExponential rounds up.
+ */
+function exponential17(d: number): string {
+  const rounded = d.toExponential(16);
+  // A tie needs an expansion of 18 significant digits, so 101 digits hold it exactly.
+  const precise = Math.abs(d).toExponential(100);
+  const marker = precise.indexOf('e');
+  const digits = precise.slice(0, marker).replace('.', '');
+  const tie = digits[17] === '5' && /^0*$/.test(digits.slice(18));
+  if (!tie || Number(digits[16]) % 2 === 1) return rounded;
+  return `${d < 0 ? '-' : ''}${digits[0]}.${digits.slice(1, 17)}${precise.slice(marker)}`;
+}
+
 /** C's printf("%.17g", d) for a finite, non-zero double. */
-function formatG17(d: number): string {
-  const exponential = d.toExponential(16); // 17 significant digits, correctly rounded
+export function formatG17(d: number): string {
+  const exponential = exponential17(d); // 17 significant digits, rounded as glibc does
   const marker = exponential.indexOf('e');
   const exponent = Number(exponential.slice(marker + 1));
   const negative = d < 0;
