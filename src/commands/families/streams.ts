@@ -1,6 +1,8 @@
-// Stream commands (t_stream.c, Redis 7.0): XADD, XRANGE, XREAD, consumer groups. Every write
-// resolves to stream effects (engine/types/stream.ts) with IDs and times decided here: an auto
-// ID from ctx.nowMs, delivery times from ctx.nowMs, trimming as the rule it applies.
+// Stream commands (t_stream.c, Redis 7.0): XADD, XTRIM, XLEN, XRANGE, XDEL, XSETID, XREAD and
+// XREADGROUP, and the table of every stream command (consumer groups in streams-groups.ts, XINFO
+// in streams-info.ts, shared helpers in streams-common.ts). Every write resolves to stream effects
+// (engine/types/stream.ts) with IDs and times decided here: an auto ID from ctx.nowMs, delivery
+// times from ctx.nowMs, trimming as the rule it applies.
 
 import {
   ConsumerGroup,
@@ -20,7 +22,6 @@ import {
   makeId,
   nextId,
   parseId,
-  previousId,
   type StreamId,
 } from '../../engine/types/stream-id.js';
 import type { Value } from '../../engine/values.js';
@@ -31,101 +32,38 @@ import { Errors, fail } from '../errors.js';
 import { EventClass } from '../notify.js';
 import { command, type CommandDefinition, oneKey } from '../spec.js';
 import { replyHelp } from './keys.js';
-
-const INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
-const U64_MAX = (1n << 64n) - 1n;
-
-function lookupStream(ctx: CommandContext, key: string): StreamValue | undefined {
-  const value = ctx.lookup(key);
-  if (value === undefined || value instanceof StreamValue) return value;
-  fail(Errors.wrongType);
-}
-
-/** A long long argument (getLongLongFromObjectOrReply), with Redis's message or `message`. */
-function longArg(arg: string | undefined, message: string = Errors.notInteger): number {
-  const value = arg === undefined ? undefined : parseInt64(arg);
-  if (value === undefined) fail(message);
-  return typeof value === 'bigint' ? Number(value) : value;
-}
-
-function idArg(text: string, missingSeq: bigint, strict: boolean): StreamId {
-  const parsed = parseId(text, missingSeq, strict);
-  if (parsed === undefined) fail(INVALID_ID);
-  return parsed.id;
-}
-
-/** streamParseIntervalIDOrReply: "(" excludes the ID (strict then). */
-function intervalArg(text: string, missingSeq: bigint): { id: StreamId; exclusive: boolean } {
-  const exclusive = text.length > 1 && text[0] === '(';
-  return { id: idArg(exclusive ? text.slice(1) : text, missingSeq, exclusive), exclusive };
-}
-
-function startArg(text: string): StreamId {
-  const { id, exclusive } = intervalArg(text, 0n);
-  if (!exclusive) return id;
-  const next = nextId(id);
-  if (next === undefined) fail('ERR invalid start ID for the interval');
-  return next;
-}
-
-function endArg(text: string): StreamId {
-  const { id, exclusive } = intervalArg(text, U64_MAX);
-  if (!exclusive) return id;
-  const previous = previousId(id);
-  if (previous === undefined) fail('ERR invalid end ID for the interval');
-  return previous;
-}
-
-function replyId(ctx: CommandContext, id: StreamId): void {
-  ctx.reply.bulk(formatId(id));
-}
-
-function replyEntry(ctx: CommandContext, id: StreamId, pairs: readonly string[]): void {
-  ctx.reply.array(2);
-  replyId(ctx, id);
-  ctx.reply.array(pairs.length);
-  for (const text of pairs) ctx.reply.bulk(text);
-}
-
-function replyEntries(ctx: CommandContext, entries: [StreamId, readonly string[]][]): void {
-  ctx.reply.array(entries.length);
-  for (const [id, pairs] of entries) replyEntry(ctx, id, pairs);
-}
-
-// ---- counters of consumer groups (lag, entries-read), as t_stream.c 7.0 ----
-
-function rangeHasTombstones(stream: StreamValue, start: StreamId): boolean {
-  if (stream.length === 0 || stream.maxDeletedId === ID_ZERO) return false;
-  if (stream.firstId() > stream.maxDeletedId) return false;
-  return start <= stream.maxDeletedId;
-}
-
-function estimateDistanceFromFirstEverEntry(stream: StreamValue, id: StreamId): number {
-  if (stream.entriesAdded === 0) return 0;
-  if (stream.length === 0 && id <= stream.lastId) return stream.entriesAdded;
-  if (id === stream.lastId) return stream.entriesAdded;
-  if (id > stream.lastId) return ENTRIES_READ_UNKNOWN;
-  const first = stream.firstId();
-  if (stream.maxDeletedId === ID_ZERO || stream.maxDeletedId < first) {
-    if (id < first) return stream.entriesAdded - stream.length;
-    if (id === first) return stream.entriesAdded - stream.length + 1;
-  }
-  return ENTRIES_READ_UNKNOWN;
-}
-
-/** The group's lag (XINFO), undefined when it cannot be known. */
-function groupLag(stream: StreamValue, group: ConsumerGroup): number | undefined {
-  if (stream.entriesAdded === 0) return 0;
-  if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !rangeHasTombstones(stream, group.lastId)) {
-    return stream.entriesAdded - group.entriesRead;
-  }
-  const read = estimateDistanceFromFirstEverEntry(stream, group.lastId);
-  return read === ENTRIES_READ_UNKNOWN ? undefined : stream.entriesAdded - read;
-}
+import {
+  INVALID_ID,
+  U64_MAX,
+  endArg,
+  estimateDistanceFromFirstEverEntry,
+  idArg,
+  longArg,
+  lookupStream,
+  rangeHasTombstones,
+  replyEntries,
+  replyEntry,
+  replyId,
+  seeConsumer,
+  startArg,
+} from './streams-common.js';
+import {
+  xack,
+  xautoclaim,
+  xclaim,
+  xgroupCreate,
+  xgroupCreateConsumer,
+  xgroupDelConsumer,
+  xgroupDestroy,
+  xgroupHelp,
+  xgroupSetId,
+  xpending,
+} from './streams-groups.js';
+import { xinfoConsumers, xinfoGroups, xinfoHelp, xinfoStream } from './streams-info.js';
 
 // ---- XADD, XTRIM ----
 
-interface TrimArguments {
+export interface TrimArguments {
   strategy: number | undefined;
   maxLength: number;
   minId: StreamId;
@@ -138,11 +76,11 @@ interface TrimArguments {
   end: number;
 }
 
-const BOTH_STRATEGIES =
+export const BOTH_STRATEGIES =
   'ERR syntax error, MAXLEN and MINID options at the same time are not compatible';
 
 /** streamParseAddOrTrimArgsOrReply (7.0). */
-function trimArguments(ctx: CommandContext, argv: string[], xadd: boolean): TrimArguments {
+export function trimArguments(ctx: CommandContext, argv: string[], xadd: boolean): TrimArguments {
   const out: TrimArguments = {
     strategy: undefined,
     maxLength: -1,
@@ -215,7 +153,7 @@ function trimArguments(ctx: CommandContext, argv: string[], xadd: boolean): Trim
 }
 
 /** Trims `key` as `args` say (a dry run first, so the effect is logged only when it removes). */
-function trimStream(
+export function trimStream(
   ctx: CommandContext,
   key: string,
   stream: StreamValue,
@@ -239,10 +177,15 @@ function trimStream(
   return removed;
 }
 
-const TOP_ITEM = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
+export const TOP_ITEM =
+  'ERR The ID specified in XADD is equal or smaller than the target stream top item';
 
 /** The ID XADD gives a new entry (streamAppendItem / streamNextID). */
-function newEntryId(ctx: CommandContext, stream: StreamValue | undefined, args: TrimArguments) {
+export function newEntryId(
+  ctx: CommandContext,
+  stream: StreamValue | undefined,
+  args: TrimArguments,
+) {
   const last = stream?.lastId ?? ID_ZERO;
   let id: StreamId;
   if (args.id !== undefined) {
@@ -259,7 +202,7 @@ function newEntryId(ctx: CommandContext, stream: StreamValue | undefined, args: 
   return id;
 }
 
-function xadd(ctx: CommandContext, argv: string[]): void {
+export function xadd(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const args = trimArguments(ctx, argv, true);
   const fieldsAt = args.end + 1;
@@ -285,7 +228,7 @@ function xadd(ctx: CommandContext, argv: string[]): void {
   if (args.strategy !== undefined) trimStream(ctx, key, stream, args);
 }
 
-function xtrim(ctx: CommandContext, argv: string[]): void {
+export function xtrim(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const stream = lookupStream(ctx, key);
   if (stream === undefined) return ctx.reply.int(0);
@@ -293,11 +236,11 @@ function xtrim(ctx: CommandContext, argv: string[]): void {
   ctx.reply.int(trimStream(ctx, key, stream, args));
 }
 
-function xlen(ctx: CommandContext, argv: string[]): void {
+export function xlen(ctx: CommandContext, argv: string[]): void {
   ctx.reply.int(lookupStream(ctx, argv[1] as string)?.length ?? 0);
 }
 
-function xrangeFamily(reverse: boolean) {
+export function xrangeFamily(reverse: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
     const start = startArg((reverse ? argv[3] : argv[2]) as string);
     const end = endArg((reverse ? argv[2] : argv[3]) as string);
@@ -314,7 +257,7 @@ function xrangeFamily(reverse: boolean) {
   };
 }
 
-function xdel(ctx: CommandContext, argv: string[]): void {
+export function xdel(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const ids = argv.slice(2).map((text) => idArg(text, 0n, true));
   const stream = lookupStream(ctx, key);
@@ -328,7 +271,7 @@ function xdel(ctx: CommandContext, argv: string[]): void {
   ctx.reply.int(present.size);
 }
 
-function xsetid(ctx: CommandContext, argv: string[]): void {
+export function xsetid(ctx: CommandContext, argv: string[]): void {
   const key = argv[1] as string;
   const id = idArg(argv[2] as string, 0n, true);
   let entriesAdded = -1;
@@ -372,14 +315,15 @@ function xsetid(ctx: CommandContext, argv: string[]): void {
 
 // ---- XREAD, XREADGROUP ----
 
-const BLOCKED_GROUP_GONE = 'NOGROUP the consumer group this client was blocked on no longer exists';
+export const BLOCKED_GROUP_GONE =
+  'NOGROUP the consumer group this client was blocked on no longer exists';
 
-function isStreamValue(value: Value | undefined): value is StreamValue {
+export function isStreamValue(value: Value | undefined): value is StreamValue {
   return value instanceof StreamValue;
 }
 
 /** Keys of XREAD / XREADGROUP: the first half of the words after STREAMS. */
-function streamsKeys(from: number) {
+export function streamsKeys(from: number) {
   return (argv: readonly string[]): string[] => {
     for (let i = from; i < argv.length; i++) {
       if (isWord(argv[i], 'STREAMS')) {
@@ -391,7 +335,7 @@ function streamsKeys(from: number) {
   };
 }
 
-function xreadFamily(withGroup: boolean) {
+export function xreadFamily(withGroup: boolean) {
   return (ctx: CommandContext, argv: string[]): void => {
     let timeoutMs = -1;
     let count = 0;
@@ -518,7 +462,7 @@ function xreadFamily(withGroup: boolean) {
   };
 }
 
-function replyStream(
+export function replyStream(
   ctx: CommandContext,
   key: string,
   entries: [StreamId, readonly string[]][],
@@ -529,18 +473,8 @@ function replyStream(
 }
 
 /** Creates or refreshes a consumer (seen time now); notifies a creation. */
-function seeConsumer(
-  ctx: CommandContext,
-  key: string,
-  group: ConsumerGroup,
-  consumerName: string,
-): void {
-  const created = !group.consumers.has(consumerName);
-  ctx.emit([StreamOp.ConsumerSeen, ctx.client.db, key, group.name, consumerName, ctx.nowMs]);
-  if (created) ctx.notify(EventClass.stream, 'xgroup-createconsumer', key);
-}
 
-function serveNew(
+export function serveNew(
   ctx: CommandContext,
   key: string,
   stream: StreamValue,
@@ -577,7 +511,7 @@ function serveNew(
   replyStream(ctx, key, entries);
 }
 
-function serveHistory(
+export function serveHistory(
   ctx: CommandContext,
   key: string,
   stream: StreamValue,
@@ -614,569 +548,6 @@ function serveHistory(
     ctx.emit([StreamOp.Redeliver, ctx.client.db, key, group.name, ctx.nowMs, ...redelivered]);
   }
 }
-
-// ---- XGROUP ----
-
-const NEEDS_KEY =
-  'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
-
-function noGroup(group: string, key: string): never {
-  fail(`NOGROUP No such consumer group '${group}' for key name '${key}'`);
-}
-
-function entriesReadArg(arg: string | undefined): number {
-  const value = longArg(arg);
-  if (value < 0 && value !== ENTRIES_READ_UNKNOWN) {
-    fail('ERR value for ENTRIESREAD must be positive or -1');
-  }
-  return value;
-}
-
-function xgroupCreate(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  const groupName = argv[3] as string;
-  let makeStream = false;
-  let entriesRead = ENTRIES_READ_UNKNOWN;
-  for (let i = 5; i < argv.length; i++) {
-    if (isWord(argv[i], 'MKSTREAM')) makeStream = true;
-    else if (isWord(argv[i], 'ENTRIESREAD') && i + 1 < argv.length) {
-      entriesRead = entriesReadArg(argv[++i]);
-    } else {
-      fail(
-        `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XGROUP HELP.`,
-      );
-    }
-  }
-  if (argv.length > 8) {
-    fail(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XGROUP HELP.`);
-  }
-  const stream = lookupStream(ctx, key);
-  if (stream === undefined && !makeStream) fail(NEEDS_KEY);
-  const idText = argv[4] as string;
-  const id = idText === '$' ? (stream?.lastId ?? ID_ZERO) : idArg(idText, 0n, true);
-  if (stream?.groups.has(groupName) === true) fail('BUSYGROUP Consumer Group name already exists');
-  if (stream === undefined) ctx.emit([StreamOp.Create, ctx.client.db, key]);
-  ctx.emit([StreamOp.GroupCreate, ctx.client.db, key, groupName, formatId(id), entriesRead]);
-  ctx.reply.ok();
-  ctx.notify(EventClass.stream, 'xgroup-create', key);
-}
-
-/** The stream and group of an XGROUP subcommand that needs both. */
-function streamAndGroup(ctx: CommandContext, argv: string[]): [StreamValue, ConsumerGroup] {
-  const key = argv[2] as string;
-  const stream = lookupStream(ctx, key);
-  const group = stream?.groups.get(argv[3] as string);
-  if (group === undefined) noGroup(argv[3] as string, key);
-  return [stream as StreamValue, group];
-}
-
-function xgroupSetId(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  if (lookupStream(ctx, key) === undefined) fail(NEEDS_KEY);
-  const [stream, group] = streamAndGroup(ctx, argv);
-  const idText = argv[4] as string;
-  const id = idText === '$' ? stream.lastId : idArg(idText, 0n, false);
-  let entriesRead = ENTRIES_READ_UNKNOWN;
-  if (argv.length === 7) {
-    if (!isWord(argv[5], 'ENTRIESREAD')) {
-      fail(
-        `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XGROUP HELP.`,
-      );
-    }
-    entriesRead = entriesReadArg(argv[6]);
-  } else if (argv.length !== 5) {
-    fail(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XGROUP HELP.`);
-  }
-  ctx.emit([StreamOp.GroupSetId, ctx.client.db, key, group.name, formatId(id), entriesRead]);
-  ctx.reply.ok();
-  ctx.notify(EventClass.stream, 'xgroup-setid', key);
-}
-
-function xgroupDestroy(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  const stream = lookupStream(ctx, key);
-  if (stream === undefined) fail(NEEDS_KEY);
-  if (!stream.groups.has(argv[3] as string)) return ctx.reply.int(0);
-  ctx.emit([StreamOp.GroupDestroy, ctx.client.db, key, argv[3] as string]);
-  ctx.reply.int(1);
-  ctx.notify(EventClass.stream, 'xgroup-destroy', key);
-}
-
-function xgroupCreateConsumer(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  const stream = lookupStream(ctx, key);
-  if (stream === undefined) fail(NEEDS_KEY);
-  const [, group] = streamAndGroup(ctx, argv);
-  const name = argv[4] as string;
-  if (group.consumers.has(name)) return ctx.reply.int(0);
-  seeConsumer(ctx, key, group, name);
-  ctx.reply.int(1);
-}
-
-function xgroupDelConsumer(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  const stream = lookupStream(ctx, key);
-  if (stream === undefined) fail(NEEDS_KEY);
-  const [, group] = streamAndGroup(ctx, argv);
-  const consumer = group.consumers.get(argv[4] as string);
-  if (consumer === undefined) return ctx.reply.int(0);
-  const pendingCount = consumer.pending.size;
-  ctx.emit([StreamOp.ConsumerDelete, ctx.client.db, key, group.name, consumer.name]);
-  ctx.reply.int(pendingCount);
-  ctx.notify(EventClass.stream, 'xgroup-delconsumer', key);
-}
-
-const xgroupHelp = [
-  'XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'CREATE <key> <groupname> <id|$> [option]',
-  '    Create a new consumer group. Options are:',
-  '    * MKSTREAM',
-  '      Create the empty stream if it does not exist.',
-  '    * ENTRIESREAD entries_read',
-  "      Set the group's entries_read counter (internal use).",
-  'CREATECONSUMER <key> <groupname> <consumer>',
-  '    Create a new consumer in the specified group.',
-  'DELCONSUMER <key> <groupname> <consumer>',
-  '    Remove the specified consumer.',
-  'DESTROY <key> <groupname>',
-  '    Remove the specified group.',
-  'SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]',
-  '    Set the current group ID and entries_read counter.',
-  'HELP',
-  '    Prints this help.',
-];
-
-// ---- XACK, XPENDING, XCLAIM, XAUTOCLAIM ----
-
-function xack(ctx: CommandContext, argv: string[]): void {
-  const key = argv[1] as string;
-  const stream = lookupStream(ctx, key);
-  const group = stream?.groups.get(argv[2] as string);
-  if (group === undefined) return ctx.reply.int(0);
-  const ids = argv.slice(3).map((text) => idArg(text, 0n, true));
-  const acked = new Set<StreamId>();
-  for (const id of ids) if (group.pending.has(id)) acked.add(id);
-  if (acked.size > 0) {
-    ctx.emit([StreamOp.Ack, ctx.client.db, key, group.name, ...[...acked].map(formatId)]);
-  }
-  ctx.reply.int(acked.size);
-}
-
-function groupOrFail(
-  ctx: CommandContext,
-  key: string,
-  groupName: string,
-): [StreamValue, ConsumerGroup] {
-  const stream = lookupStream(ctx, key);
-  const group = stream?.groups.get(groupName);
-  if (group === undefined) fail(`NOGROUP No such key '${key}' or consumer group '${groupName}'`);
-  return [stream as StreamValue, group];
-}
-
-function xpending(ctx: CommandContext, argv: string[]): void {
-  const key = argv[1] as string;
-  if (argv.length !== 3 && (argv.length < 6 || argv.length > 9)) fail(Errors.syntax);
-  let start = ID_ZERO;
-  let end = ID_MAX;
-  let count = 0;
-  let minIdle = 0;
-  let consumerName: string | undefined;
-  if (argv.length >= 6) {
-    let at = 3;
-    if (isWord(argv[3], 'IDLE')) {
-      minIdle = longArg(argv[4]);
-      if (argv.length < 8) fail(Errors.syntax);
-      at += 2;
-    }
-    count = Math.max(0, longArg(argv[at + 2]));
-    start = startArg(argv[at] as string);
-    end = endArg(argv[at + 1] as string);
-    if (at + 3 < argv.length) consumerName = argv[at + 3];
-  }
-  const [, group] = groupOrFail(ctx, key, argv[2] as string);
-  const reply = ctx.reply;
-  if (argv.length === 3) {
-    const all = sortedPending(group.pending);
-    reply.array(4);
-    reply.int(all.length);
-    if (all.length === 0) {
-      reply.nil();
-      reply.nil();
-      reply.nilArray();
-      return;
-    }
-    replyId(ctx, (all[0] as PendingEntry).id);
-    replyId(ctx, (all[all.length - 1] as PendingEntry).id);
-    const owners = group.sortedConsumers().filter((consumer) => consumer.pending.size > 0);
-    reply.array(owners.length);
-    for (const consumer of owners) {
-      reply.array(2);
-      reply.bulk(consumer.name);
-      reply.bulk(String(consumer.pending.size));
-    }
-    return;
-  }
-  let source = group.pending;
-  if (consumerName !== undefined) {
-    const consumer = group.consumers.get(consumerName);
-    if (consumer === undefined) return reply.array(0);
-    source = consumer.pending;
-  }
-  const chosen: PendingEntry[] = [];
-  for (const entry of sortedPending(source)) {
-    if (chosen.length >= count) break;
-    if (entry.id < start) continue;
-    if (entry.id > end) break;
-    if (minIdle !== 0 && ctx.nowMs - entry.deliveryTimeMs < minIdle) continue;
-    chosen.push(entry);
-  }
-  reply.array(chosen.length);
-  for (const entry of chosen) {
-    reply.array(4);
-    replyId(ctx, entry.id);
-    reply.bulk(entry.consumer.name);
-    reply.int(Math.max(0, ctx.nowMs - entry.deliveryTimeMs));
-    reply.int(entry.deliveryCount);
-  }
-}
-
-function xclaim(ctx: CommandContext, argv: string[]): void {
-  const key = argv[1] as string;
-  const [stream, group] = groupOrFail(ctx, key, argv[2] as string);
-  const consumerName = argv[3] as string;
-  const minIdle = Math.max(0, longArg(argv[4], 'ERR Invalid min-idle-time argument for XCLAIM'));
-  const ids: StreamId[] = [];
-  let j = 5;
-  for (; j < argv.length; j++) {
-    const parsed = parseId(argv[j] as string, 0n, true);
-    if (parsed === undefined) break;
-    ids.push(parsed.id);
-  }
-  const now = ctx.nowMs;
-  let force = false;
-  let justId = false;
-  let retryCount = -1;
-  let deliveryTime = -1;
-  let lastId = ID_ZERO;
-  for (; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    const option = argv[j] as string;
-    if (isWord(option, 'FORCE')) force = true;
-    else if (isWord(option, 'JUSTID')) justId = true;
-    else if (isWord(option, 'IDLE') && more > 0) {
-      deliveryTime = now - longArg(argv[++j], 'ERR Invalid IDLE option argument for XCLAIM');
-    } else if (isWord(option, 'TIME') && more > 0) {
-      deliveryTime = longArg(argv[++j], 'ERR Invalid TIME option argument for XCLAIM');
-    } else if (isWord(option, 'RETRYCOUNT') && more > 0) {
-      retryCount = longArg(argv[++j], 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
-    } else if (isWord(option, 'LASTID') && more > 0) {
-      lastId = idArg(argv[++j] as string, 0n, true);
-    } else fail(`ERR Unrecognized XCLAIM option '${option}'`);
-  }
-  if (lastId > group.lastId) {
-    ctx.emit([
-      StreamOp.GroupSetId,
-      ctx.client.db,
-      key,
-      group.name,
-      formatId(lastId),
-      group.entriesRead,
-    ]);
-  }
-  if (deliveryTime === -1 || deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
-  const gone: string[] = [];
-  const claims: (string | number)[] = [];
-  const claimed: StreamId[] = [];
-  const seen = new Map<StreamId, number>();
-  for (const id of ids) {
-    const entry = group.pending.get(id);
-    if (!stream.has(id)) {
-      if (entry !== undefined && !gone.includes(formatId(id))) gone.push(formatId(id));
-      continue;
-    }
-    let count = seen.get(id) ?? entry?.deliveryCount;
-    if (count === undefined && !force) continue;
-    if (count === undefined) count = 1;
-    else if (entry !== undefined && !seen.has(id) && minIdle !== 0) {
-      if (now - entry.deliveryTimeMs < minIdle) continue;
-    }
-    if (retryCount >= 0) count = retryCount;
-    else if (!justId) count++;
-    seen.set(id, count);
-    claims.push(formatId(id), deliveryTime, count);
-    claimed.push(id);
-  }
-  if (gone.length > 0) ctx.emit([StreamOp.Ack, ctx.client.db, key, group.name, ...gone]);
-  if (claimed.length > 0) {
-    seeConsumer(ctx, key, group, consumerName);
-    ctx.emit([StreamOp.Claim, ctx.client.db, key, group.name, consumerName, ...claims]);
-  }
-  ctx.reply.array(claimed.length);
-  for (const id of claimed) {
-    if (justId) replyId(ctx, id);
-    else replyEntry(ctx, id, stream.get(id) as readonly string[]);
-  }
-}
-
-function xautoclaim(ctx: CommandContext, argv: string[]): void {
-  const key = argv[1] as string;
-  const minIdle = Math.max(
-    0,
-    longArg(argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM'),
-  );
-  const start = startArg(argv[5] as string);
-  let count = 100;
-  let justId = false;
-  for (let j = 6; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    if (isWord(argv[j], 'COUNT') && more > 0) {
-      const value = parseInt64(argv[++j] as string);
-      if (typeof value !== 'number' || value < 1 || value > Math.floor(2 ** 63 / 16)) {
-        fail('ERR COUNT must be > 0');
-      }
-      count = value;
-    } else if (isWord(argv[j], 'JUSTID')) justId = true;
-    else fail(Errors.syntax);
-  }
-  const [stream, group] = groupOrFail(ctx, key, argv[2] as string);
-  const now = ctx.nowMs;
-  let attempts = count * 10;
-  const all = sortedPending(group.pending);
-  let at = all.findIndex((entry) => entry.id >= start);
-  if (at < 0) at = all.length;
-  const deleted: string[] = [];
-  const claims: (string | number)[] = [];
-  const claimed: StreamId[] = [];
-  while (attempts-- > 0 && count > 0 && at < all.length) {
-    const entry = all[at++] as PendingEntry;
-    if (!stream.has(entry.id)) {
-      deleted.push(formatId(entry.id));
-      count--;
-      continue;
-    }
-    if (minIdle !== 0 && now - entry.deliveryTimeMs < minIdle) continue;
-    claims.push(formatId(entry.id), now, justId ? entry.deliveryCount : entry.deliveryCount + 1);
-    claimed.push(entry.id);
-    count--;
-  }
-  const cursor = at < all.length ? (all[at] as PendingEntry).id : ID_ZERO;
-  if (deleted.length > 0) ctx.emit([StreamOp.Ack, ctx.client.db, key, group.name, ...deleted]);
-  if (claimed.length > 0) {
-    seeConsumer(ctx, key, group, argv[3] as string);
-    ctx.emit([StreamOp.Claim, ctx.client.db, key, group.name, argv[3] as string, ...claims]);
-  }
-  const reply = ctx.reply;
-  reply.array(3);
-  replyId(ctx, cursor);
-  reply.array(claimed.length);
-  for (const id of claimed) {
-    if (justId) replyId(ctx, id);
-    else replyEntry(ctx, id, stream.get(id) as readonly string[]);
-  }
-  reply.array(deleted.length);
-  for (const id of deleted) reply.bulk(id);
-}
-
-// ---- XINFO ----
-
-function streamOrNoKey(ctx: CommandContext, key: string): StreamValue {
-  const stream = lookupStream(ctx, key);
-  if (stream === undefined) fail(Errors.noSuchKey);
-  return stream;
-}
-
-function replyOptionalEntry(ctx: CommandContext, entry: [StreamId, readonly string[]] | undefined) {
-  if (entry === undefined) ctx.reply.nil();
-  else replyEntry(ctx, entry[0], entry[1]);
-}
-
-function xinfoStream(ctx: CommandContext, argv: string[]): void {
-  const stream = streamOrNoKey(ctx, argv[2] as string);
-  let full = false;
-  let count = 10;
-  if (argv.length > 3) {
-    const wrong = `ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XINFO HELP.`;
-    if (!isWord(argv[3], 'FULL')) fail(wrong);
-    full = true;
-    if (argv.length > 4) {
-      if (argv.length !== 6 || !isWord(argv[4], 'COUNT')) fail(wrong);
-      count = longArg(argv[5]);
-      if (count < 0) count = 0;
-    }
-  }
-  const reply = ctx.reply;
-  reply.map(full ? 9 : 10);
-  reply.bulk('length');
-  reply.int(stream.length);
-  reply.bulk('radix-tree-keys');
-  reply.int(stream.nodes.length);
-  reply.bulk('radix-tree-nodes');
-  reply.int(radixTreeNodes(stream));
-  reply.bulk('last-generated-id');
-  replyId(ctx, stream.lastId);
-  reply.bulk('max-deleted-entry-id');
-  replyId(ctx, stream.maxDeletedId);
-  reply.bulk('entries-added');
-  reply.int(stream.entriesAdded);
-  reply.bulk('recorded-first-entry-id');
-  replyId(ctx, stream.firstId());
-  if (!full) {
-    reply.bulk('groups');
-    reply.int(stream.groups.size);
-    reply.bulk('first-entry');
-    replyOptionalEntry(ctx, stream.range(ID_ZERO, ID_MAX, 1, false)[0]);
-    reply.bulk('last-entry');
-    replyOptionalEntry(ctx, stream.range(ID_ZERO, ID_MAX, 1, true)[0]);
-    return;
-  }
-  reply.bulk('entries');
-  replyEntries(ctx, stream.range(ID_ZERO, ID_MAX, count, false));
-  reply.bulk('groups');
-  const groups = [...stream.groups.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  reply.array(groups.length);
-  for (const group of groups) {
-    reply.map(7);
-    reply.bulk('name');
-    reply.bulk(group.name);
-    reply.bulk('last-delivered-id');
-    replyId(ctx, group.lastId);
-    reply.bulk('entries-read');
-    if (group.entriesRead === ENTRIES_READ_UNKNOWN) reply.nil();
-    else reply.int(group.entriesRead);
-    reply.bulk('lag');
-    const lag = groupLag(stream, group);
-    if (lag === undefined) reply.nil();
-    else reply.int(lag);
-    reply.bulk('pel-count');
-    reply.int(group.pending.size);
-    reply.bulk('pending');
-    const pending = sortedPending(group.pending);
-    const shown = count === 0 ? pending : pending.slice(0, count);
-    reply.array(shown.length);
-    for (const entry of shown) {
-      reply.array(4);
-      replyId(ctx, entry.id);
-      reply.bulk(entry.consumer.name);
-      reply.int(entry.deliveryTimeMs);
-      reply.int(entry.deliveryCount);
-    }
-    reply.bulk('consumers');
-    const consumers = group.sortedConsumers();
-    reply.array(consumers.length);
-    for (const consumer of consumers) {
-      reply.map(4);
-      reply.bulk('name');
-      reply.bulk(consumer.name);
-      reply.bulk('seen-time');
-      reply.int(consumer.seenTimeMs);
-      reply.bulk('pel-count');
-      reply.int(consumer.pending.size);
-      reply.bulk('pending');
-      const own = sortedPending(consumer.pending);
-      const ownShown = count === 0 ? own : own.slice(0, count);
-      reply.array(ownShown.length);
-      for (const entry of ownShown) {
-        reply.array(3);
-        replyId(ctx, entry.id);
-        reply.int(entry.deliveryTimeMs);
-        reply.int(entry.deliveryCount);
-      }
-    }
-  }
-}
-
-/**
- * Redis reports its rax's node count: the nodes of a compressed trie over the 16-byte big-endian
- * keys of its listpacks (each node's first ID): a node per run of shared bytes, per branching
- * point, and per key. Computed from the node keys as that trie would hold them.
- */
-function radixTreeNodes(stream: StreamValue): number {
-  if (stream.nodes.length === 0) return 1;
-  return trieNodes(
-    stream.nodes.map((node) => node.masterId),
-    0,
-  );
-}
-
-function keyByte(id: StreamId, at: number): number {
-  return Number((id >> BigInt(8 * (15 - at))) & 0xffn);
-}
-
-function trieNodes(keys: StreamId[], depth: number): number {
-  let shared = depth;
-  const first = keys[0] as StreamId;
-  while (shared < 16 && keys.every((key) => keyByte(key, shared) === keyByte(first, shared))) {
-    shared++;
-  }
-  let count = shared > depth ? 1 : 0;
-  if (shared === 16) return count + 1;
-  count++;
-  const children = new Map<number, StreamId[]>();
-  for (const key of keys) {
-    const byte = keyByte(key, shared);
-    const group = children.get(byte);
-    if (group === undefined) children.set(byte, [key]);
-    else group.push(key);
-  }
-  for (const group of children.values()) count += trieNodes(group, shared + 1);
-  return count;
-}
-
-function xinfoGroups(ctx: CommandContext, argv: string[]): void {
-  const stream = streamOrNoKey(ctx, argv[2] as string);
-  const groups = [...stream.groups.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const reply = ctx.reply;
-  reply.array(groups.length);
-  for (const group of groups) {
-    reply.map(6);
-    reply.bulk('name');
-    reply.bulk(group.name);
-    reply.bulk('consumers');
-    reply.int(group.consumers.size);
-    reply.bulk('pending');
-    reply.int(group.pending.size);
-    reply.bulk('last-delivered-id');
-    replyId(ctx, group.lastId);
-    reply.bulk('entries-read');
-    if (group.entriesRead === ENTRIES_READ_UNKNOWN) reply.nil();
-    else reply.int(group.entriesRead);
-    reply.bulk('lag');
-    const lag = groupLag(stream, group);
-    if (lag === undefined) reply.nil();
-    else reply.int(lag);
-  }
-}
-
-function xinfoConsumers(ctx: CommandContext, argv: string[]): void {
-  const key = argv[2] as string;
-  const stream = streamOrNoKey(ctx, key);
-  const group = stream.groups.get(argv[3] as string);
-  if (group === undefined) noGroup(argv[3] as string, key);
-  const consumers = group.sortedConsumers();
-  const reply = ctx.reply;
-  reply.array(consumers.length);
-  for (const consumer of consumers) {
-    reply.map(3);
-    reply.bulk('name');
-    reply.bulk(consumer.name);
-    reply.bulk('pending');
-    reply.int(consumer.pending.size);
-    reply.bulk('idle');
-    reply.int(Math.max(0, ctx.nowMs - consumer.seenTimeMs));
-  }
-}
-
-const xinfoHelp = [
-  'XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'CONSUMERS <key> <groupname>',
-  '    Show consumers of <groupname>.',
-  'GROUPS <key>',
-  '    Show the stream consumer groups.',
-  'STREAM <key> [FULL [COUNT <count>]',
-  '    Show information about the stream.',
-  'HELP',
-  '    Prints this help.',
-];
 
 // ---- the table ----
 
