@@ -1,7 +1,12 @@
 // XINFO STREAM / GROUPS / CONSUMERS (t_stream.c, Redis 7.0), including the figures of Redis's
 // own structures that XINFO reports (radix-tree keys and nodes).
 
-import { ENTRIES_READ_UNKNOWN, sortedPending, StreamValue } from '../../engine/types/stream.js';
+import {
+  type ConsumerGroup,
+  ENTRIES_READ_UNKNOWN,
+  sortedPending,
+  StreamValue,
+} from '../../engine/types/stream.js';
 import { ID_MAX, ID_ZERO, type StreamId } from '../../engine/types/stream-id.js';
 
 import { isWord } from '../args.js';
@@ -84,13 +89,7 @@ export function xinfoStream(ctx: CommandContext, argv: string[]): void {
     reply.bulk(group.name);
     reply.bulk('last-delivered-id');
     replyId(ctx, group.lastId);
-    reply.bulk('entries-read');
-    if (group.entriesRead === ENTRIES_READ_UNKNOWN) reply.nil();
-    else reply.int(group.entriesRead);
-    reply.bulk('lag');
-    const lag = groupLag(stream, group);
-    if (lag === undefined) reply.nil();
-    else reply.int(lag);
+    replyGroupCounters(ctx, stream, group);
     reply.bulk('pel-count');
     reply.int(group.pending.size);
     reply.bulk('pending');
@@ -181,13 +180,7 @@ export function xinfoGroups(ctx: CommandContext, argv: string[]): void {
     reply.int(group.pending.size);
     reply.bulk('last-delivered-id');
     replyId(ctx, group.lastId);
-    reply.bulk('entries-read');
-    if (group.entriesRead === ENTRIES_READ_UNKNOWN) reply.nil();
-    else reply.int(group.entriesRead);
-    reply.bulk('lag');
-    const lag = groupLag(stream, group);
-    if (lag === undefined) reply.nil();
-    else reply.int(lag);
+    replyGroupCounters(ctx, stream, group);
   }
 }
 
@@ -221,3 +214,15 @@ export const xinfoHelp = [
   'HELP',
   '    Prints this help.',
 ];
+
+/** A group's entries-read and lag fields of XINFO (nil where Redis cannot tell). */
+function replyGroupCounters(ctx: CommandContext, stream: StreamValue, group: ConsumerGroup): void {
+  const reply = ctx.reply;
+  reply.bulk('entries-read');
+  if (group.entriesRead === ENTRIES_READ_UNKNOWN) reply.nil();
+  else reply.int(group.entriesRead);
+  reply.bulk('lag');
+  const lag = groupLag(stream, group);
+  if (lag === undefined) reply.nil();
+  else reply.int(lag);
+}
