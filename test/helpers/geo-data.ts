@@ -55,18 +55,6 @@ export function geoaddCities(key = 'cities'): string[] {
   return ['GEOADD', key, ...CITIES.flatMap(([lon, lat, name]) => [String(lon), String(lat), name])];
 }
 
-/** A deterministic generator (mulberry32), so the script is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` random points around (lon, lat) within `spread` degrees, as a GEOADD line. */
 export function randomPoints(
   key: string,

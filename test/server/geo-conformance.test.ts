@@ -11,9 +11,10 @@ import {
   describeWireBytes,
   type Script,
 } from '../helpers/conformance.js';
-import { CITIES, geoaddCities, randomPoints, seededRandom } from '../helpers/geo-data.js';
+import { CITIES, geoaddCities, randomPoints } from '../helpers/geo-data.js';
+import { seeded } from '../persist/helpers.js';
 
-const random = seededRandom(7);
+const random = seeded(7);
 const europe = randomPoints('pts', 300, random, 10, 48, 8);
 const world = randomPoints('world', 400, random);
 const dense = randomPoints('dense', 200, random, 2.35, 48.85, 0.05);

@@ -4,9 +4,10 @@
 // script is generated from a fixed seed, so a failure names a line that replays.
 
 import { describeConformance, type Script } from '../helpers/conformance.js';
-import { randomPoints, seededRandom } from '../helpers/geo-data.js';
+import { randomPoints } from '../helpers/geo-data.js';
+import { seeded } from '../persist/helpers.js';
 
-const random = seededRandom(20240611);
+const random = seeded(20240611);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const units = ['m', 'km', 'mi', 'ft'] as const;
 const metersPer = { m: 1, km: 1000, mi: 1609.34, ft: 0.3048 } as const;
