@@ -2,7 +2,13 @@
 // (listpack.c: entry encodings, back-lengths, header), intsets (intset.c), and, for RESTORE
 // only, the older ziplists (ziplist.c) and zipmaps (zipmap.c). Elements are latin1 strings.
 
-import { parseInt64 } from '../../util/numbers.js';
+import {
+  listpackBackLengthBytes,
+  ListpackInt,
+  listpackInteger,
+  listpackIntegerKind,
+  listpackStringHeaderBytes,
+} from '../../engine/listpack-layout.js';
 import { BadPayload, ByteReader, ByteWriter, check } from './bytes.js';
 
 const LISTPACK_HEADER_BYTES = 6;
@@ -10,17 +16,8 @@ const LISTPACK_EOF = 0xff;
 /** A listpack's element count field saturates here (then the elements must be counted). */
 const LISTPACK_COUNT_UNKNOWN = 65535;
 
-/** Bytes of a listpack back-length for an entry of `length` bytes (header and data). */
-function backLengthBytes(length: number): number {
-  if (length <= 127) return 1;
-  if (length < 16383) return 2;
-  if (length < 2097151) return 3;
-  if (length < 268435455) return 4;
-  return 5;
-}
-
 function writeBackLength(out: ByteWriter, length: number): void {
-  const count = backLengthBytes(length);
+  const count = listpackBackLengthBytes(length);
   // Most significant 7-bit group first; every byte but the first has its top bit set.
   for (let i = count - 1; i >= 0; i--) {
     const group = Math.floor(length / 2 ** (7 * i)) & 127;
@@ -31,36 +28,47 @@ function writeBackLength(out: ByteWriter, length: number): void {
 /** Appends one listpack entry (lpEncodeString / lpEncodeIntegerGetType and the back-length). */
 function writeEntry(out: ByteWriter, element: string): void {
   const start = out.length;
-  const integer = parseInt64(element);
-  if (integer !== undefined) {
-    const value = BigInt(integer);
-    if (value >= 0n && value <= 127n) out.byte(Number(value));
-    else if (value >= -4096n && value <= 4095n) {
-      const unsigned = Number(value < 0n ? (1n << 13n) + value : value);
-      out.byte((unsigned >> 8) | 0xc0);
-      out.byte(unsigned & 0xff);
-    } else if (value >= -32768n && value <= 32767n) {
-      out.byte(0xf1);
-      const unsigned = Number(value & 0xffffn);
-      out.byte(unsigned & 0xff);
-      out.byte(unsigned >> 8);
-    } else if (value >= -8388608n && value <= 8388607n) {
-      out.byte(0xf2);
-      const unsigned = Number(value & 0xffffffn);
-      out.byte(unsigned & 0xff);
-      out.byte((unsigned >> 8) & 0xff);
-      out.byte(unsigned >> 16);
-    } else if (value >= -2147483648n && value <= 2147483647n) {
-      out.byte(0xf3);
-      out.uint32LE(Number(value & 0xffffffffn));
-    } else {
-      out.byte(0xf4);
-      out.int64LE(value);
+  const value = listpackInteger(element);
+  if (value !== undefined) {
+    switch (listpackIntegerKind(value)) {
+      case ListpackInt.U7:
+        out.byte(Number(value));
+        break;
+      case ListpackInt.I13: {
+        const unsigned = Number(value < 0n ? (1n << 13n) + value : value);
+        out.byte((unsigned >> 8) | 0xc0);
+        out.byte(unsigned & 0xff);
+        break;
+      }
+      case ListpackInt.I16: {
+        out.byte(0xf1);
+        const unsigned = Number(value & 0xffffn);
+        out.byte(unsigned & 0xff);
+        out.byte(unsigned >> 8);
+        break;
+      }
+      case ListpackInt.I24: {
+        out.byte(0xf2);
+        const unsigned = Number(value & 0xffffffn);
+        out.byte(unsigned & 0xff);
+        out.byte((unsigned >> 8) & 0xff);
+        out.byte(unsigned >> 16);
+        break;
+      }
+      case ListpackInt.I32:
+        out.byte(0xf3);
+        out.uint32LE(Number(value & 0xffffffffn));
+        break;
+      case ListpackInt.I64:
+        out.byte(0xf4);
+        out.int64LE(value);
+        break;
     }
   } else {
     const length = element.length;
-    if (length < 64) out.byte(0x80 | length);
-    else if (length < 4096) {
+    const header = listpackStringHeaderBytes(length);
+    if (header === 1) out.byte(0x80 | length);
+    else if (header === 2) {
       out.byte((length >> 8) | 0xe0);
       out.byte(length & 0xff);
     } else {
@@ -115,7 +123,7 @@ export function decodeListpack(blob: Buffer): string[] {
     else if (first === 0xf4) element = reader.bytes(8).readBigInt64LE(0).toString();
     else throw new BadPayload('listpack entry encoding');
     const entryLength = reader.offset - start;
-    const backLength = reader.bytes(backLengthBytes(entryLength));
+    const backLength = reader.bytes(listpackBackLengthBytes(entryLength));
     let decoded = 0;
     for (let i = 0; i < backLength.length; i++)
       decoded = decoded * 128 + ((backLength[i] as number) & 127);

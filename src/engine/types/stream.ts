@@ -43,6 +43,7 @@ import type { CollectionEffect, Effect } from '../effects.js';
 import type { CollectionValue } from '../values.js';
 import { registerType } from './registry.js';
 import { formatId, ID_MAX, ID_ZERO, idFromText, idMs, idSeq, type StreamId } from './stream-id.js';
+import { listpackEntryBytes, listpackIntegerEntryBytes } from '../listpack-layout.js';
 
 export const StreamOp = {
   Add: 100,
@@ -67,29 +68,6 @@ export const TrimStrategy = { MaxLen: 0, MinId: 1 } as const;
 /** Redis's SCG_INVALID_ENTRIES_READ. */
 export const ENTRIES_READ_UNKNOWN = -1;
 
-/** Bytes of an integer in a listpack (lpEncodeIntegerGetType) plus its back-length byte. */
-function listpackIntegerBytes(value: bigint): number {
-  if (value >= 0n && value <= 127n) return 2;
-  if (value >= -4096n && value <= 4095n) return 3;
-  if (value >= -32768n && value <= 32767n) return 4;
-  if (value >= -8388608n && value <= 8388607n) return 5;
-  if (value >= -2147483648n && value <= 2147483647n) return 6;
-  return 10;
-}
-
-/** Bytes of one listpack element holding `text` (a canonical integer is stored as one). */
-function listpackElementBytes(text: string): number {
-  if (text.length > 0 && text.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(text)) {
-    const value = BigInt(text);
-    if (value >= -(1n << 63n) && value < 1n << 63n) return listpackIntegerBytes(value);
-  }
-  const length = text.length;
-  const header = length < 64 ? 1 : length < 4096 ? 2 : 5;
-  const body = header + length;
-  const back = body < 128 ? 1 : body < 16384 ? 2 : body < 2097152 ? 3 : body < 268435456 ? 4 : 5;
-  return body + back;
-}
-
 /** One entry: its ID and field/value pairs, undefined once deleted. */
 export class StreamNode {
   readonly ids: StreamId[] = [];
@@ -106,8 +84,8 @@ export class StreamNode {
     readonly masterFields: readonly string[],
   ) {
     // Header (6) + end (1) + count, deleted, field count, fields, terminator.
-    let bytes = 7 + 2 + 2 + listpackIntegerBytes(BigInt(masterFields.length)) + 2;
-    for (const field of masterFields) bytes += listpackElementBytes(field);
+    let bytes = 7 + 2 + 2 + listpackIntegerEntryBytes(BigInt(masterFields.length)) + 2;
+    for (const field of masterFields) bytes += listpackEntryBytes(field);
     this.bytes = bytes;
   }
 
@@ -125,18 +103,18 @@ export class StreamNode {
       if (pairs[i * 2] !== this.masterFields[i]) same = false;
     }
     let bytes = 2; // flags
-    bytes += listpackIntegerBytes(idMs(id) - idMs(this.masterId));
-    bytes += listpackIntegerBytes(idSeq(id) - idSeq(this.masterId));
+    bytes += listpackIntegerEntryBytes(idMs(id) - idMs(this.masterId));
+    bytes += listpackIntegerEntryBytes(idSeq(id) - idSeq(this.masterId));
     let pieces = pairs.length / 2 + 3;
     if (!same) {
-      bytes += listpackIntegerBytes(BigInt(pairs.length / 2));
+      bytes += listpackIntegerEntryBytes(BigInt(pairs.length / 2));
       pieces += pairs.length / 2 + 1;
     }
     for (let i = 0; i < pairs.length; i += 2) {
-      if (!same) bytes += listpackElementBytes(pairs[i] as string);
-      bytes += listpackElementBytes(pairs[i + 1] as string);
+      if (!same) bytes += listpackEntryBytes(pairs[i] as string);
+      bytes += listpackEntryBytes(pairs[i + 1] as string);
     }
-    bytes += listpackIntegerBytes(BigInt(pieces));
+    bytes += listpackIntegerEntryBytes(BigInt(pieces));
     this.bytes += bytes;
     this.ids.push(id);
     this.entries.push(pairs);
