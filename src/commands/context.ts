@@ -20,8 +20,11 @@ export class CommandContext {
   nowMs = 0;
   /** Effects emitted by the running command, logged as one entry when it ends. */
   effects: Effect[] = [];
-  /** False on a node that must not decide expiry itself (a Raft follower): expired keys read as absent. */
-  mayExpire = true;
+  /**
+   * False on a node that must not decide changes itself (a Raft follower): expired keys read as
+   * absent, nothing is evicted, and a read writes nothing (PFCOUNT's cache, SORT's conversion).
+   */
+  decidesChanges = true;
   /** The dispatcher running this command (INFO and COMMAND read its table and counters). */
   executor!: Executor;
   /** True while EXEC runs its queue: blocking commands answer at once instead of blocking. */
@@ -76,7 +79,7 @@ export class CommandContext {
     }
     this.keyspaceMisses++;
     // While clients are paused (CLIENT PAUSE) an expired key reads as absent but stays.
-    if (this.mayExpire && !this.executor.pause.active) {
+    if (this.decidesChanges && !this.executor.pause.active) {
       this.emit([Op.Delete, dbIndex, key]);
       notifyKeyspaceEvent(this, EventClass.expired, 'expired', key, dbIndex);
     }

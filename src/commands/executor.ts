@@ -134,9 +134,9 @@ export class Executor {
     this.ctx.executor = this;
   }
 
-  /** False on a replica group follower: expired keys read as absent, the leader deletes them. */
-  setMayExpire(value: boolean): void {
-    this.ctx.mayExpire = value;
+  /** False on a replica group follower: it expires, evicts and writes nothing itself. */
+  setDecidesChanges(value: boolean): void {
+    this.ctx.decidesChanges = value;
   }
 
   /**
@@ -282,7 +282,7 @@ export class Executor {
     const memory = this.memory;
     if (
       memory.maxmemory !== 0 &&
-      ctx.mayExpire &&
+      ctx.decidesChanges &&
       !ctx.inTransaction &&
       !this.pause.active &&
       !memory.makeRoom(ctx)

@@ -791,8 +791,8 @@ export class ReplicaNode {
     return count;
   }
 
-  /** Leader-only expiry: followers never delete expired keys themselves. */
-  get mayExpire(): boolean {
+  /** Only the ready leader decides changes (expiry, eviction): followers apply its entries. */
+  get decidesChanges(): boolean {
     return this.leaderReady;
   }
 

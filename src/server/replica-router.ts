@@ -201,7 +201,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
         // A RESP2 subscriber may only run the subscription commands: refused here.
         (client.protocol === 2 && client.subscriptionCount > 0)
       ) {
-        this.executor.setMayExpire(started && node.mayExpire);
+        this.executor.setDecidesChanges(started && node.decidesChanges);
         this.current = client;
         return 'local';
       }
@@ -229,7 +229,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     if (leaderHere) {
       if (relay?.holdsSessionState === true)
         return this.sessionStateLost(session, 'WATCH/MULTI ran on the previous leader');
-      this.executor.setMayExpire(true);
+      this.executor.setDecidesChanges(true);
       this.current = client;
       return 'local';
     }
@@ -242,7 +242,7 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       this.readOnlyClients.has(client) &&
       this.isReadOnly(name, argv)
     ) {
-      this.executor.setMayExpire(node.mayExpire);
+      this.executor.setDecidesChanges(node.decidesChanges);
       return 'local';
     }
     const leader = started ? node.leaderId : 0;

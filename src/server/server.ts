@@ -150,7 +150,7 @@ export class ShoalServer implements Host {
     if (this.replica !== undefined) {
       this.router = new ReplicaRouter(this.replica, this.executor);
       this.replication = this.router;
-      this.executor.setMayExpire(false);
+      this.executor.setDecidesChanges(false);
     }
     this.outputLimits = parseOutputLimits(this.config.get('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.settingChanged(name, value));
@@ -383,8 +383,8 @@ export class ShoalServer implements Host {
     const periodMs = Math.max(1, Math.floor(1000 / hz));
     const expiry = setInterval(() => {
       // In a replica group only the leader decides expiry; its deletions replicate as entries.
-      if (this.replica !== undefined && !this.replica.mayExpire) return;
-      this.executor.setMayExpire(true);
+      if (this.replica !== undefined && !this.replica.decidesChanges) return;
+      this.executor.setDecidesChanges(true);
       runExpiryCycle(this.executor, Date.now, periodMs / 4);
     }, periodMs);
     const idle = setInterval(() => this.closeIdleClients(), 1000);

@@ -202,7 +202,7 @@ function pfcount(ctx: CommandContext, argv: string[]): void {
   const cardinality = estimate(histogram);
   // The cache is part of the value: Redis writes and propagates it. A replica group follower
   // answering a local read (READONLY) leaves that to the leader, as it does expiry.
-  if (ctx.mayExpire) {
+  if (ctx.decidesChanges) {
     ctx.emit([Op.SetRange, ctx.client.db, key, 8, cardinalityBytes(cardinality)]);
   }
   ctx.reply.int(cardinalityReply(cardinality));

@@ -328,7 +328,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): vo
   if (
     value instanceof SortedSetValue &&
     value.compact &&
-    ctx.mayExpire &&
+    ctx.decidesChanges &&
     !ctx.executor.pause.active
   )
     ctx.emit([ZsetOp.Unpack, ctx.client.db, argv[1] as string]);
