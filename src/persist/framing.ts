@@ -58,7 +58,19 @@ export interface FrameProblem {
   reason: string;
   /** The frame's declared end lies past the end of the file (or its header is cut short). */
   pastEnd: boolean;
+  /**
+   * Zeros where data should be: a header of zeros (`reason` UNWRITTEN: nothing was ever written
+   * here, the end of a preallocated segment's data) or a 512-byte sector of zeros inside a frame
+   * that fails its checksum (a write cut short: the sector never reached the disk, as etcd's WAL
+   * judges torn entries). Real damage rarely writes whole sectors of zeros.
+   */
+  unwritten: boolean;
 }
+
+/** The reason given for a header of zeros. */
+export const UNWRITTEN = 'unwritten space';
+/** A disk sector: the unit a write reaches the disk in, or does not. */
+export const SECTOR_BYTES = 512;
 
 export interface ScanResult {
   /** Offset just past the last good frame. */
@@ -116,7 +128,11 @@ export async function scanFrames(
     const length = buffer.readUInt32LE(local);
     const expectedCrc = buffer.readUInt32LE(local + 4);
     const frameEnd = position + FRAME_HEADER_BYTES + length;
-    if (length === 0) return problem(position, fileBytes, 'zero-length frame', false);
+    if (length === 0) {
+      return expectedCrc === 0
+        ? problem(position, fileBytes, UNWRITTEN, false, true)
+        : problem(position, fileBytes, 'zero-length frame', false);
+    }
     if (length > MAX_PAYLOAD_BYTES || frameEnd > fileBytes) {
       return problem(position, fileBytes, `frame of ${length} bytes runs past the end`, true);
     }
@@ -134,7 +150,8 @@ export async function scanFrames(
     const payloadStart = local + FRAME_HEADER_BYTES;
     const payloadEnd = payloadStart + length;
     if (verifyChecksums && crc32c(buffer, payloadStart, payloadEnd) !== expectedCrc) {
-      return problem(position, fileBytes, 'checksum mismatch', frameEnd === fileBytes);
+      const unwritten = hasZeroSector(buffer, local, local + FRAME_HEADER_BYTES + length, position);
+      return problem(position, fileBytes, 'checksum mismatch', frameEnd === fileBytes, unwritten);
     }
     // Await only what is a promise: an await per frame would cost a microtask turn each.
     const visited = visit(
@@ -147,8 +164,57 @@ export async function scanFrames(
   }
 }
 
-function problem(offset: number, fileBytes: number, reason: string, pastEnd: boolean): ScanResult {
-  return { goodEnd: offset, fileBytes, problem: { offset, reason, pastEnd } };
+function problem(
+  offset: number,
+  fileBytes: number,
+  reason: string,
+  pastEnd: boolean,
+  unwritten = false,
+): ScanResult {
+  return { goodEnd: offset, fileBytes, problem: { offset, reason, pastEnd, unwritten } };
+}
+
+/** Whether `data[start, end)`, which sits at file offset `fileOffset`, holds a whole disk sector of zeros. */
+function hasZeroSector(data: Buffer, start: number, end: number, fileOffset: number): boolean {
+  // Sectors are aligned in the file, not in the frame; the frame's first and last pieces count
+  // even when they are shorter than a sector.
+  let at = start;
+  while (at < end) {
+    const sectorEnd = Math.min(end, at + SECTOR_BYTES - ((fileOffset + at - start) % SECTOR_BYTES));
+    let zero = true;
+    for (let i = at; i < sectorEnd; i++) {
+      if (data[i] !== 0) {
+        zero = false;
+        break;
+      }
+    }
+    if (zero) return true;
+    at = sectorEnd;
+  }
+  return false;
+}
+
+/**
+ * Where the written data of `[start, end)` ends: the offset just past its last byte that is not
+ * zero (`start` when every byte is zero). Reads backwards a chunk at a time, so a segment's
+ * preallocated zeros cost a read, not a scan of every byte.
+ */
+export async function writtenEnd(handle: FileHandle, start: number, end: number): Promise<number> {
+  const bytes = Math.min(1024 * 1024, Math.max(0, end - start));
+  const chunk = Buffer.allocUnsafe(bytes);
+  const zeros = Buffer.alloc(bytes);
+  let chunkEnd = end;
+  while (chunkEnd > start) {
+    const chunkStart = Math.max(start, chunkEnd - chunk.length);
+    const length = await handle.read(chunk, 0, chunkEnd - chunkStart, chunkStart);
+    if (chunk.subarray(0, length).equals(zeros.subarray(0, length))) {
+      chunkEnd = chunkStart;
+      continue;
+    }
+    for (let i = length - 1; i >= 0; i--) if (chunk[i] !== 0) return chunkStart + i + 1;
+    chunkEnd = chunkStart;
+  }
+  return start;
 }
 
 /** Reads the whole of a file region into memory. */

@@ -41,6 +41,8 @@ export interface FileSystem {
   readdirSync(path: string): string[];
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
+  /** Bytes free for this process on the file system holding `path`. */
+  freeBytes?(path: string): Promise<number>;
 }
 
 const fsyncAsync = promisify(nodeFs.fsync);
@@ -171,6 +173,10 @@ export const nodeFileSystem: FileSystem = {
   unlink: (path) => nodeFs.promises.unlink(path),
   async mkdir(path) {
     await nodeFs.promises.mkdir(path, { recursive: true });
+  },
+  async freeBytes(path) {
+    const stats = await nodeFs.promises.statfs(path);
+    return stats.bavail * stats.bsize;
   },
 };
 

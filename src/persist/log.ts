@@ -9,6 +9,10 @@
 // refuses writes with MISCONF), and the pump retries: truncate back to the last good offset,
 // rewrite what it kept, sync again. Rewriting after a failed fsync matters: Linux may drop the
 // dirty pages of a failed fsync, so a second fsync alone could report success for lost bytes.
+//
+// Segments are preallocated (spare-segment.ts) once the log is busy: a segment then starts as a
+// zero-filled file of its full size, and the zeros after the last write are cut off when the
+// segment is closed (recovery treats them as the end of its data after a crash).
 
 import type { LogEntry } from '../engine/effects.js';
 import { ByteWriter, RecordKind, writeEntryPayload } from './codec.js';
@@ -17,6 +21,7 @@ import type { FileHandle, FileSystem } from './fs.js';
 import { strerror } from './fs.js';
 import { assert } from '../engine/assert.js';
 import { join, segmentName } from './names.js';
+import { SPARE_AFTER_BYTES, SpareSegment } from './spare-segment.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 export type LogLevel = 'verbose' | 'notice' | 'warning';
@@ -89,6 +94,9 @@ export class LogWriter {
   private closing = false;
   private idle: (() => void)[] = [];
   private everysecTimer: NodeJS.Timeout | undefined;
+  private readonly spare: SpareSegment;
+  /** The current segment's file size when it was preallocated (zeros after `writtenOffset`), else 0. */
+  private preallocatedBytes = 0;
 
   constructor(
     private readonly options: LogOptions,
@@ -101,10 +109,19 @@ export class LogWriter {
     this.lastSynced = lastSequence;
     this.segments = [...existingSegments];
     this.policy = options.fsync;
+    this.spare = new SpareSegment({
+      fs: options.fs,
+      dir: options.dir,
+      name: SPARE_NAME,
+      bytes: options.segmentBytesMax,
+      header: fileHeader(LOG_MAGIC),
+      log: (message) => options.log('warning', message),
+    });
   }
 
   /** Starts a new segment for the entries after `lastSequence`. */
   async open(): Promise<void> {
+    await this.spare.adopt();
     await this.openSegment(this.lastAppended + 1);
     this.setPolicy(this.policy);
   }
@@ -227,7 +244,11 @@ export class LogWriter {
     }
     const handle = this.handle;
     this.handle = undefined;
+    if (handle !== undefined && this.failure === undefined) {
+      await this.cutUnwritten(handle).catch(() => undefined);
+    }
     await handle?.close().catch(() => undefined);
+    await this.spare.close();
   }
 
   private schedule(force = false): void {
@@ -286,7 +307,12 @@ export class LogWriter {
     const first = this.failure === undefined;
     this.failure = error;
     this.needsRewrite = this.retained.length > 0;
-    if (first) this.options.onFailure?.();
+    if (first) {
+      this.options.onFailure?.();
+      // The log's writes matter more than a segment prepared ahead of time.
+      if ((error as { code?: unknown }).code === 'ENOSPC')
+        void this.spare.discard().catch(() => undefined);
+    }
   }
 
   private async step(): Promise<void> {
@@ -316,6 +342,7 @@ export class LogWriter {
       }
       this.writtenOffset += batch.bytes;
       this.lastWritten = batch.lastSequence;
+      this.useSpare();
     }
     if (this.policy === 'always' || this.syncRequested || this.closing) {
       const syncing = this.sync(handle);
@@ -385,28 +412,52 @@ export class LogWriter {
     return { buffers: [head, body], bytes: head.length + body.length, lastSequence };
   }
 
+  /**
+   * Once the current segment holds a little, a spare is prepared in the background; a segment
+   * that is not preallocated is left for the spare as soon as it is ready.
+   */
+  private useSpare(): void {
+    const threshold = Math.min(SPARE_AFTER_BYTES, this.options.segmentBytesMax / 4);
+    if (this.writtenOffset >= threshold) this.spare.prepareSoon();
+    if (this.preallocatedBytes === 0 && this.spare.ready) this.rotationRequested = true;
+  }
+
   /** Syncs and closes the current segment, then starts the next one. */
   private async rotate(handle: FileHandle): Promise<void> {
     await this.sync(handle);
     this.rotationRequested = false;
     if (this.writtenOffset === FILE_HEADER_BYTES) return; // nothing in it yet: keep it
+    await this.cutUnwritten(handle);
     this.handle = undefined;
     await handle.close();
     await this.openSegment(this.lastWritten + 1);
   }
 
+  /** Cuts a preallocated segment's zeros off once it is written no more (everything is synced). */
+  private async cutUnwritten(handle: FileHandle): Promise<void> {
+    if (this.writtenOffset >= this.preallocatedBytes || this.writtenOffset > this.syncedOffset)
+      return;
+    await handle.truncate(this.writtenOffset);
+    await handle.datasync();
+    this.preallocatedBytes = 0;
+  }
+
   private async openSegment(firstSequence: number): Promise<void> {
     const { fs, dir } = this.options;
     const path = join(dir, segmentName(firstSequence));
-    const handle = await fs.open(path, 'create');
-    try {
-      await handle.write([fileHeader(LOG_MAGIC)], 0);
-      await handle.datasync();
-      // The segment's directory entry must be durable before any entry in it is acknowledged.
-      await fs.syncDirectory(dir);
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      throw error;
+    let handle = await this.spare.take(path);
+    this.preallocatedBytes = handle === undefined ? 0 : this.options.segmentBytesMax;
+    if (handle === undefined) {
+      handle = await fs.open(path, 'create');
+      try {
+        await handle.write([fileHeader(LOG_MAGIC)], 0);
+        await handle.datasync();
+        // The segment's directory entry must be durable before any entry in it is acknowledged.
+        await fs.syncDirectory(dir);
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
     }
     this.handle = handle;
     this.writtenOffset = this.syncedOffset = this.retainedStart = FILE_HEADER_BYTES;
@@ -414,6 +465,9 @@ export class LogWriter {
     if (last?.path !== path) this.segments.push({ firstSequence, path });
   }
 }
+
+/** The log's spare segment (spare-segment.ts); recovery ignores the name. */
+const SPARE_NAME = 'log.spare';
 
 function sum(batches: readonly Batch[]): number {
   let total = 0;

@@ -24,7 +24,10 @@ import {
   LOG_MAGIC,
   readRegion,
   scanFrames,
+  SECTOR_BYTES,
   SNAPSHOT_MAGIC,
+  UNWRITTEN,
+  writtenEnd,
 } from './framing.js';
 import type { FileHandle, FileSystem } from './fs.js';
 import type { LogLine, SegmentInfo } from './log.js';
@@ -196,8 +199,15 @@ function laterBatchExists(data: Buffer, afterSequence: number): boolean {
 interface SegmentReplay {
   lastSequence: number;
   entries: number;
-  /** The first bad record, and where the good data ends (the start of the write holding it). */
-  problem: { offset: number; truncateAt: number; reason: string; torn: boolean } | undefined;
+  /**
+   * The first bad record, where the good data ends (the start of the write holding it), and
+   * where the bytes written at all end (zeros follow: a preallocated segment's unwritten space).
+   */
+  problem:
+    | { offset: number; truncateAt: number; dataEnd: number; reason: string; torn: boolean }
+    | undefined;
+  /** Set when the segment's data ends cleanly and zeros (never written) fill the rest. */
+  unwrittenFrom?: number;
 }
 
 async function replaySegment(
@@ -224,7 +234,7 @@ async function replaySegment(
     return {
       lastSequence: last,
       entries,
-      problem: { offset: 0, truncateAt: 0, reason: headerProblem, torn },
+      problem: { offset: 0, truncateAt: 0, dataEnd: size, reason: headerProblem, torn },
     };
   }
   // A write (one Batch frame and its entries) counts whole or not at all. A first pass checks
@@ -329,7 +339,7 @@ async function replaySegment(
     return {
       lastSequence: committed,
       entries,
-      problem: { ...problem, truncateAt: cut(problem.offset), torn: false },
+      problem: { ...problem, truncateAt: cut(problem.offset), dataEnd: size, torn: false },
     };
   }
   if (scan.problem === undefined) {
@@ -341,22 +351,30 @@ async function replaySegment(
       problem: {
         offset: scan.goodEnd,
         truncateAt: batchStart,
+        dataEnd: size,
         reason: 'write batch cut short',
         torn: isLast,
       },
     };
   }
   const { offset, reason } = scan.problem;
+  const nonZeroEnd = await writtenEnd(handle, offset, size);
+  if (reason === UNWRITTEN && nonZeroEnd === offset && expectedInBatch === 0) {
+    return { lastSequence: committed, entries, problem: undefined, unwrittenFrom: offset };
+  }
+  // Zeros at the end count as written data unless they fill a whole sector or more (then they
+  // are a preallocated segment's unwritten space).
+  const dataEnd = size - nonZeroEnd >= SECTOR_BYTES ? nonZeroEnd : size;
   // Torn only in the last segment, and only if no complete write follows the bad spot.
   let torn = isLast;
-  if (torn && !(batchEnd >= size && expectedInBatch !== 0)) {
-    const rest = await readRegion(handle, offset + 1, size);
+  if (torn && !(batchEnd >= dataEnd && expectedInBatch !== 0)) {
+    const rest = await readRegion(handle, offset + 1, Math.max(offset + 1, dataEnd));
     torn = !laterBatchExists(rest, committed);
   }
   return {
     lastSequence: committed,
     entries,
-    problem: { offset, truncateAt: cut(offset), reason, torn },
+    problem: { offset, truncateAt: cut(offset), dataEnd, reason, torn },
   };
 }
 
@@ -384,7 +402,10 @@ export async function recover(
   };
   for (const name of listing.temporary) {
     if (checkOnly) continue;
-    log('notice', `Removing temporary file ${name} left by an interrupted snapshot`);
+    log(
+      'notice',
+      `Removing temporary file ${name} left by an interrupted write (a snapshot or a spare segment)`,
+    );
     await fs.unlink(join(dir, name));
   }
   progress.totalBytes = await totalBytes(fs, dir, listing);
@@ -463,8 +484,7 @@ export async function recover(
       last = Math.max(last, replay.lastSequence);
       const problem = replay.problem;
       if (problem !== undefined) {
-        const size = await handle.size();
-        const dropped = size - problem.truncateAt;
+        const dropped = Math.max(0, problem.dataEnd - problem.truncateAt);
         const kind = problem.torn ? 'torn-tail' : 'corrupt';
         const message = problem.torn
           ? `${path}: torn tail at offset ${problem.offset} (${problem.reason}): ${dropped} bytes from offset ${problem.truncateAt} to drop`
@@ -511,6 +531,12 @@ export async function recover(
           continue;
         }
         if (!problem.torn) break;
+      }
+      if (replay.unwrittenFrom !== undefined && !checkOnly) {
+        // A preallocated segment's zeros: the log goes on in a new segment, so they are only
+        // space taken.
+        await handle.truncate(replay.unwrittenFrom);
+        await handle.datasync();
       }
       result.segments.push({ firstSequence: segment.firstSequence, path });
     } finally {

@@ -1,7 +1,8 @@
 // A simulated disk for tests: files live in memory, and the model keeps apart what was written
 // and what was made durable (fdatasync for a file's bytes, directory sync for its entries).
 // `crash()` keeps only the durable state plus, for each file, a seeded-random prefix of the bytes
-// written after its last sync (a torn write), as a power loss would, in a new instance; the old
+// appended after its last sync and a random subset of the 4 KiB pages it overwrote in place (a
+// preallocated segment's writes), as a power loss would, in a new instance; the old
 // one is dead (its operations never complete, like a process that lost power). `capacityBytes` makes the
 // disk fill up (ENOSPC); `failNext` injects an error (EIO) into the next matching operation.
 
@@ -13,7 +14,12 @@ interface Inode {
   length: number;
   /** The bytes that survive a crash. */
   durable: Buffer;
+  /** The lowest offset written since the last sync (Infinity: none), so a sync copies only that. */
+  dirtyFrom: number;
 }
+
+/** The unit in which overwritten bytes reach the disk or not at a crash. */
+const PAGE_BYTES = 4096;
 
 function fsError(code: string, message: string, operation: string): Error {
   return Object.assign(new Error(`${code}: ${message}, ${operation}`), { code });
@@ -99,12 +105,8 @@ export class SimulatedFileSystem implements FileSystem {
       for (const [name, inode] of entries) {
         let survivor = survivors.get(inode);
         if (survivor === undefined) {
-          const durable = inode.durable;
-          const unsynced = inode.data.subarray(durable.length, inode.length);
-          const prefixMatches = inode.data.subarray(0, durable.length).equals(durable);
-          const kept = prefixMatches ? Math.floor(random() * (unsynced.length + 1)) : 0;
-          const data = Buffer.concat([durable, unsynced.subarray(0, kept)]);
-          survivor = { data, length: data.length, durable: Buffer.from(data) };
+          const data = survivingBytes(inode, random);
+          survivor = { data, length: data.length, durable: Buffer.from(data), dirtyFrom: Infinity };
           survivors.set(inode, survivor);
         }
         copy.set(name, survivor);
@@ -136,6 +138,7 @@ export class SimulatedFileSystem implements FileSystem {
     inode.data = Buffer.from(data);
     inode.length = data.length;
     inode.durable = Buffer.from(data);
+    inode.dirtyFrom = Infinity;
   }
 
   async open(path: string, mode: 'read' | 'write' | 'create'): Promise<FileHandle> {
@@ -150,12 +153,18 @@ export class SimulatedFileSystem implements FileSystem {
   private openNow(path: string, mode: 'read' | 'write' | 'create'): FileHandle {
     this.check('open');
     if (mode !== 'create') return new SimulatedHandle(this, this.lookup(path));
-    const inode: Inode = { data: Buffer.alloc(0), length: 0, durable: Buffer.alloc(0) };
+    const inode: Inode = {
+      data: Buffer.alloc(0),
+      length: 0,
+      durable: Buffer.alloc(0),
+      dirtyFrom: Infinity,
+    };
     const entries = this.entries(dirname(path));
     const previous = entries.get(basename(path));
     if (previous !== undefined) {
       // Truncating an existing file keeps its inode (and its directory entry).
       previous.length = 0;
+      previous.dirtyFrom = 0;
       return new SimulatedHandle(this, previous);
     }
     entries.set(basename(path), inode);
@@ -189,13 +198,26 @@ export class SimulatedFileSystem implements FileSystem {
     }
     if (at > inode.length) inode.data.fill(0, inode.length, at);
     buffer.copy(inode.data, at);
+    inode.dirtyFrom = Math.min(inode.dirtyFrom, at, inode.length);
     inode.length = Math.max(inode.length, end);
   }
 
   /** @internal */
   datasyncInode(inode: Inode): void {
     this.check('datasync');
-    inode.durable = Buffer.from(inode.data.subarray(0, inode.length));
+    if (inode.durable.length === inode.length) {
+      // Same size (writes in place, as into a preallocated segment): copy what changed.
+      if (inode.dirtyFrom < inode.length)
+        inode.data.copy(inode.durable, inode.dirtyFrom, inode.dirtyFrom, inode.length);
+    } else {
+      inode.durable = Buffer.from(inode.data.subarray(0, inode.length));
+    }
+    inode.dirtyFrom = Infinity;
+  }
+
+  async freeBytes(): Promise<number> {
+    await this.turn();
+    return this.capacityBytes - this.usedBytes();
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -270,6 +292,7 @@ class SimulatedHandle implements FileHandle {
   async truncate(size: number): Promise<void> {
     await this.fs.turn();
     this.inode.length = Math.min(this.inode.length, size);
+    this.inode.dirtyFrom = Math.min(this.inode.dirtyFrom, this.inode.length);
   }
 
   async size(): Promise<number> {
@@ -290,4 +313,22 @@ class SimulatedHandle implements FileHandle {
   }
 
   closeSync(): void {}
+}
+
+/**
+ * What of a file survives a power loss: its durable bytes; each page overwritten in place since
+ * the last sync, new or old at random; and a random prefix of what was appended, unless the
+ * file was cut shorter than its durable size (then the durable bytes alone).
+ */
+function survivingBytes(inode: Inode, random: () => number): Buffer {
+  const durable = inode.durable;
+  if (inode.length < durable.length) return Buffer.from(durable);
+  const data = Buffer.from(inode.data.subarray(0, inode.length));
+  for (let page = 0; page < durable.length; page += PAGE_BYTES) {
+    const end = Math.min(durable.length, page + PAGE_BYTES);
+    const changed = !data.subarray(page, end).equals(durable.subarray(page, end));
+    if (changed && random() < 0.5) durable.copy(data, page, page, end);
+  }
+  const kept = Math.floor(random() * (inode.length - durable.length + 1));
+  return data.subarray(0, durable.length + kept);
 }

@@ -13,6 +13,10 @@
 // of `index` is durable, and entries up to `compactIndex` are gone (their segments may be
 // deleted). `replacesLog` (a snapshot received from the leader) also discards every entry after
 // `index`. Each new segment starts with the latest SnapshotMeta and hard state.
+//
+// Segments are preallocated once the node is busy (persist/spare-segment.ts): zeros after the
+// last record are unwritten space, which ends a segment's data cleanly; the node goes on
+// writing over them after a restart.
 
 import { ByteReader, ByteWriter, DecodeError } from '../persist/codec.js';
 import {
@@ -20,10 +24,14 @@ import {
   beginFrame,
   checkFileHeader,
   endFrame,
+  type FrameProblem,
   fileHeader,
   readRegion,
   scanFrames,
+  UNWRITTEN,
+  writtenEnd,
 } from '../persist/framing.js';
+import { SPARE_AFTER_BYTES, SpareSegment } from '../persist/spare-segment.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
 import type { ByteSource } from '../persist/snapshot-bytes.js';
 import { classify, join, snapshotName, TEMPORARY_SUFFIX } from '../persist/names.js';
@@ -55,6 +63,8 @@ import { isGroupId } from './wire.js';
 import { assert } from '../engine/assert.js';
 
 export const RAFT_LOG_MAGIC = 'SHOALRFT';
+/** The spare segment's name (persist/spare-segment.ts): not a segment's name. */
+const SPARE_NAME = 'raft-log.spare';
 /** The group's id (16 hex digits and a newline), written once the node learns it. */
 const GROUP_ID_FILE = 'group-id';
 
@@ -75,6 +85,8 @@ export interface RaftDiskOptions {
   segmentBytesMax?: number;
   /** `shoal check`: change nothing on disk (a torn tail is reported in `notes`, not cut off). */
   readOnly?: boolean;
+  /** Where a failure to prepare a segment ahead of time is told (it is not an error). */
+  log?: (message: string) => void;
 }
 
 /** What one Ready asks to persist. */
@@ -199,9 +211,20 @@ export class RaftDiskStorage implements Storage {
   readonly notes: string[] = [];
 
   private knownGroupId: string | undefined;
+  private readonly spare: SpareSegment;
+  /** The current segment's file size when zeros follow `segmentBytes` (preallocated), else 0. */
+  private preallocatedBytes = 0;
 
   private constructor(private readonly options: RaftDiskOptions) {
     this.segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
+    this.spare = new SpareSegment({
+      fs: options.fs,
+      dir: options.dir,
+      name: SPARE_NAME,
+      bytes: this.segmentBytesMax,
+      header: fileHeader(RAFT_LOG_MAGIC),
+      log: options.log ?? (() => undefined),
+    });
   }
 
   /** Opens (recovering what is on disk) or creates the storage in `dir`. */
@@ -209,6 +232,7 @@ export class RaftDiskStorage implements Storage {
     const storage = new RaftDiskStorage(options);
     if (options.readOnly !== true) await options.fs.mkdir(options.dir);
     await storage.recover();
+    if (options.readOnly !== true) await storage.spare.adopt();
     return storage;
   }
 
@@ -279,10 +303,8 @@ export class RaftDiskStorage implements Storage {
     const readOnly = this.options.readOnly === true;
     const listing = await fs.readdir(dir);
     for (const name of listing.filter((n) => n.endsWith(TEMPORARY_SUFFIX))) {
-      // A snapshot whose write was interrupted: never named, never referenced.
-      this.notes.push(
-        `${join(dir, name)}: left by an interrupted snapshot write (removed at start)`,
-      );
+      // A snapshot, group id or spare segment whose write was interrupted: never named.
+      this.notes.push(`${join(dir, name)}: left by an interrupted write (removed at start)`);
       if (!readOnly) await fs.unlink(join(dir, name));
     }
     if (listing.includes(GROUP_ID_FILE)) {
@@ -335,8 +357,13 @@ export class RaftDiskStorage implements Storage {
         await handle.close();
         throw new RaftStorageError(`${path}: undecodable record: ${decodeProblem}`);
       }
-      if (scan.problem !== undefined) {
-        if (!isLast || !scan.problem.pastEnd) {
+      const unwrittenFrom = await this.unwrittenSpace(handle, scan.problem);
+      if (unwrittenFrom !== undefined) {
+        // The end of a preallocated segment's data: the rest was never written. The last
+        // segment goes on being written there.
+        if (isLast && !readOnly) this.preallocatedBytes = scan.fileBytes;
+      } else if (scan.problem !== undefined) {
+        if (!isLast || !(scan.problem.pastEnd || scan.problem.unwritten)) {
           await handle.close();
           throw new RaftStorageError(
             `${path}: corrupt record at offset ${scan.problem.offset}: ${scan.problem.reason}; refusing to start`,
@@ -509,7 +536,11 @@ export class RaftDiskStorage implements Storage {
     const bytes = out.take();
     try {
       const first = batch.entries[0];
-      if (this.handle === undefined || this.segmentBytes >= this.segmentBytesMax) {
+      if (
+        this.handle === undefined ||
+        this.segmentBytes >= this.segmentBytesMax ||
+        (this.preallocatedBytes === 0 && this.spare.ready)
+      ) {
         await this.startSegment(
           first?.index ?? Math.max(this.memory.lastIndex(), installed?.record.index ?? 0) + 1,
         );
@@ -519,6 +550,8 @@ export class RaftDiskStorage implements Storage {
       // loop before the fdatasync can even start.
       (this.handle as FileHandle).writeSync(bytes, this.segmentBytes);
       this.segmentBytes += bytes.length;
+      if (this.segmentBytes >= Math.min(SPARE_AFTER_BYTES, this.segmentBytesMax / 4))
+        this.spare.prepareSoon();
       // The commit index alone need not be synced: a lower commit after a crash is safe.
       if (batch.mustSync || batch.entries.length > 0 || installed !== undefined)
         await (this.handle as FileHandle).datasync();
@@ -733,16 +766,23 @@ export class RaftDiskStorage implements Storage {
   private async startSegment(firstIndex: number): Promise<void> {
     const { fs, dir } = this.options;
     if (this.handle !== undefined) {
+      // Its zeros are cut off: it is written no more.
+      if (this.segmentBytes < this.preallocatedBytes) await this.handle.truncate(this.segmentBytes);
       await this.handle.datasync();
       await this.handle.close();
     }
     // Names must sort in write order; an overwrite of older indexes goes on in a later segment.
     const last = this.segments[this.segments.length - 1];
     const first = last !== undefined && firstIndex <= last ? last + 1 : firstIndex;
-    const handle = await fs.open(join(dir, raftSegmentName(first)), 'create');
-    await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
-    await handle.datasync();
-    await fs.syncDirectory(dir);
+    const path = join(dir, raftSegmentName(first));
+    let handle = await this.spare.take(path);
+    this.preallocatedBytes = handle === undefined ? 0 : this.segmentBytesMax;
+    if (handle === undefined) {
+      handle = await fs.open(path, 'create');
+      await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
+      await handle.datasync();
+      await fs.syncDirectory(dir);
+    }
     this.handle = handle;
     this.segments.push(first);
     this.segmentBytes = FILE_HEADER_BYTES;
@@ -772,6 +812,20 @@ export class RaftDiskStorage implements Storage {
     const handle = this.handle;
     this.handle = undefined;
     if (handle !== undefined) await handle.close();
+    await this.spare.close();
+  }
+
+  /**
+   * Where a segment's data ends when the scan stopped at zeros that run to the end of the file
+   * (a preallocated segment's unwritten space); undefined for any other stop.
+   */
+  private async unwrittenSpace(
+    handle: FileHandle,
+    problem: FrameProblem | undefined,
+  ): Promise<number | undefined> {
+    if (problem?.reason !== UNWRITTEN) return undefined;
+    const end = await writtenEnd(handle, problem.offset, await handle.size());
+    return end === problem.offset ? end : undefined;
   }
 
   // Storage (read side), served from memory.

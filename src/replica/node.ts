@@ -253,7 +253,11 @@ export class ReplicaNode {
 
   async start(): Promise<void> {
     const { fs, dir } = this.options;
-    this.storage = await RaftDiskStorage.open({ fs, dir: join(dir, 'raft') });
+    this.storage = await RaftDiskStorage.open({
+      fs,
+      dir: join(dir, 'raft'),
+      log: (message) => this.options.log('warning', message),
+    });
     this.groupId = this.storage.groupId;
     // Listening first: founders with empty disks answer each other's bootstrap probes.
     this.transport = new Transport({

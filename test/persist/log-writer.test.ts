@@ -5,19 +5,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExpireNone, type LogEntry, Op } from '../../src/engine/effects.js';
 import { LogWriter } from '../../src/persist/log.js';
+import { recover } from '../../src/persist/recovery.js';
 import { SimulatedFileSystem } from '../../src/persist/sim-fs.js';
 import { waitFor } from '../helpers/servers.js';
 
-async function openLog(fs: SimulatedFileSystem): Promise<LogWriter> {
+async function openLog(
+  fs: SimulatedFileSystem,
+  segmentBytesMax = 1024 * 1024,
+  lines: string[] = [],
+): Promise<LogWriter> {
   await fs.mkdir('/data');
   const log = new LogWriter(
     {
       fs,
       dir: '/data',
       fsync: 'always',
-      segmentBytesMax: 1024 * 1024,
+      segmentBytesMax,
       retryDelayMs: 10,
-      log: () => undefined,
+      log: (_level, line) => lines.push(line),
     },
     0,
     [],
@@ -26,10 +31,24 @@ async function openLog(fs: SimulatedFileSystem): Promise<LogWriter> {
   return log;
 }
 
-const setEntry = (key: string): LogEntry => ({
+const setEntry = (key: string, value = 'v'): LogEntry => ({
   timeMs: 0,
-  effects: [[Op.Set, 0, key, 'v', ExpireNone]],
+  effects: [[Op.Set, 0, key, value, ExpireNone]],
 });
+
+/** Appends entries of ~200 bytes one durable write at a time until `done` says so. */
+async function writeUntil(log: LogWriter, done: () => boolean, what: string): Promise<number> {
+  let written = 0;
+  await waitFor(async () => {
+    const sequence = log.append(setEntry(`k${written++}`, 'x'.repeat(200)));
+    await new Promise<void>((resolve) => log.whenDurable(sequence, resolve));
+    return done();
+  }, what);
+  return written;
+}
+
+const segmentsOf = (fs: SimulatedFileSystem): string[] =>
+  fs.readdirSync('/data').filter((name) => name.endsWith('.seg'));
 
 /** A slow disk: each fdatasync waits for a `release()`; `end()` makes the disk fast again. */
 function gateSyncs(fs: SimulatedFileSystem): { release: () => void; end: () => void } {
@@ -114,4 +133,55 @@ describe('log writer', () => {
       gate.end();
       await waitFor(() => log.failure === undefined && log.lastDurable === first + 1, 'the retry');
     }));
+
+  it('moves into a preallocated segment once busy, and cuts its zeros off when closed', async () => {
+    const SEGMENT = 8192;
+    const fs = new SimulatedFileSystem();
+    const log = await openLog(fs, SEGMENT);
+    let written = await writeUntil(
+      log,
+      () => segmentsOf(fs).some((name) => fs.fileSize(`/data/${name}`) === SEGMENT),
+      'a segment made from the spare',
+    );
+    const current = segmentsOf(fs).at(-1) as string;
+    assert.equal(fs.fileSize(`/data/${current}`), SEGMENT, 'the newest segment is preallocated');
+    const beforeClose = log.lastDurable;
+    written += 3;
+    for (let i = 0; i < 3; i++) log.append(setEntry(`late${i}`));
+    await log.close();
+    assert.equal(log.lastDurable, beforeClose + 3);
+    assert.ok(fs.fileSize(`/data/${current}`) < SEGMENT, 'zeros cut off at close');
+    const recovered = await recover(undefined, {
+      fs,
+      dir: '/data',
+      repair: false,
+      log: () => undefined,
+      sliceMs: 100,
+      checkOnly: true,
+    });
+    assert.deepEqual(recovered.problems, []);
+    assert.equal(recovered.lastSequence, written);
+  });
+
+  it('gives up its spare segment when the disk is full', async () => {
+    const fs = new SimulatedFileSystem();
+    const lines: string[] = [];
+    const log = await openLog(fs, 16 * 1024, lines);
+    try {
+      await writeUntil(log, () => fs.readdirSync('/data').includes('log.spare'), 'a spare');
+      fs.capacityBytes = fs.usedBytes();
+      // Larger than what is left of any segment once a spare is prepared (3/4 of one), smaller
+      // than the spare: it fits only in the spare's space.
+      const sequence = log.append(setEntry('big', 'y'.repeat(13_000)));
+      await waitFor(() => log.lastDurable >= sequence, 'the write, in the space of the spare');
+      assert.ok(!fs.readdirSync('/data').includes('log.spare'), 'the spare is gone');
+      assert.ok(
+        lines.some((line) => line.includes('No space left on device')),
+        lines.join('\n'),
+      );
+    } finally {
+      fs.capacityBytes = Number.POSITIVE_INFINITY;
+      await log.close();
+    }
+  });
 });

@@ -108,6 +108,61 @@ describe('recovery', () => {
     }
   });
 
+  it("reads a preallocated segment's zeros as the end of its data, without a warning", async () => {
+    const fs = await writeLog(4);
+    const whole = fs.readFile(SEGMENT);
+    fs.writeFileDurably(SEGMENT, Buffer.concat([whole, Buffer.alloc(64 * 1024)]));
+    const lines: string[] = [];
+    const db = await openSimulated(fs, { log: (level, line) => lines.push(`${level}: ${line}`) });
+    assert.deepEqual(await db.mget('k0', 'k1', 'k2', 'k3'), [
+      'value-0',
+      'value-1',
+      'value-2',
+      'value-3',
+    ]);
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith('warning')),
+      [],
+      lines.join('\n'),
+    );
+    assert.equal(fs.fileSize(SEGMENT), whole.length, 'the zeros are cut off');
+    await db.close();
+  });
+
+  it('in a preallocated segment, cuts a write torn by a lost sector and refuses a flipped byte', async () => {
+    const fs = await writeLog(4);
+    const whole = fs.readFile(SEGMENT);
+    const last = batches(whole).at(-1);
+    assert.ok(last !== undefined);
+    // The last write lost a sector (zeros where its bytes should be); zeros follow it.
+    const torn = Buffer.concat([whole, Buffer.alloc(64 * 1024)]);
+    const sectorStart = Math.floor(whole.length / 512) * 512;
+    torn.fill(0, Math.max(last.end, sectorStart), whole.length);
+    fs.writeFileDurably(SEGMENT, torn);
+    const lines: string[] = [];
+    const db = await openSimulated(fs, { log: (_level, line) => lines.push(line) });
+    assert.deepEqual(await db.mget('k0', 'k1', 'k2', 'k3'), [
+      'value-0',
+      'value-1',
+      'value-2',
+      null,
+    ]);
+    assert.ok(
+      lines.some((line) => line.includes('Truncating') && line.includes(`offset ${last.offset}`)),
+      lines.join('\n'),
+    );
+    await db.close();
+    // A byte flipped in a write in the middle, zeros after the data: damage, not a torn write.
+    const fresh = await writeLog(4);
+    const data = fresh.readFile(SEGMENT);
+    const middle = batches(data)[1];
+    assert.ok(middle !== undefined);
+    const damaged = Buffer.concat([data, Buffer.alloc(64 * 1024)]);
+    damaged[middle.end + 10] = (damaged[middle.end + 10] as number) ^ 0x01;
+    fresh.writeFileDurably(SEGMENT, damaged);
+    await assert.rejects(openSimulated(fresh), RecoveryError);
+  });
+
   it('--repair truncates at the first bad record and keeps what came before', async () => {
     const fs = await writeLog(5);
     const whole = fs.readFile(SEGMENT);

@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import {
   encodeHardStateRecord,
 } from '../../src/replica/disk-storage.js';
 import { seeded } from '../persist/helpers.js';
+import { waitFor } from '../helpers/servers.js';
 
 function entry(index: number, term: number, text = `e${index}t${term}`): Entry {
   return { index, term, type: 0, data: new Uint8Array(Buffer.from(text)) };
@@ -134,5 +136,94 @@ test('a commit index past the last entry refuses to start', async () => {
     endFrame(out, at);
     appendFileSync(join(dir, segment as string), out.take());
     await assert.rejects(open(dir), /past the last entry/);
+  });
+});
+
+/** Persists entries `from..to` (term 1), one persist each, as a leader's Readys would. */
+async function persistRange(disk: RaftDiskStorage, from: number, to: number): Promise<void> {
+  for (let index = from; index <= to; index++) {
+    await disk.persist({
+      hardState: { term: 1, vote: 1, commit: index - 1 },
+      entries: [entry(index, 1, `value-${index}-${'x'.repeat(40)}`)],
+      snapshot: null,
+      mustSync: true,
+    });
+  }
+}
+
+/** Persists one entry after another until a segment file is preallocated (`bytes` long). */
+async function persistUntilPreallocated(
+  disk: RaftDiskStorage,
+  dir: string,
+  bytes: number,
+): Promise<number> {
+  let index = disk.lastIndex();
+  await waitFor(async () => {
+    index++;
+    await persistRange(disk, index, index);
+    return readdirSync(dir).some(
+      (name) => name.endsWith('.log') && statSync(join(dir, name)).size === bytes,
+    );
+  }, 'a segment made from the spare');
+  return index;
+}
+
+test('a busy log continues in a preallocated segment, and after a restart writes on over its zeros', async () => {
+  await withDir(async (dir) => {
+    const SEGMENT = 4096;
+    const disk = await open(dir, SEGMENT);
+    const last = await persistUntilPreallocated(disk, dir, SEGMENT);
+    const preallocated = readdirSync(dir).filter(
+      (name) => name.endsWith('.log') && statSync(join(dir, name)).size === SEGMENT,
+    );
+    assert.equal(preallocated.length, 1, `segments: ${readdirSync(dir).join(', ')}`);
+    await disk.close();
+    const reopened = await open(dir, SEGMENT);
+    assert.deepEqual(reopened.notes, [], 'zeros after the data are no damage');
+    assert.equal(reopened.lastIndex(), last);
+    await persistRange(reopened, last + 1, last + 3);
+    await reopened.close();
+    const again = await open(dir, SEGMENT);
+    assert.deepEqual(
+      all(again).map((line) => line.split('/')[0]),
+      Array.from({ length: last + 3 }, (_, i) => String(i + 1)),
+    );
+    assert.equal(
+      statSync(join(dir, preallocated[0] as string)).size,
+      SEGMENT,
+      'still preallocated',
+    );
+    await again.close();
+  });
+});
+
+test('in a preallocated segment, a write torn by a lost sector is cut off; a flipped byte refuses to start', async () => {
+  await withDir(async (dir) => {
+    const disk = await open(dir);
+    await persistRange(disk, 1, 3);
+    await disk.close();
+    const [segment] = readdirSync(dir).filter((name) => name.startsWith('raft-'));
+    const path = join(dir, segment as string);
+    const good = readFileSync(path);
+    // The last write: a large entry, of which one 512-byte sector never reached the disk,
+    // followed by the segment's unwritten zeros.
+    const out = new ByteWriter(4096);
+    const at = beginFrame(out);
+    encodeEntryRecord(out, entry(4, 1, 'y'.repeat(3000)));
+    endFrame(out, at);
+    const torn = Buffer.concat([good, out.take(), Buffer.alloc(8192)]);
+    const sector = Math.ceil((good.length + 600) / 512) * 512;
+    torn.fill(0, sector, sector + 512);
+    writeFileSync(path, torn);
+    const recovered = await open(dir);
+    assert.equal(recovered.lastIndex(), 3);
+    assert.match(recovered.notes.join('\n'), /torn tail/);
+    await recovered.close();
+    assert.equal(readFileSync(path).length, good.length, 'cut at the torn write');
+    // The same file with a byte flipped in its first entry instead: damage, not a torn write.
+    const damaged = Buffer.concat([good, Buffer.alloc(8192)]);
+    damaged[16 + 8 + 3] = (damaged[16 + 8 + 3] as number) ^ 0x01;
+    writeFileSync(path, damaged);
+    await assert.rejects(open(dir), /corrupt record/);
   });
 });

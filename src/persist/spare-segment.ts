@@ -1,0 +1,149 @@
+// A log segment prepared ahead of time: a file of the segment's full size, written with zeros
+// (after the file header) and synced, which a log renames to its next segment's name and then
+// overwrites. Both logs use one: the engine's (log.ts) and the Raft log (replica/disk-storage.ts).
+//
+// Why: fdatasync after an append to a growing file also commits the file's new size and newly
+// allocated blocks through the file system's journal; after a write into blocks that exist and
+// were written already, it flushes the data alone. On this project's ext4 machines that halves
+// an fdatasync (0.22 → 0.12 ms median), which `appendfsync always` and every Raft write wait for.
+// Zeros rather than fallocate(2): ext4 marks fallocated blocks unwritten, so the first write into
+// each is a metadata change again. etcd preallocates its WAL segments for the same reason.
+//
+// A spare is an optimisation and never an error: it is prepared only when the disk has room to
+// spare, a failure to prepare one is logged and the log goes on with ordinary files, and a log
+// that runs out of space deletes its spare. Readers of a segment meet the zeros as "unwritten
+// space" (framing.ts), which ends a segment's data cleanly.
+
+import { FILE_HEADER_BYTES } from './framing.js';
+import type { FileHandle, FileSystem } from './fs.js';
+import { strerror } from './fs.js';
+import { join, TEMPORARY_SUFFIX } from './names.js';
+
+/** A log prepares a spare once its current segment holds this much (or a quarter of its size). */
+export const SPARE_AFTER_BYTES = 1024 * 1024;
+/** Zeros are written this much at a time, each write its own thread-pool task. */
+const ZERO_CHUNK_BYTES = 1024 * 1024;
+/** A spare is prepared only when the disk has this many times its size free. */
+const FREE_SPACE_FACTOR = 4;
+/** After a failed preparation, none is tried again for this long. */
+const RETRY_AFTER_MS = 60_000;
+
+export interface SpareSegmentOptions {
+  fs: FileSystem;
+  dir: string;
+  /** The spare's file name in `dir` (a name the log's readers ignore). */
+  name: string;
+  /** The whole file's size: a segment's size. */
+  bytes: number;
+  /** The segment file header, written at offset 0. */
+  header: Buffer;
+  log: (message: string) => void;
+  clock?: () => number;
+}
+
+export class SpareSegment {
+  private state: 'none' | 'preparing' | 'ready' = 'none';
+  private preparing: Promise<void> | undefined;
+  private closed = false;
+  private failedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly path: string;
+  private readonly temporaryPath: string;
+
+  constructor(private readonly options: SpareSegmentOptions) {
+    this.path = join(options.dir, options.name);
+    this.temporaryPath = this.path + TEMPORARY_SUFFIX;
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** At start: a spare left by an earlier run is ready if it is whole; a half-made one goes. */
+  async adopt(): Promise<void> {
+    const { fs, dir, name } = this.options;
+    const names = await fs.readdir(dir);
+    if (names.includes(name + TEMPORARY_SUFFIX)) await fs.unlink(this.temporaryPath);
+    if (!names.includes(name)) return;
+    // Renamed into place only once written and synced; a size that does not match comes from a
+    // different segment size: not ours to use.
+    if (fs.fileSize(this.path) === this.options.bytes) this.state = 'ready';
+    else await fs.unlink(this.path);
+  }
+
+  /** Starts preparing a spare in the background unless one is ready, under way, or failed lately. */
+  prepareSoon(): void {
+    if (this.state !== 'none' || this.closed) return;
+    const now = (this.options.clock ?? Date.now)();
+    if (now - this.failedAtMs < RETRY_AFTER_MS) return;
+    this.state = 'preparing';
+    this.preparing = this.prepare().then(
+      (made) => {
+        this.state = made ? 'ready' : 'none';
+      },
+      (error: unknown) => {
+        this.state = 'none';
+        this.failedAtMs = (this.options.clock ?? Date.now)();
+        this.options.log(`Could not prepare a log segment ahead of time: ${strerror(error)}`);
+        return this.options.fs.unlink(this.temporaryPath).catch(() => undefined);
+      },
+    );
+  }
+
+  /**
+   * Renames the ready spare to `path` and opens it (directory synced: the new name is durable
+   * before any entry in it is acknowledged). Undefined when no spare is ready.
+   */
+  async take(path: string): Promise<FileHandle | undefined> {
+    if (this.state !== 'ready') return undefined;
+    const { fs, dir } = this.options;
+    this.state = 'none';
+    await fs.rename(this.path, path);
+    await fs.syncDirectory(dir);
+    return fs.open(path, 'write');
+  }
+
+  /** Frees the space: the log ran out of it, and a spare is worth less than the log's writes. */
+  async discard(): Promise<void> {
+    await this.preparing;
+    if (this.state !== 'ready') return;
+    this.state = 'none';
+    await this.options.fs.unlink(this.path);
+  }
+
+  /** Stops a preparation under way (its file goes); a ready spare stays for the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.preparing;
+  }
+
+  /** True when a whole spare was made; false when closed before it was done. */
+  private async prepare(): Promise<boolean> {
+    const { fs, dir, bytes, header } = this.options;
+    if (fs.freeBytes !== undefined && (await fs.freeBytes(dir)) < bytes * FREE_SPACE_FACTOR) {
+      this.failedAtMs = (this.options.clock ?? Date.now)();
+      return false;
+    }
+    const handle = await fs.open(this.temporaryPath, 'create');
+    let made = false;
+    try {
+      await handle.write([header], 0);
+      const zeros = Buffer.alloc(Math.min(ZERO_CHUNK_BYTES, bytes));
+      for (let at = FILE_HEADER_BYTES; at < bytes && !this.closed; at += zeros.length) {
+        await handle.write([zeros.subarray(0, Math.min(zeros.length, bytes - at))], at);
+      }
+      if (!this.closed) {
+        await handle.datasync();
+        made = true;
+      }
+    } finally {
+      await handle.close();
+    }
+    if (!made) {
+      await fs.unlink(this.temporaryPath);
+      return false;
+    }
+    await fs.rename(this.temporaryPath, this.path);
+    await fs.syncDirectory(dir);
+    return true;
+  }
+}
