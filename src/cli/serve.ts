@@ -8,6 +8,7 @@ import { Logger, type LogLevel } from '../server/logger.js';
 import { RecoveryError } from '../persist/recovery.js';
 import { ShoalServer, type ReplicationOptions } from '../server/server.js';
 import { parsePeers } from '../replica/node.js';
+import { BootstrapRefusal } from '../replica/bootstrap-probe.js';
 import { applySettings, parseConfigFile, UsageError } from './config-file.js';
 import { AclStartupError } from '../commands/acl/access-control.js';
 import { DirectoryLockError } from '../persist/dir-lock.js';
@@ -18,7 +19,8 @@ function configurationError(error: unknown): never {
   if (
     error instanceof AclStartupError ||
     error instanceof TlsConfigError ||
-    error instanceof DirectoryLockError
+    error instanceof DirectoryLockError ||
+    error instanceof BootstrapRefusal
   ) {
     throw new UsageError(error.message);
   }

@@ -3,10 +3,14 @@
 // whose disk was lost coming back under its old id. Founding a group then would be unsafe: the
 // wiped member would vote as if it had never acknowledged anything, and could elect a leader
 // that lacks committed writes (see join-vote-guard.ts). So before it writes the initial
-// configuration, the node asks the other founders (`--peers`) for their term, on the raft port:
+// configuration, the node asks the other founders (`--peers`) for their term and, once they know
+// it, their group id, on the raft port:
 //
-// - any peer past term 1 has taken part in an election: the group exists, and the node joins
-//   it as `--join` would (no vote until it has caught up with a leader);
+// - peers that name different group ids cannot all be founders of this node's group: `--peers`
+//   is wrong, and the node refuses to start (BootstrapRefusal) rather than join either;
+// - any peer past term 1 (or naming a group id) has taken part in an election: the group exists,
+//   and the node joins it as `--join` would (no vote until it has caught up with a leader); when
+//   a peer named the group's id, the node accepts only that group's nodes from then on;
 // - once a majority of the founders, itself included, answer term 0 or 1 (never voted: an empty
 //   disk, still probing, or bootstrapped and not yet past its first election), it founds the
 //   group: no majority can have committed anything;
@@ -18,7 +22,7 @@
 import { connect } from 'node:net';
 import { ByteWriter } from '../persist/codec.js';
 import { FrameReader, frame, type PeerAddress } from './transport.js';
-import { decodeProbeReply, encodeProbe } from './wire.js';
+import { decodeProbeReply, encodeProbe, type ProbeReply } from './wire.js';
 
 /** Bootstrap writes its configuration at term 1; an election moves a node past it. */
 const BOOTSTRAP_TERM = 1;
@@ -29,16 +33,21 @@ const BOOTSTRAP_TERM = 1;
 export const JOINING_TERM = BOOTSTRAP_TERM + 1;
 const PROBE_FRAME_BYTES_MAX = 64;
 
-/** Asks the node at `address` for its term; undefined if it does not answer in time. */
-export function probeTerm(
+/** The founders' answers name different groups: `--peers` is wrong, the node must not start. */
+export class BootstrapRefusal extends Error {
+  override name = 'BootstrapRefusal';
+}
+
+/** Asks the node at `address` for its term and group id; undefined if it does not answer in time. */
+export function probePeer(
   address: PeerAddress,
   selfId: number,
   timeoutMs: number,
-): Promise<number | undefined> {
+): Promise<ProbeReply | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host: address.host, port: address.port });
     const reader = new FrameReader(PROBE_FRAME_BYTES_MAX);
-    let answer: number | undefined;
+    let answer: ProbeReply | undefined;
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on('connect', () => {
       socket.write(frame(new ByteWriter(64), (out) => encodeProbe(out, selfId)));
@@ -50,7 +59,7 @@ export function probeTerm(
           socket.destroy();
         });
       } catch {
-        socket.destroy(); // not a Shoal node (or an older one): no answer
+        socket.destroy(); // not a Shoal node: no answer
       }
     });
     socket.on('error', () => undefined);
@@ -61,7 +70,58 @@ export function probeTerm(
   });
 }
 
-export type BootstrapDecision = 'found' | 'join';
+/** What one round of answers says (judgeProbeAnswers). */
+export type BootstrapJudgement =
+  | { readonly kind: 'found' }
+  /** `groupId`: the group's id, when an answer named it (then only that group is accepted). */
+  | { readonly kind: 'join'; readonly groupId: string | undefined; readonly reason: string }
+  | { readonly kind: 'wait'; readonly missing: number }
+  | { readonly kind: 'refuse'; readonly reason: string };
+
+function describe(id: number, address: PeerAddress | undefined): string {
+  return address === undefined ? `node ${id}` : `node ${id} (${address.host}:${address.port})`;
+}
+
+/**
+ * The decision of a founder with an empty disk, from the other founders' answers (undefined: no
+ * answer). Pure: the rules are those of the module comment, in that order.
+ */
+export function judgeProbeAnswers(
+  founders: ReadonlyMap<number, PeerAddress>,
+  answers: ReadonlyMap<number, ProbeReply | undefined>,
+): BootstrapJudgement {
+  const named = [...answers].filter(
+    (entry): entry is [number, ProbeReply & { groupId: string }] => entry[1]?.groupId !== undefined,
+  );
+  const groupIds = new Set(named.map(([, answer]) => answer.groupId));
+  if (groupIds.size > 1) {
+    const who = named
+      .map(([id, answer]) => `${describe(id, founders.get(id))} is in group ${answer.groupId}`)
+      .join(', ');
+    return {
+      kind: 'refuse',
+      reason: `the founders in --peers belong to different replica groups: ${who}; refusing to start (check --peers)`,
+    };
+  }
+  const [groupId] = groupIds;
+  for (const [id, answer] of answers) {
+    if (answer === undefined) continue;
+    if (answer.term <= BOOTSTRAP_TERM && answer.groupId === undefined) continue;
+    const group = groupId === undefined ? '' : ` of group ${groupId}`;
+    return {
+      kind: 'join',
+      groupId,
+      reason: `node ${id} is at term ${answer.term}${group}: the group exists`,
+    };
+  }
+  const majority = Math.floor(founders.size / 2) + 1;
+  let fresh = 1; // itself
+  for (const answer of answers.values()) if (answer !== undefined) fresh++;
+  return fresh >= majority ? { kind: 'found' } : { kind: 'wait', missing: majority - fresh };
+}
+
+export type BootstrapDecision =
+  { readonly kind: 'found' } | { readonly kind: 'join'; readonly groupId: string | undefined };
 
 export interface BootstrapProbeOptions {
   selfId: number;
@@ -74,31 +134,35 @@ export interface BootstrapProbeOptions {
   timeoutMs?: number;
 }
 
+/** Probes until the answers decide; throws BootstrapRefusal if they name different groups. */
 export async function decideBootstrap(
   options: BootstrapProbeOptions,
 ): Promise<BootstrapDecision | undefined> {
   const { selfId, founders } = options;
   const intervalMs = options.intervalMs ?? 200;
-  const majority = Math.floor(founders.size / 2) + 1;
   const others = [...founders].filter(([id]) => id !== selfId);
   let waitingLogged = false;
   while (!options.stopped()) {
-    const terms = await Promise.all(
-      others.map(([, address]) => probeTerm(address, selfId, options.timeoutMs ?? 1000)),
+    const replies = await Promise.all(
+      others.map(([, address]) => probePeer(address, selfId, options.timeoutMs ?? 1000)),
     );
-    const ahead = terms.findIndex((term) => term !== undefined && term > BOOTSTRAP_TERM);
-    if (ahead >= 0) {
-      const [id] = others[ahead] as [number, PeerAddress];
-      options.log(`node ${id} is at term ${terms[ahead] ?? 0}: the group exists`);
-      return 'join';
-    }
-    const fresh = 1 + terms.filter((term) => term !== undefined).length;
-    if (fresh >= majority) return 'found';
-    if (!waitingLogged) {
-      waitingLogged = true;
-      options.log(
-        `empty disk: waiting for ${majority - fresh} more of the founders to answer before founding the group (or joining it)`,
-      );
+    const answers = new Map(others.map(([id], at) => [id, replies[at]]));
+    const judgement = judgeProbeAnswers(founders, answers);
+    switch (judgement.kind) {
+      case 'refuse':
+        throw new BootstrapRefusal(judgement.reason);
+      case 'join':
+        options.log(judgement.reason);
+        return { kind: 'join', groupId: judgement.groupId };
+      case 'found':
+        return judgement;
+      case 'wait':
+        if (!waitingLogged) {
+          waitingLogged = true;
+          options.log(
+            `empty disk: waiting for ${judgement.missing} more of the founders to answer before founding the group (or joining it)`,
+          );
+        }
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

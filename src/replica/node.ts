@@ -178,6 +178,12 @@ export class ReplicaNode {
   private removed = false;
   /** The group's id (from its first committed GROUP_ENTRY), once this node knows it. */
   private groupId: string | undefined;
+  /**
+   * The id of the group this node joined because its founders' probe answers named it (an empty
+   * disk, no `--join`): until it learns the id from the group itself, its hellos carry this one
+   * and only that group's nodes are accepted; the id it learns must be this one.
+   */
+  private expectedGroupId: string | undefined;
   /** The term in which this leader proposed a group id (0: none). */
   private groupIdProposedTerm = 0;
   /** Members as of the last Ready, and ids removed from the group (never reused; see addNode). */
@@ -289,7 +295,7 @@ export class ReplicaNode {
       log: (message) => this.options.log('verbose', message),
       isRemoved: (id) => this.removedIds.has(id),
       onRemovedNotice: (by) => this.toldRemoved(by),
-      groupId: () => this.groupId,
+      groupId: () => this.groupId ?? this.expectedGroupId,
       warn: (message) => this.options.log('warning', message),
     });
     await this.transport.listen();
@@ -304,7 +310,11 @@ export class ReplicaNode {
         log: (message) => this.options.log('notice', message),
       });
       if (decision === undefined) return; // closed meanwhile
-      joining = decision === 'join';
+      joining = decision.kind === 'join';
+      if (decision.kind === 'join' && decision.groupId !== undefined) {
+        this.expectedGroupId = decision.groupId;
+        this.options.log('notice', `accepting only nodes of group ${decision.groupId}`);
+      }
       if (!joining) {
         const voters = [...this.options.peers.keys()].sort((a, b) => a - b);
         await this.storage.bootstrap({ voters, learners: [] });
@@ -996,6 +1006,12 @@ export class ReplicaNode {
   private learnGroupId(groupId: string): void {
     if (this.groupId !== undefined) return;
     if (!isGroupId(groupId)) throw new Error(`replica: a bad group id entry (${groupId})`);
+    const expected = this.expectedGroupId;
+    if (expected !== undefined && groupId !== expected) {
+      throw new Error(
+        `replica: this node joined group ${expected} (named by its founders' probe answers), but the group it caught up with is ${groupId}; stopping (check --peers)`,
+      );
+    }
     this.groupId = groupId;
     this.options.log('notice', `replica group id ${groupId}`);
     void this.storage.recordGroupId(groupId).catch((error: unknown) => this.fatal(error as Error));

@@ -35,15 +35,15 @@ export interface TransportOptions {
   listenPort: number;
   peers: ReadonlyMap<number, PeerAddress>;
   onMessage: (message: Message) => void;
-  /** This node's current term (0: none yet), the answer to a bootstrap probe. */
+  /** This node's current term (0: none yet), the answer to a bootstrap probe (with groupId). */
   term: () => number;
   /** Whether `id` was removed from the group: its connections get a removed notice, then close. */
   isRemoved?: (id: number) => boolean;
   /** A member told this node it was removed from the group (see encodeRemovedNotice). */
   onRemovedNotice?: (byNodeId: number) => void;
   /**
-   * This node's group id, once known: sent in every hello, and a connection whose hello names
-   * another group is refused (two groups whose ids and addresses overlap stay apart).
+   * This node's group id, once known: sent in every hello and probe reply, and a connection whose
+   * hello names another group is refused (two groups whose ids and addresses overlap stay apart).
    */
   groupId?: () => string | undefined;
   /** Where what an operator must see goes (a connection from another group); default `log`. */
@@ -312,7 +312,8 @@ export class Transport {
         reader.feed(chunk, (payload) => {
           if (peerId === 0) {
             if (isProbe(payload)) {
-              socket.end(frame(this.writer, (out) => encodeProbeReply(out, this.options.term())));
+              const { term, groupId } = this.options;
+              socket.end(frame(this.writer, (out) => encodeProbeReply(out, term(), groupId?.())));
               peerId = -1; // nothing else is taken from a probe's connection
               return;
             }

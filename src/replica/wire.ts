@@ -11,7 +11,9 @@
 //   hello     = magic "SHRH" version:u8(=1) nodeId:varint [groupId:8 bytes]
 //               (first frame on a connection; the group id once the sender knows it)
 //   probe     = magic "SHRP" version:u8(=1) nodeId:varint   (first and only frame; see below)
-//   probeReply = magic "SHRQ" version:u8(=1) term:varint     (the answer; then the link closes)
+//   probeReply = magic "SHRQ" version:u8(=1) term:varint [groupId:8 bytes]
+//               (the answer, with the answering node's group id once it knows one; then the link
+//               closes. A reply without the id, from an older node, still decodes)
 //   removed   = magic "SHRX" version:u8(=1) nodeId:varint   (to a removed node, on its link; then
 //               the link closes: nodeId, the member that says so, applied that node's removal)
 //
@@ -161,10 +163,19 @@ export function encodeHello(out: ByteWriter, nodeId: number, groupId?: string): 
 export function decodeHello(payload: Buffer): Hello {
   const input = readTagged(payload, HELLO_MAGIC, 'not a Shoal raft connection (bad hello)');
   const nodeId = input.varint();
-  if (input.done) return { nodeId, groupId: undefined };
+  return { nodeId, groupId: readOptionalGroupId(payload, input, HELLO_MAGIC) };
+}
+
+/** The group id that may end a frame (hello, probe reply): nothing, or exactly 8 bytes. */
+function readOptionalGroupId(
+  payload: Buffer,
+  input: ByteReader,
+  magic: string,
+): string | undefined {
+  if (input.done) return undefined;
   if (input.end - input.offset !== GROUP_ID_BYTES)
-    throw new DecodeError('bytes left over after the SHRH frame');
-  return { nodeId, groupId: payload.toString('hex', input.offset, input.end) };
+    throw new DecodeError(`bytes left over after the ${magic} frame`);
+  return payload.toString('hex', input.offset, input.end);
 }
 
 /**
@@ -179,12 +190,22 @@ export function isProbe(payload: Buffer): boolean {
   return payload.length >= 4 && payload.latin1Slice(0, 4) === PROBE_MAGIC;
 }
 
-export function encodeProbeReply(out: ByteWriter, term: number): void {
-  encodeTagged(out, PROBE_REPLY_MAGIC, term);
+/** A peer's answer to a bootstrap probe. */
+export interface ProbeReply {
+  readonly term: number;
+  /** The answering node's group, if it knows one (an older node never says). */
+  readonly groupId: string | undefined;
 }
 
-export function decodeProbeReply(payload: Buffer): number {
-  return decodeTagged(payload, PROBE_REPLY_MAGIC, 'not a probe reply');
+export function encodeProbeReply(out: ByteWriter, term: number, groupId?: string): void {
+  encodeTagged(out, PROBE_REPLY_MAGIC, term);
+  if (groupId !== undefined) out.bytes(Buffer.from(groupId, 'hex'));
+}
+
+export function decodeProbeReply(payload: Buffer): ProbeReply {
+  const input = readTagged(payload, PROBE_REPLY_MAGIC, 'not a probe reply');
+  const term = input.varint();
+  return { term, groupId: readOptionalGroupId(payload, input, PROBE_REPLY_MAGIC) };
 }
 
 /**

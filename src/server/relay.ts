@@ -5,7 +5,8 @@
 // connection, so a new leader sees the same session; CLIENT REPLY OFF/SKIP runs here only, and
 // the replies it turns off are dropped as they come back. An upstream that fails with commands
 // pending, or a leader change inside a relayed MULTI, closes the client's connection (their
-// outcome is unknown). See docs/REPLICATION.md.
+// outcome is unknown). A relayed MULTI with a command refused here at queue time ends with a
+// DISCARD upstream, answered EXECABORT. See docs/REPLICATION.md.
 
 import { connect, type Socket } from 'node:net';
 import { replyEnd } from '../resp/reply-framer.js';
@@ -37,6 +38,12 @@ function encodeCommand(argv: readonly string[]): Buffer {
   return out.subarray(0, at);
 }
 
+/** EXEC's reply after a command was refused while queueing (Redis's words). */
+const EXEC_ABORTED = Buffer.from(
+  '-EXECABORT Transaction discarded because of previous errors.\r\n',
+  'latin1',
+);
+
 /** Bound on commands sent upstream and not yet answered, per client. */
 const PENDING_MAX = 100_000;
 
@@ -55,6 +62,8 @@ export class ClientRelay {
   private readonly prelude = new Map<string, string[]>();
   /** A relayed MULTI is open upstream (its state lives on that connection only). */
   inTransaction = false;
+  /** A command of the open MULTI was refused here at queue time: its EXEC must abort. */
+  private transactionRefused = false;
   /** A relayed WATCH is in force upstream (until EXEC, DISCARD, UNWATCH or RESET). */
   private watching = false;
 
@@ -81,6 +90,7 @@ export class ClientRelay {
     if (name === 'reset') {
       this.prelude.clear();
       this.inTransaction = false;
+      this.transactionRefused = false;
     } else {
       // Only the last of each kind matters; re-inserting keeps the replay in the order of use.
       this.prelude.delete(name);
@@ -88,6 +98,14 @@ export class ClientRelay {
     }
     if (this.upstream !== undefined && !this.closed)
       this.send(argv, { bytes: undefined, discard: true });
+  }
+
+  /**
+   * A command of the open MULTI was refused here (see ReplicaRouter.refuseQueued): the EXEC
+   * becomes a DISCARD upstream, answered as Redis answers an EXEC after a refusal at queue time.
+   */
+  refuseTransaction(): void {
+    if (this.inTransaction) this.transactionRefused = true;
   }
 
   /** `discard`: the client turned replies off (CLIENT REPLY OFF/SKIP): drop this one. */
@@ -113,12 +131,17 @@ export class ClientRelay {
       this.connect(leader);
     }
     const name = (argv[0] ?? '').toLowerCase();
+    if (name === 'exec' && this.transactionRefused) {
+      argv = ['DISCARD'];
+      rewrite = () => EXEC_ABORTED;
+    }
     if (name === 'multi') this.inTransaction = true;
     else if (name === 'watch') this.watching = true;
     else if (name === 'exec' || name === 'discard' || name === 'reset') {
       this.inTransaction = false;
       this.watching = false;
     } else if (name === 'unwatch' && !this.inTransaction) this.watching = false;
+    if (name === 'multi' || !this.inTransaction) this.transactionRefused = false;
     if (name === 'monitor') this.rawPipe = true;
     this.send(argv, this.rawPipe ? undefined : { bytes: undefined, rewrite, discard });
   }

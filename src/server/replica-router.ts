@@ -7,8 +7,10 @@
 // relayed); AUTH, HELLO, SELECT, RESET and CLIENT SETNAME run here and are replayed on the
 // client's upstream (CLIENT REPLY OFF/SKIP apply to their replies); CLIENT REPLY runs here (the
 // replies it turns off are dropped here). CONFIG
-// and ACL run here except the changes the group shares (configRunsHere), which the leader logs.
-// WAIT is answered by the leader (it counts followers holding the client's last write).
+// and ACL run here except the changes the group shares (configRunsHere), which the leader logs;
+// inside a transaction relayed to the leader, a change of this node's own configuration is
+// refused at queue time and the EXEC aborts (nodeOwnChange). WAIT is answered by the leader (it
+// counts followers holding the client's last write).
 
 import type { ClientState } from '../commands/client.js';
 import { type Config, isGroupSetting } from '../commands/config.js';
@@ -78,6 +80,38 @@ function configRunsHere(name: 'config' | 'acl', argv: readonly string[], config:
     if (spec === undefined || !isGroupSetting(spec)) return true;
   }
   return false;
+}
+
+/**
+ * What a CONFIG or ACL command changes on this node only (its own settings, statistics, files,
+ * ACL log), as words for an error; undefined if it changes nothing of this node's own, or it is
+ * malformed or names an unknown setting (the leader answers those as it would anywhere).
+ */
+function nodeOwnChange(
+  name: 'config' | 'acl',
+  argv: readonly string[],
+  config: Config,
+): string | undefined {
+  const subcommand = (argv[1] ?? '').toLowerCase();
+  if (name === 'acl') {
+    if (subcommand === 'save' && argv.length === 2) return "ACL SAVE writes this node's ACL file";
+    if (subcommand === 'log' && argv.length === 3 && (argv[2] ?? '').toLowerCase() === 'reset')
+      return "ACL LOG RESET clears this node's ACL log";
+    return undefined;
+  }
+  if (subcommand === 'resetstat' && argv.length === 2)
+    return "CONFIG RESETSTAT resets this node's statistics";
+  if (subcommand === 'rewrite' && argv.length === 2)
+    return "CONFIG REWRITE writes this node's configuration file";
+  if (subcommand !== 'set' || argv.length < 4 || argv.length % 2 !== 0) return undefined;
+  const own: string[] = [];
+  for (let i = 2; i < argv.length; i += 2) {
+    const spec = config.spec(argv[i] as string);
+    if (spec === undefined) return undefined;
+    if (!isGroupSetting(spec) && !own.includes(spec.name)) own.push(spec.name);
+  }
+  if (own.length === 0) return undefined;
+  return `CONFIG SET ${own.join(' ')} changes this node's own setting${own.length > 1 ? 's' : ''}`;
 }
 
 function isClientSubcommand(argv: readonly string[], subcommand: string): boolean {
@@ -192,6 +226,14 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
     const leaderHere = started && node.leaderReady && !relayPending && !relayedTransaction;
     const leaderOnly =
       name === 'raft' && LEADER_RAFT.has((argv[1] ?? '').toLowerCase()) && argv.length >= 3;
+    if (relayedTransaction && (name === 'config' || name === 'acl')) {
+      // The whole transaction runs on the leader: queued there, this would change the leader's
+      // configuration, not this node's. Refused now (the client has not authenticated: the
+      // leader's NOAUTH says so), and the EXEC aborts as after any refusal at queue time.
+      const change = nodeOwnChange(name, argv, this.executor.config);
+      if (change !== undefined && (client.authenticated || !this.executor.acl.authRequired()))
+        return this.refuseQueued(session, change);
+    }
     if (!relayedTransaction) {
       if (
         (RUN_HERE.has(name) && (!leaderOnly || leaderHere)) ||
@@ -284,6 +326,20 @@ export class ReplicaRouter implements CommandRouter, ReplicationCommands, Durabi
       reply[0] === 0x3a // ':' (an error passes through)
         ? Buffer.from(`:${pubsub.receivers(channel, name === 'spublish')}\r\n`, 'latin1')
         : reply;
+  }
+
+  /**
+   * Refuses a command of a relayed MULTI at queue time, in order with the relayed replies; the
+   * relay turns the EXEC into a DISCARD upstream answered EXECABORT, as Redis answers an EXEC
+   * after a queued command was refused: nothing of the transaction runs.
+   */
+  private refuseQueued(session: Session, change: string): 'done' {
+    session.encoder.error(
+      `ERR ${change}, but a transaction sent to a follower runs on the leader: send it outside MULTI (or to the leader)`,
+    );
+    session.relay?.refuseTransaction();
+    this.orderAfterRelay(session);
+    return 'done';
   }
 
   /**

@@ -1,10 +1,13 @@
 // A replica group shares its users and the settings that shape its dataset: ACL SETUSER /
 // DELUSER and CONFIG SET of a group setting, sent to any node, go through the log, so every node
 // applies them, a new leader has them, and a restarted or new node gets them from the log or a
-// snapshot. Settings of one process (slowlog, ports, files) stay each node's own.
+// snapshot. Settings of one process (slowlog, ports, files) stay each node's own, also inside
+// MULTI: a transaction sent to a follower runs on the leader, so there such a change is refused
+// at queue time and the EXEC aborts.
 
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/servers.js';
 import { ReplyError } from '../../src/resp/reply-reader.js';
@@ -241,5 +244,81 @@ test(
       );
     }
     assert.equal(await group.call(leader, 'CONFIG', 'SET', 'maxmemory', '0'), 'OK');
+  },
+);
+
+test(
+  "a node's own setting in a MULTI sent to a follower is refused at queue time and the EXEC aborts; group settings and the leader's own run",
+  { timeout: 60_000 },
+  async () => {
+    const group = new Cluster(ELECTION_TIMEOUT_MS);
+    after(() => group.stopAll());
+    for (let id = 1; id <= 3; id++) await group.add(id);
+    await Promise.all(group.members.map((m) => group.start(m)));
+    const leader = await group.agreedLeader(10_000);
+    const [follower, other] = group.members.filter((m) => m !== leader) as [Member, Member];
+    const slowlog = 'slowlog-log-slower-than';
+    const initial = await setting(leader, slowlog, group);
+    const clients: Redis[] = [];
+    after(() => clients.forEach((client) => client.disconnect()));
+    const connect = (member: Member): Redis => {
+      const client = new Redis({ host: member.host, port: member.clientPort, lazyConnect: true });
+      clients.push(client);
+      return client;
+    };
+
+    // Through a follower: queued on the leader, it would change the leader's slow log. Refused
+    // when queued; EXEC aborts, so the write queued before it does not happen either.
+    const onFollower = connect(follower);
+    await assert.rejects(
+      onFollower.multi().set('tx:first', '1').config('SET', slowlog, '12345').exec(),
+      (error: Error & { previousErrors?: Error[] }) => {
+        assert.equal(error.message, 'EXECABORT Transaction discarded because of previous errors.');
+        assert.equal(error.previousErrors?.length, 1);
+        assert.match(
+          String(error.previousErrors?.[0]?.message),
+          /^ERR CONFIG SET slowlog-log-slower-than changes this node's own setting, but a transaction sent to a follower runs on the leader: send it outside MULTI/,
+        );
+        return true;
+      },
+    );
+    for (const member of group.members)
+      assert.equal(await setting(member, slowlog, group), initial, `node ${member.id} unchanged`);
+    assert.equal(await group.call(leader, 'EXISTS', 'tx:first'), 0, 'nothing of the EXEC ran');
+    // So are the other changes of this node's own (statistics, files, ACL log).
+    const resetstat = await onFollower
+      .multi()
+      .config('RESETSTAT')
+      .exec()
+      .catch((error: Error & { previousErrors?: Error[] }) => error.previousErrors?.[0]?.message);
+    assert.match(String(resetstat), /^ERR CONFIG RESETSTAT resets this node's statistics, but/);
+
+    // The same connection goes on: a transaction of data and a group setting runs, on every node.
+    assert.deepEqual(
+      await onFollower.multi().set('tx:second', '2').config('SET', 'maxmemory-samples', '7').exec(),
+      [
+        [null, 'OK'],
+        [null, 'OK'],
+      ],
+    );
+    assert.equal(await group.call(leader, 'GET', 'tx:second'), '2');
+    await settled(group, group.members, 'maxmemory-samples', '7');
+    // Outside MULTI, the follower's own setting is the follower's.
+    assert.equal(await onFollower.config('SET', slowlog, '23456'), 'OK');
+    assert.equal(await setting(follower, slowlog, group), '23456');
+    assert.equal(await setting(leader, slowlog, group), initial);
+
+    // On the leader the transaction runs on the node the client is connected to: it changes.
+    const onLeader = connect(leader);
+    assert.deepEqual(
+      await onLeader.multi().set('tx:third', '3').config('SET', slowlog, '34567').exec(),
+      [
+        [null, 'OK'],
+        [null, 'OK'],
+      ],
+    );
+    assert.equal(await setting(leader, slowlog, group), '34567');
+    assert.equal(await setting(other, slowlog, group), initial);
+    assert.equal(await setting(follower, slowlog, group), '23456');
   },
 );

@@ -98,9 +98,21 @@ test('bootstrap probe and its reply: golden bytes, and neither is taken for the 
   assert.equal(reply.toString('hex'), '5348525101ac02'); // "SHRQ" v1 term 300
   assert.ok(isProbe(probe));
   assert.equal(isProbe(bytes((out) => encodeHello(out, 3))), false);
-  assert.equal(decodeProbeReply(reply), 300);
+  assert.deepEqual(decodeProbeReply(reply), { term: 300, groupId: undefined });
   assert.throws(() => decodeProbeReply(probe), /not a probe reply/);
   assert.throws(() => decodeHello(probe), /bad hello/);
+});
+
+test('probe reply with the group id: golden bytes; a reply without it (an older node) still decodes', () => {
+  const named = bytes((out) => encodeProbeReply(out, 300, '0123456789abcdef'));
+  assert.equal(named.toString('hex'), '5348525101ac020123456789abcdef'); // "SHRQ" v1 term 300 id
+  assert.deepEqual(decodeProbeReply(named), { term: 300, groupId: '0123456789abcdef' });
+  // The reply of a build before group ids in probes: term only.
+  assert.deepEqual(decodeProbeReply(Buffer.from('5348525101ac02', 'hex')), {
+    term: 300,
+    groupId: undefined,
+  });
+  assert.throws(() => decodeProbeReply(named.subarray(0, named.length - 1)), /bytes left over/);
 });
 
 test('removed notice: golden bytes, and no other frame is taken for one', () => {
