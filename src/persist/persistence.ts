@@ -10,6 +10,7 @@ import { type FileSystem, nodeFileSystem, strerror } from './fs.js';
 import { type FsyncPolicy, type LogLine, LogWriter, type SegmentInfo } from './log.js';
 import { classify, type DirectoryListing, join } from './names.js';
 import { recover, type RecoveryProgress, type RecoveryResult } from './recovery.js';
+import { SEGMENT_BYTES_DEFAULT } from './spare-segment.js';
 import {
   SnapshotJob,
   type SnapshotSliceOptions,
@@ -211,7 +212,7 @@ export class Persistence {
         fs: this.fs,
         dir: this.options.dir,
         fsync: this.policy,
-        segmentBytesMax: this.options.segmentBytesMax ?? 64 * 1024 * 1024,
+        segmentBytesMax: this.options.segmentBytesMax ?? SEGMENT_BYTES_DEFAULT,
         retryDelayMs: this.options.logRetryDelayMs ?? 250,
         log: this.options.log,
         onFailure: () => this.releaseReaders(),

@@ -31,7 +31,11 @@ import {
   UNWRITTEN,
   writtenEnd,
 } from '../persist/framing.js';
-import { SPARE_AFTER_BYTES, SpareSegment } from '../persist/spare-segment.js';
+import {
+  SEGMENT_BYTES_DEFAULT,
+  SPARE_AFTER_BYTES,
+  SpareSegment,
+} from '../persist/spare-segment.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
 import type { ByteSource } from '../persist/snapshot-bytes.js';
 import { classify, join, snapshotName, TEMPORARY_SUFFIX } from '../persist/names.js';
@@ -216,7 +220,7 @@ export class RaftDiskStorage implements Storage {
   private preallocatedBytes = 0;
 
   private constructor(private readonly options: RaftDiskOptions) {
-    this.segmentBytesMax = options.segmentBytesMax ?? 64 * 1024 * 1024;
+    this.segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_DEFAULT;
     this.spare = new SpareSegment({
       fs: options.fs,
       dir: options.dir,
