@@ -21,7 +21,7 @@ import type { FileHandle, FileSystem } from './fs.js';
 import { strerror } from './fs.js';
 import { assert } from '../engine/assert.js';
 import { join, segmentName } from './names.js';
-import { SPARE_AFTER_BYTES, SpareSegment } from './spare-segment.js';
+import { segmentFull, SpareSegment } from './spare-segment.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 export type LogLevel = 'verbose' | 'notice' | 'warning';
@@ -113,7 +113,7 @@ export class LogWriter {
       fs: options.fs,
       dir: options.dir,
       name: SPARE_NAME,
-      bytes: options.segmentBytesMax,
+      maxBytes: options.segmentBytesMax,
       header: fileHeader(LOG_MAGIC),
       log: (message) => options.log('warning', message),
     });
@@ -123,6 +123,7 @@ export class LogWriter {
   async open(): Promise<void> {
     await this.spare.adopt();
     await this.openSegment(this.lastAppended + 1);
+    this.spare.consider(this.writtenOffset, this.preallocatedBytes);
     this.setPolicy(this.policy);
   }
 
@@ -354,7 +355,10 @@ export class LogWriter {
       this.markDurable(this.lastSynced);
       if (this.policy === 'no') this.dropRetained();
     }
-    if (this.writtenOffset >= this.options.segmentBytesMax || this.rotationRequested) {
+    if (
+      segmentFull(this.writtenOffset, this.preallocatedBytes, this.options.segmentBytesMax) ||
+      this.rotationRequested
+    ) {
       await this.rotate(handle);
     }
   }
@@ -412,13 +416,9 @@ export class LogWriter {
     return { buffers: [head, body], bytes: head.length + body.length, lastSequence };
   }
 
-  /**
-   * Once the current segment holds a little, a spare is prepared in the background; a segment
-   * that is not preallocated is left for the spare as soon as it is ready.
-   */
+  /** Spares are prepared as they are due; a segment that is not preallocated is left for one. */
   private useSpare(): void {
-    const threshold = Math.min(SPARE_AFTER_BYTES, this.options.segmentBytesMax / 4);
-    if (this.writtenOffset >= threshold) this.spare.prepareSoon();
+    this.spare.consider(this.writtenOffset, this.preallocatedBytes);
     if (this.preallocatedBytes === 0 && this.spare.ready) this.rotationRequested = true;
   }
 
@@ -445,8 +445,9 @@ export class LogWriter {
   private async openSegment(firstSequence: number): Promise<void> {
     const { fs, dir } = this.options;
     const path = join(dir, segmentName(firstSequence));
-    let handle = await this.spare.take(path);
-    this.preallocatedBytes = handle === undefined ? 0 : this.options.segmentBytesMax;
+    const spare = await this.spare.take(path);
+    let handle = spare?.handle;
+    this.preallocatedBytes = spare?.bytes ?? 0;
     if (handle === undefined) {
       handle = await fs.open(path, 'create');
       try {

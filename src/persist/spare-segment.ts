@@ -20,12 +20,17 @@ import { strerror } from './fs.js';
 import { join, TEMPORARY_SUFFIX } from './names.js';
 
 /**
- * Both logs' segment size. Small enough that a spare is made in well under a second (paced, see
- * PAUSE_FACTOR) and a busy log reaches preallocated segments soon after it starts.
+ * Both logs' largest segment. Small enough that a spare is made in well under a second (paced,
+ * see PAUSE_FACTOR).
  */
 export const SEGMENT_BYTES_DEFAULT = 16 * 1024 * 1024;
-/** A log prepares a spare once its current segment holds this much (or a quarter of its size). */
-export const SPARE_AFTER_BYTES = 1024 * 1024;
+/**
+ * The first spare's size. A log prepares one as soon as it opens a segment that is not
+ * preallocated, and each next one, twice the current segment's size (up to the largest), once a
+ * quarter of the current one is written: a new store writes a few hundred KiB of zeros, and a
+ * busy one reaches full-size preallocated segments within its first 32 MiB of log.
+ */
+const FIRST_SPARE_BYTES = 256 * 1024;
 /** Zeros are written and synced this much at a time. */
 const ZERO_CHUNK_BYTES = 1024 * 1024;
 /**
@@ -45,8 +50,8 @@ export interface SpareSegmentOptions {
   dir: string;
   /** The spare's file name in `dir` (a name the log's readers ignore). */
   name: string;
-  /** The whole file's size: a segment's size. */
-  bytes: number;
+  /** The largest segment (and spare) size. */
+  maxBytes: number;
   /** The segment file header, written at offset 0. */
   header: Buffer;
   log: (message: string) => void;
@@ -76,19 +81,30 @@ export class SpareSegment {
     const names = await fs.readdir(dir);
     if (names.includes(name + TEMPORARY_SUFFIX)) await fs.unlink(this.temporaryPath);
     if (!names.includes(name)) return;
-    // Renamed into place only once written and synced; a size that does not match comes from a
-    // different segment size: not ours to use.
-    if (fs.fileSize(this.path) === this.options.bytes) this.state = 'ready';
+    // Renamed into place only once written and synced; a size past the largest segment comes
+    // from another configuration: not ours to use.
+    const size = fs.fileSize(this.path);
+    if (size > FILE_HEADER_BYTES && size <= this.options.maxBytes) this.state = 'ready';
     else await fs.unlink(this.path);
   }
 
-  /** Starts preparing a spare in the background unless one is ready, under way, or failed lately. */
-  prepareSoon(): void {
+  /**
+   * Called after each write to the current segment (and when one is opened), with what it holds
+   * and its preallocated size (0: not preallocated): prepares the next spare when it is due.
+   */
+  consider(writtenBytes: number, preallocatedBytes: number): void {
     if (this.state !== 'none' || this.closed) return;
+    if (preallocatedBytes === 0) this.prepareSoon(FIRST_SPARE_BYTES);
+    else if (writtenBytes >= preallocatedBytes / 4) this.prepareSoon(2 * preallocatedBytes);
+  }
+
+  /** Starts preparing a spare in the background unless one is ready, under way, or failed lately. */
+  private prepareSoon(wantedBytes: number): void {
+    const bytes = Math.max(FILE_HEADER_BYTES + 1, Math.min(wantedBytes, this.options.maxBytes));
     const now = (this.options.clock ?? Date.now)();
     if (now - this.failedAtMs < RETRY_AFTER_MS) return;
     this.state = 'preparing';
-    this.preparing = this.prepare().then(
+    this.preparing = this.prepare(bytes).then(
       (made) => {
         this.state = made ? 'ready' : 'none';
       },
@@ -103,15 +119,16 @@ export class SpareSegment {
 
   /**
    * Renames the ready spare to `path` and opens it (directory synced: the new name is durable
-   * before any entry in it is acknowledged). Undefined when no spare is ready.
+   * before any entry in it is acknowledged), with its size. Undefined when no spare is ready.
    */
-  async take(path: string): Promise<FileHandle | undefined> {
+  async take(path: string): Promise<{ handle: FileHandle; bytes: number } | undefined> {
     if (this.state !== 'ready') return undefined;
     const { fs, dir } = this.options;
     this.state = 'none';
+    const bytes = fs.fileSize(this.path);
     await fs.rename(this.path, path);
     await fs.syncDirectory(dir);
-    return fs.open(path, 'write');
+    return { handle: await fs.open(path, 'write'), bytes };
   }
 
   /** Frees the space: the log ran out of it, and a spare is worth less than the log's writes. */
@@ -128,9 +145,9 @@ export class SpareSegment {
     await this.preparing;
   }
 
-  /** True when a whole spare was made; false when closed before it was done. */
-  private async prepare(): Promise<boolean> {
-    const { fs, dir, bytes, header } = this.options;
+  /** True when a whole spare was made; false when closed before it was done (or no room). */
+  private async prepare(bytes: number): Promise<boolean> {
+    const { fs, dir, header } = this.options;
     if (fs.freeBytes !== undefined && (await fs.freeBytes(dir)) < bytes * FREE_SPACE_FACTOR) {
       this.failedAtMs = (this.options.clock ?? Date.now)();
       return false;
@@ -160,4 +177,13 @@ export class SpareSegment {
     await fs.syncDirectory(dir);
     return true;
   }
+}
+
+/** Whether a segment is full: it holds its preallocated size, or the largest segment's. */
+export function segmentFull(
+  writtenBytes: number,
+  preallocatedBytes: number,
+  maxBytes: number,
+): boolean {
+  return writtenBytes >= (preallocatedBytes > 0 ? preallocatedBytes : maxBytes);
 }

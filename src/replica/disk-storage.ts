@@ -31,11 +31,7 @@ import {
   UNWRITTEN,
   writtenEnd,
 } from '../persist/framing.js';
-import {
-  SEGMENT_BYTES_DEFAULT,
-  SPARE_AFTER_BYTES,
-  SpareSegment,
-} from '../persist/spare-segment.js';
+import { SEGMENT_BYTES_DEFAULT, segmentFull, SpareSegment } from '../persist/spare-segment.js';
 import type { FileHandle, FileSystem } from '../persist/fs.js';
 import type { ByteSource } from '../persist/snapshot-bytes.js';
 import { classify, join, snapshotName, TEMPORARY_SUFFIX } from '../persist/names.js';
@@ -225,7 +221,7 @@ export class RaftDiskStorage implements Storage {
       fs: options.fs,
       dir: options.dir,
       name: SPARE_NAME,
-      bytes: this.segmentBytesMax,
+      maxBytes: this.segmentBytesMax,
       header: fileHeader(RAFT_LOG_MAGIC),
       log: options.log ?? (() => undefined),
     });
@@ -236,7 +232,10 @@ export class RaftDiskStorage implements Storage {
     const storage = new RaftDiskStorage(options);
     if (options.readOnly !== true) await options.fs.mkdir(options.dir);
     await storage.recover();
-    if (options.readOnly !== true) await storage.spare.adopt();
+    if (options.readOnly !== true) {
+      await storage.spare.adopt();
+      storage.spare.consider(storage.segmentBytes, storage.preallocatedBytes);
+    }
     return storage;
   }
 
@@ -542,7 +541,7 @@ export class RaftDiskStorage implements Storage {
       const first = batch.entries[0];
       if (
         this.handle === undefined ||
-        this.segmentBytes >= this.segmentBytesMax ||
+        segmentFull(this.segmentBytes, this.preallocatedBytes, this.segmentBytesMax) ||
         (this.preallocatedBytes === 0 && this.spare.ready)
       ) {
         await this.startSegment(
@@ -554,8 +553,7 @@ export class RaftDiskStorage implements Storage {
       // loop before the fdatasync can even start.
       (this.handle as FileHandle).writeSync(bytes, this.segmentBytes);
       this.segmentBytes += bytes.length;
-      if (this.segmentBytes >= Math.min(SPARE_AFTER_BYTES, this.segmentBytesMax / 4))
-        this.spare.prepareSoon();
+      this.spare.consider(this.segmentBytes, this.preallocatedBytes);
       // The commit index alone need not be synced: a lower commit after a crash is safe.
       if (batch.mustSync || batch.entries.length > 0 || installed !== undefined)
         await (this.handle as FileHandle).datasync();
@@ -779,8 +777,9 @@ export class RaftDiskStorage implements Storage {
     const last = this.segments[this.segments.length - 1];
     const first = last !== undefined && firstIndex <= last ? last + 1 : firstIndex;
     const path = join(dir, raftSegmentName(first));
-    let handle = await this.spare.take(path);
-    this.preallocatedBytes = handle === undefined ? 0 : this.segmentBytesMax;
+    const spare = await this.spare.take(path);
+    let handle = spare?.handle;
+    this.preallocatedBytes = spare?.bytes ?? 0;
     if (handle === undefined) {
       handle = await fs.open(path, 'create');
       await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);

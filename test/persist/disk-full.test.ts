@@ -26,6 +26,17 @@ async function startOnDisk(
   return { server, port };
 }
 
+/**
+ * A disk with less than four times a first spare segment free, so the log prepares no spare: a
+ * disk filled by the test stays full. (A log that fills the disk gives up its spare, which
+ * frees room: log-writer.test.ts.)
+ */
+function smallDisk(): SimulatedFileSystem {
+  const fs = new SimulatedFileSystem();
+  fs.capacityBytes = 512 * 1024;
+  return fs;
+}
+
 describe('disk errors', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   after(async () => {
@@ -33,7 +44,7 @@ describe('disk errors', () => {
   });
 
   it('disk full: MISCONF for writes, reads work, the held write is acknowledged only once stored', async () => {
-    const fs = new SimulatedFileSystem();
+    const fs = smallDisk();
     const { server, port } = await startOnDisk(fs);
     // Not awaited: after fs.crash() below this server's disk is dead, like a machine without
     // power, so its close() would wait forever on the log.
@@ -85,7 +96,7 @@ describe('disk errors', () => {
   });
 
   it('a read held behind a write that then fails is answered once the disk refuses it', async () => {
-    const fs = new SimulatedFileSystem();
+    const fs = smallDisk();
     const { server, port } = await startOnDisk(fs);
     cleanup.push(() => void server.close()); // its disk stays full (see above)
     const writer = await RawClient.connect(port);
@@ -121,7 +132,7 @@ describe('disk errors', () => {
   });
 
   it('fsync error (EIO): the data is written again and synced before the reply', async () => {
-    const fs = new SimulatedFileSystem();
+    const fs = smallDisk(); // no spare segment: the fsync that fails is the log's
     const { server, port } = await startOnDisk(fs);
     cleanup.push(() => void server.close()); // its disk dies below (see above)
     const client = await RawClient.connect(port);
@@ -137,7 +148,7 @@ describe('disk errors', () => {
   });
 
   it('a failed background snapshot refuses writes with the RDB MISCONF until one succeeds', async () => {
-    const fs = new SimulatedFileSystem();
+    const fs = smallDisk(); // no spare segment: the rename that fails is the snapshot's
     const config = new Config();
     config.setMany(Object.entries({ port: '0', dir: '/data', save: '3600 1' }), true);
     const server = new ShoalServer({ config, logger: new Logger('nothing'), fileSystem: fs });
