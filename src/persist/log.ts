@@ -443,23 +443,10 @@ export class LogWriter {
   }
 
   private async openSegment(firstSequence: number): Promise<void> {
-    const { fs, dir } = this.options;
+    const { dir } = this.options;
     const path = join(dir, segmentName(firstSequence));
-    const spare = await this.spare.take(path);
-    let handle = spare?.handle;
-    this.preallocatedBytes = spare?.bytes ?? 0;
-    if (handle === undefined) {
-      handle = await fs.open(path, 'create');
-      try {
-        await handle.write([fileHeader(LOG_MAGIC)], 0);
-        await handle.datasync();
-        // The segment's directory entry must be durable before any entry in it is acknowledged.
-        await fs.syncDirectory(dir);
-      } catch (error) {
-        await handle.close().catch(() => undefined);
-        throw error;
-      }
-    }
+    const { handle, preallocatedBytes } = await this.spare.openSegment(path);
+    this.preallocatedBytes = preallocatedBytes;
     this.handle = handle;
     this.writtenOffset = this.syncedOffset = this.retainedStart = FILE_HEADER_BYTES;
     const last = this.segments[this.segments.length - 1];

@@ -118,17 +118,29 @@ export class SpareSegment {
   }
 
   /**
-   * Renames the ready spare to `path` and opens it (directory synced: the new name is durable
-   * before any entry in it is acknowledged), with its size. Undefined when no spare is ready.
+   * A new segment at `path`, its header written: the ready spare renamed there (with its size),
+   * or else a new file holding just the header (preallocated 0). Either way synced, directory
+   * too: the name is durable before any entry in it is acknowledged.
    */
-  async take(path: string): Promise<{ handle: FileHandle; bytes: number } | undefined> {
-    if (this.state !== 'ready') return undefined;
-    const { fs, dir } = this.options;
-    this.state = 'none';
-    const bytes = fs.fileSize(this.path);
-    await fs.rename(this.path, path);
-    await fs.syncDirectory(dir);
-    return { handle: await fs.open(path, 'write'), bytes };
+  async openSegment(path: string): Promise<{ handle: FileHandle; preallocatedBytes: number }> {
+    const { fs, dir, header } = this.options;
+    if (this.state === 'ready') {
+      this.state = 'none';
+      const preallocatedBytes = fs.fileSize(this.path);
+      await fs.rename(this.path, path);
+      await fs.syncDirectory(dir);
+      return { handle: await fs.open(path, 'write'), preallocatedBytes };
+    }
+    const handle = await fs.open(path, 'create');
+    try {
+      await handle.write([header], 0);
+      await handle.datasync();
+      await fs.syncDirectory(dir);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+    return { handle, preallocatedBytes: 0 };
   }
 
   /** Frees the space: the log ran out of it, and a spare is worth less than the log's writes. */

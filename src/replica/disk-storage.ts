@@ -766,7 +766,7 @@ export class RaftDiskStorage implements Storage {
   }
 
   private async startSegment(firstIndex: number): Promise<void> {
-    const { fs, dir } = this.options;
+    const { dir } = this.options;
     if (this.handle !== undefined) {
       // Its zeros are cut off: it is written no more.
       if (this.segmentBytes < this.preallocatedBytes) await this.handle.truncate(this.segmentBytes);
@@ -777,15 +777,8 @@ export class RaftDiskStorage implements Storage {
     const last = this.segments[this.segments.length - 1];
     const first = last !== undefined && firstIndex <= last ? last + 1 : firstIndex;
     const path = join(dir, raftSegmentName(first));
-    const spare = await this.spare.take(path);
-    let handle = spare?.handle;
-    this.preallocatedBytes = spare?.bytes ?? 0;
-    if (handle === undefined) {
-      handle = await fs.open(path, 'create');
-      await handle.write([fileHeader(RAFT_LOG_MAGIC)], 0);
-      await handle.datasync();
-      await fs.syncDirectory(dir);
-    }
+    const { handle, preallocatedBytes } = await this.spare.openSegment(path);
+    this.preallocatedBytes = preallocatedBytes;
     this.handle = handle;
     this.segments.push(first);
     this.segmentBytes = FILE_HEADER_BYTES;

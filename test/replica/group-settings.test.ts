@@ -172,15 +172,20 @@ test(
   },
 );
 
+/** A 3-node group of a test's own (stopped after it), once it agrees on a leader. */
+async function ownGroup(): Promise<{ group: Cluster; leader: Member }> {
+  const group = new Cluster(ELECTION_TIMEOUT_MS);
+  after(() => group.stopAll());
+  for (let id = 1; id <= 3; id++) await group.add(id);
+  await Promise.all(group.members.map((m) => group.start(m)));
+  return { group, leader: await group.agreedLeader(10_000) };
+}
+
 test(
   'with the group at maxmemory, only the leader evicts: commands on a follower delete nothing',
   { timeout: 60_000 },
   async () => {
-    const group = new Cluster(ELECTION_TIMEOUT_MS);
-    after(() => group.stopAll());
-    for (let id = 1; id <= 3; id++) await group.add(id);
-    await Promise.all(group.members.map((m) => group.start(m)));
-    const leader = await group.agreedLeader(10_000);
+    const { group, leader } = await ownGroup();
     const followers = group.members.filter((m) => m !== leader);
     assert.equal(
       await group.call(leader, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'),
@@ -251,11 +256,7 @@ test(
   "a node's own setting in a MULTI sent to a follower is refused at queue time and the EXEC aborts; group settings and the leader's own run",
   { timeout: 60_000 },
   async () => {
-    const group = new Cluster(ELECTION_TIMEOUT_MS);
-    after(() => group.stopAll());
-    for (let id = 1; id <= 3; id++) await group.add(id);
-    await Promise.all(group.members.map((m) => group.start(m)));
-    const leader = await group.agreedLeader(10_000);
+    const { group, leader } = await ownGroup();
     const [follower, other] = group.members.filter((m) => m !== leader) as [Member, Member];
     const slowlog = 'slowlog-log-slower-than';
     const initial = await setting(leader, slowlog, group);
