@@ -1,6 +1,6 @@
-// A log segment prepared ahead of time: a file of the segment's full size, written with zeros
+// A log segment prepared ahead of time: a file of the next segment's size, written with zeros
 // (after the file header) and synced, which a log renames to its next segment's name and then
-// overwrites. Both logs use one: the engine's (log.ts) and the Raft log (replica/disk-storage.ts).
+// overwrites; the segment is full at that size. Both logs use one: the engine's (log.ts) and the Raft log (replica/disk-storage.ts).
 //
 // Why: fdatasync after an append to a growing file also commits the file's new size and newly
 // allocated blocks through the file system's journal; after a write into blocks that exist and
