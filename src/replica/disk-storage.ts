@@ -768,8 +768,8 @@ export class RaftDiskStorage implements Storage {
   private async startSegment(firstIndex: number): Promise<void> {
     const { dir } = this.options;
     if (this.handle !== undefined) {
-      // Its zeros are cut off: it is written no more.
-      if (this.segmentBytes < this.preallocatedBytes) await this.handle.truncate(this.segmentBytes);
+      // A preallocated segment keeps its zeros (they end its data; compaction deletes it soon):
+      // cutting them off would cost a journal commit while the Ready loop waits.
       await this.handle.datasync();
       await this.handle.close();
     }
