@@ -7,7 +7,7 @@
 // `check` runs the same reading without changing anything and reports what it finds.
 
 import type { Engine } from '../engine/engine.js';
-import type { Effect } from '../engine/effects.js';
+import { type Effect, Op } from '../engine/effects.js';
 import {
   checkEntryPayload,
   checkKeysPayload,
@@ -86,8 +86,27 @@ interface SnapshotCheck {
   keyCount: number;
 }
 
-/** Verifies a snapshot completely (header, every record, trailer, file checksum) without applying it. */
-async function verifySnapshot(fs: FileSystem, path: string): Promise<SnapshotCheck | string> {
+/**
+ * What a snapshot read does besides verifying: `header` sees the header record before any key
+ * (and may throw), `keys` applies each Keys record as it is read. Without it, keys are checked
+ * and not built (`shoal check`, or only verifying).
+ */
+interface SnapshotLoad {
+  header(check: SnapshotCheck): void;
+  /** `offset`: where the record's frame starts, for progress. */
+  keys(keys: readonly (readonly Effect[])[], offset: number): Promise<void> | undefined;
+}
+
+/**
+ * Verifies a snapshot completely (header, every record, trailer, file checksum), in one pass,
+ * applying its keys as they come when `load` is given; a string says what is wrong (the keys
+ * applied by then are the caller's to undo).
+ */
+async function readSnapshot(
+  fs: FileSystem,
+  path: string,
+  load?: SnapshotLoad,
+): Promise<SnapshotCheck | string> {
   const handle = await fs.open(path, 'read');
   try {
     const header = await readRegion(handle, 0, FILE_HEADER_BYTES);
@@ -103,16 +122,21 @@ async function verifySnapshot(fs: FileSystem, path: string): Promise<SnapshotChe
         return;
       }
       if (records > 0 && payload[0] === RecordKind.Keys) {
-        // Checked without building the keys: loading decodes them again anyway.
-        checkKeysPayload(payload, 0, payload.length);
         records++;
         fileCrc = crc32c(frame, 0, frame.length, fileCrc);
-        return;
+        if (load === undefined) {
+          // Checked without building the keys.
+          checkKeysPayload(payload, 0, payload.length);
+          return undefined;
+        }
+        const record = decodeRecord(payload);
+        return record.kind === RecordKind.Keys ? load.keys(record.value, offset) : undefined;
       }
       const record = decodeRecord(payload);
       if (records === 0) {
         if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
         check = { ...record.value, keyCount: 0 };
+        load?.header(check);
       } else if (record.kind === RecordKind.Trailer) {
         if (record.value.fileCrc !== fileCrc) trailerSeen = 'file checksum mismatch';
         else if (record.value.recordCount !== records) trailerSeen = 'record count mismatch';
@@ -124,6 +148,7 @@ async function verifySnapshot(fs: FileSystem, path: string): Promise<SnapshotChe
       }
       records++;
       fileCrc = crc32c(frame, 0, frame.length, fileCrc);
+      return undefined;
     }).catch((error: unknown) => {
       if (error instanceof DecodeError) return error.message;
       throw error;
@@ -152,28 +177,6 @@ class Yielder {
   async yield(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.started = performance.now();
-  }
-}
-
-async function loadSnapshot(
-  fs: FileSystem,
-  path: string,
-  engine: Engine,
-  yielder: Yielder,
-  progress: RecoveryProgress,
-): Promise<void> {
-  const handle = await fs.open(path, 'read');
-  let lastOffset = FILE_HEADER_BYTES;
-  try {
-    await scanFrames(handle, FILE_HEADER_BYTES, async (payload, offset) => {
-      const record = decodeRecord(payload);
-      if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
-      progress.loadedBytes += offset - lastOffset;
-      lastOffset = offset;
-      await yielder.maybeYield();
-    });
-  } finally {
-    await handle.close();
   }
 }
 
@@ -410,27 +413,43 @@ export async function recover(
   }
   progress.totalBytes = await totalBytes(fs, dir, listing);
 
-  // The newest snapshot that verifies.
+  // The newest snapshot that verifies, loaded as it is verified (one read of the file): one that
+  // turns out damaged is undone and the next older one tried.
   for (let i = listing.snapshots.length - 1; i >= 0; i--) {
     const snapshot = listing.snapshots[i] as { sequence: number; name: string };
     const path = join(dir, snapshot.name);
-    const verified = await verifySnapshot(fs, path);
+    const loading = checkOnly ? undefined : engine;
+    const loadedBefore = progress.loadedBytes;
+    const verified = await readSnapshot(
+      fs,
+      path,
+      loading === undefined
+        ? undefined
+        : {
+            header(check) {
+              if (check.databaseCount > loading.databases.length) {
+                throw new RecoveryError(
+                  `${path}: the snapshot has ${check.databaseCount} databases but 'databases' is ${loading.databases.length}`,
+                  path,
+                  0,
+                );
+              }
+              log('notice', `Loading snapshot ${snapshot.name} (log sequence ${check.sequence})`);
+            },
+            keys(keys, offset) {
+              applySnapshotKeys(loading, keys);
+              progress.loadedBytes = loadedBefore + offset - FILE_HEADER_BYTES;
+              return yielder.due() ? yielder.yield() : undefined;
+            },
+          },
+    );
     if (typeof verified === 'string') {
+      if (loading !== undefined) loading.applyEffect([Op.FlushAll]);
+      progress.loadedBytes = loadedBefore;
       const message = `snapshot ${snapshot.name} is damaged (${verified}): skipped`;
       result.problems.push({ file: path, offset: 0, kind: 'bad-snapshot', message });
       log('warning', message);
       continue;
-    }
-    if (engine !== undefined && verified.databaseCount > engine.databases.length) {
-      throw new RecoveryError(
-        `${path}: the snapshot has ${verified.databaseCount} databases but 'databases' is ${engine.databases.length}`,
-        path,
-        0,
-      );
-    }
-    if (!checkOnly && engine !== undefined) {
-      log('notice', `Loading snapshot ${snapshot.name} (log sequence ${verified.sequence})`);
-      await loadSnapshot(fs, path, engine, yielder, progress);
     }
     result.snapshotSequence = verified.sequence;
     result.snapshotKeys = verified.keyCount;
