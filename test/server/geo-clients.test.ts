@@ -6,53 +6,29 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { describe, it } from 'node:test';
 import { open } from '../../src/embedded/index.js';
-import { type RunningServer, startShoal } from '../helpers/servers.js';
+import { clientsOnShoal } from '../helpers/clients.js';
 
 const sicily = ['13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'];
 
 describe('geo commands through client libraries', () => {
-  let server: RunningServer;
-  let ioredis: Redis;
-  let nodeRedis: ReturnType<typeof createClient>;
-  let nodeRedis3: ReturnType<
-    typeof createClient<Record<string, never>, Record<string, never>, Record<string, never>, 3>
-  >;
-
-  before(async () => {
-    server = await startShoal();
-    ioredis = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
-    await ioredis.connect();
-    nodeRedis = createClient({ url: `redis://127.0.0.1:${server.port}` });
-    await nodeRedis.connect();
-    nodeRedis3 = createClient({ url: `redis://127.0.0.1:${server.port}`, RESP: 3 });
-    await nodeRedis3.connect();
-  });
-
-  after(async () => {
-    ioredis?.disconnect();
-    await nodeRedis?.close();
-    await nodeRedis3?.close();
-    await server?.stop();
-  });
+  const clients = clientsOnShoal();
 
   it('ioredis: add, positions, distances, hashes, searches', async () => {
-    await ioredis.del('io:geo');
-    assert.equal(await ioredis.geoadd('io:geo', ...sicily), 2);
-    assert.deepEqual(await ioredis.geopos('io:geo', 'Palermo', 'nowhere'), [
+    await clients.ioredis.del('io:geo');
+    assert.equal(await clients.ioredis.geoadd('io:geo', ...sicily), 2);
+    assert.deepEqual(await clients.ioredis.geopos('io:geo', 'Palermo', 'nowhere'), [
       ['13.36138933897018433', '38.11555639549629859'],
       null,
     ]);
-    assert.equal(await ioredis.geodist('io:geo', 'Palermo', 'Catania', 'KM'), '166.2742');
-    assert.deepEqual(await ioredis.geohash('io:geo', 'Palermo', 'Catania'), [
+    assert.equal(await clients.ioredis.geodist('io:geo', 'Palermo', 'Catania', 'KM'), '166.2742');
+    assert.deepEqual(await clients.ioredis.geohash('io:geo', 'Palermo', 'Catania'), [
       'sqc8b49rny0',
       'sqdtr74hyu0',
     ]);
     assert.deepEqual(
-      await ioredis.geosearch(
+      await clients.ioredis.geosearch(
         'io:geo',
         'FROMLONLAT',
         15,
@@ -68,9 +44,9 @@ describe('geo commands through client libraries', () => {
         ['Palermo', '190.4424'],
       ],
     );
-    assert.deepEqual(await ioredis.georadius('io:geo', 15, 37, 100, 'km'), ['Catania']);
+    assert.deepEqual(await clients.ioredis.georadius('io:geo', 15, 37, 100, 'km'), ['Catania']);
     assert.equal(
-      await ioredis.geosearchstore(
+      await clients.ioredis.geosearchstore(
         'io:dst',
         'io:geo',
         'FROMMEMBER',
@@ -82,37 +58,37 @@ describe('geo commands through client libraries', () => {
       ),
       2,
     );
-    assert.equal(Number(await ioredis.zscore('io:dst', 'Catania')).toFixed(4), '166.2742');
+    assert.equal(Number(await clients.ioredis.zscore('io:dst', 'Catania')).toFixed(4), '166.2742');
     await assert.rejects(
-      ioredis.geoadd('io:geo', 200, 100, 'x'),
+      clients.ioredis.geoadd('io:geo', 200, 100, 'x'),
       /invalid longitude,latitude pair 200\.000000,100\.000000/,
     );
   });
 
   it('node-redis in RESP2 and RESP3: coordinates as numbers, RESP3 doubles', async () => {
-    await nodeRedis.del('nr:geo');
+    await clients.nodeRedis.del('nr:geo');
     assert.equal(
-      await nodeRedis.geoAdd('nr:geo', [
+      await clients.nodeRedis.geoAdd('nr:geo', [
         { longitude: 13.361389, latitude: 38.115556, member: 'Palermo' },
         { longitude: 15.087269, latitude: 37.502669, member: 'Catania' },
       ]),
       2,
     );
-    assert.deepEqual(await nodeRedis.geoPos('nr:geo', ['Palermo']), [
+    assert.deepEqual(await clients.nodeRedis.geoPos('nr:geo', ['Palermo']), [
       { longitude: 13.361389338970184, latitude: 38.1155563954963 },
     ]);
-    assert.equal(await nodeRedis.geoDist('nr:geo', 'Palermo', 'Catania', 'km'), 166.2742);
+    assert.equal(await clients.nodeRedis.geoDist('nr:geo', 'Palermo', 'Catania', 'km'), 166.2742);
     assert.deepEqual(
-      await nodeRedis.geoSearch(
+      await clients.nodeRedis.geoSearch(
         'nr:geo',
         { longitude: 15, latitude: 37 },
         { radius: 100, unit: 'km' },
       ),
       ['Catania'],
     );
-    const resp3 = await nodeRedis3.sendCommand(['GEOPOS', 'nr:geo', 'Catania', 'nowhere']);
+    const resp3 = await clients.nodeRedis3.sendCommand(['GEOPOS', 'nr:geo', 'Catania', 'nowhere']);
     assert.deepEqual(resp3, [[15.087267458438873, 37.50266842333162], null]);
-    const withDist = await nodeRedis3.sendCommand([
+    const withDist = await clients.nodeRedis3.sendCommand([
       'GEOSEARCH',
       'nr:geo',
       'FROMMEMBER',
