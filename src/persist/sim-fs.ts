@@ -33,7 +33,7 @@ export class SimulatedFileSystem implements FileSystem {
   private readonly durable = new Map<string, Map<string, Inode>>();
   /** Total bytes the disk holds; writes past it fail with ENOSPC. Infinity by default. */
   capacityBytes = Number.POSITIVE_INFINITY;
-  private readonly injected: { operation: SimulatedOperation; code: string }[] = [];
+  private readonly injected: { operation: SimulatedOperation; code: string; path?: RegExp }[] = [];
   /** Counts of operations, for assertions about fsync batching. */
   readonly counts: Record<SimulatedOperation, number> = {
     write: 0,
@@ -46,15 +46,24 @@ export class SimulatedFileSystem implements FileSystem {
   /** While set, fdatasync waits for it: a slow disk, so a test can act while a sync is pending. */
   syncGate: Promise<void> | undefined;
 
-  /** The next `operation` fails with `code` (EIO, ENOSPC ...). */
-  failNext(operation: SimulatedOperation, code = 'EIO'): void {
-    this.injected.push({ operation, code });
+  /** The next `operation` (on a file whose path matches `path`, if given) fails with `code`. */
+  failNext(operation: SimulatedOperation, code = 'EIO', path?: RegExp): void {
+    this.injected.push({ operation, code, ...(path !== undefined ? { path } : {}) });
   }
 
-  private check(operation: SimulatedOperation): void {
+  /** Injected failures not yet met by an operation. */
+  get failuresPending(): number {
+    return this.injected.length;
+  }
+
+  private check(operation: SimulatedOperation, path?: string): void {
     if (this.dead) throw fsError('EIO', 'the simulated machine has crashed', operation);
     this.counts[operation]++;
-    const at = this.injected.findIndex((entry) => entry.operation === operation);
+    const at = this.injected.findIndex(
+      (entry) =>
+        entry.operation === operation &&
+        (entry.path === undefined || (path !== undefined && entry.path.test(path))),
+    );
     if (at < 0) return;
     const [entry] = this.injected.splice(at, 1);
     const code = entry?.code ?? 'EIO';
@@ -151,8 +160,8 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   private openNow(path: string, mode: 'read' | 'write' | 'create'): FileHandle {
-    this.check('open');
-    if (mode !== 'create') return new SimulatedHandle(this, this.lookup(path));
+    this.check('open', path);
+    if (mode !== 'create') return new SimulatedHandle(this, this.lookup(path), path);
     const inode: Inode = {
       data: Buffer.alloc(0),
       length: 0,
@@ -165,15 +174,15 @@ export class SimulatedFileSystem implements FileSystem {
       // Truncating an existing file keeps its inode (and its directory entry).
       previous.length = 0;
       previous.dirtyFrom = 0;
-      return new SimulatedHandle(this, previous);
+      return new SimulatedHandle(this, previous, path);
     }
     entries.set(basename(path), inode);
-    return new SimulatedHandle(this, inode);
+    return new SimulatedHandle(this, inode, path);
   }
 
   /** @internal */
-  writeInode(inode: Inode, buffers: readonly Buffer[], position: number): void {
-    this.check('write');
+  writeInode(inode: Inode, buffers: readonly Buffer[], position: number, path?: string): void {
+    this.check('write', path);
     let at = position;
     for (const buffer of buffers) {
       const end = at + buffer.length;
@@ -203,8 +212,8 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   /** @internal */
-  datasyncInode(inode: Inode): void {
-    this.check('datasync');
+  datasyncInode(inode: Inode, path?: string): void {
+    this.check('datasync', path);
     if (inode.durable.length === inode.length) {
       // Same size (writes in place, as into a preallocated segment): copy what changed.
       if (inode.dirtyFrom < inode.length)
@@ -226,7 +235,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   renameSync(from: string, to: string): void {
-    this.check('rename');
+    this.check('rename', from);
     const inode = this.lookup(from);
     this.entries(dirname(from)).delete(basename(from));
     this.entries(dirname(to)).set(basename(to), inode);
@@ -238,7 +247,7 @@ export class SimulatedFileSystem implements FileSystem {
   }
 
   syncDirectorySync(path: string): void {
-    this.check('syncDirectory');
+    this.check('syncDirectory', path);
     this.durable.set(path, new Map(this.entries(path)));
   }
 
@@ -268,11 +277,12 @@ class SimulatedHandle implements FileHandle {
   constructor(
     private readonly fs: SimulatedFileSystem,
     private readonly inode: Inode,
+    private readonly path: string,
   ) {}
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     await this.fs.turn();
-    this.fs.writeInode(this.inode, buffers, position);
+    this.fs.writeInode(this.inode, buffers, position, this.path);
   }
 
   async read(into: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -286,7 +296,7 @@ class SimulatedHandle implements FileHandle {
   async datasync(): Promise<void> {
     await this.fs.turn();
     await this.fs.syncGate;
-    this.fs.datasyncInode(this.inode);
+    this.fs.datasyncInode(this.inode, this.path);
   }
 
   async truncate(size: number): Promise<void> {
@@ -305,11 +315,11 @@ class SimulatedHandle implements FileHandle {
   }
 
   writeSync(buffer: Buffer, position: number): void {
-    this.fs.writeInode(this.inode, [buffer], position);
+    this.fs.writeInode(this.inode, [buffer], position, this.path);
   }
 
   datasyncSync(): void {
-    this.fs.datasyncInode(this.inode);
+    this.fs.datasyncInode(this.inode, this.path);
   }
 
   closeSync(): void {}

@@ -132,13 +132,14 @@ describe('disk errors', () => {
   });
 
   it('fsync error (EIO): the data is written again and synced before the reply', async () => {
-    const fs = smallDisk(); // no spare segment: the fsync that fails is the log's
+    const fs = new SimulatedFileSystem();
     const { server, port } = await startOnDisk(fs);
     cleanup.push(() => void server.close()); // its disk dies below (see above)
     const client = await RawClient.connect(port);
     cleanup.push(() => client.close());
-    fs.failNext('datasync', 'EIO');
+    fs.failNext('datasync', 'EIO', /\.seg$/); // the log's, not a spare segment's
     assert.equal(await client.call('SET', 'k', 'v'), 'OK');
+    assert.equal(fs.failuresPending, 0, "the log's fsync failed once");
     const restarted = fs.crash(() => 0); // nothing unsynced survives
     const again = await startOnDisk(restarted);
     cleanup.push(() => again.server.close());
@@ -148,7 +149,7 @@ describe('disk errors', () => {
   });
 
   it('a failed background snapshot refuses writes with the RDB MISCONF until one succeeds', async () => {
-    const fs = smallDisk(); // no spare segment: the rename that fails is the snapshot's
+    const fs = new SimulatedFileSystem();
     const config = new Config();
     config.setMany(Object.entries({ port: '0', dir: '/data', save: '3600 1' }), true);
     const server = new ShoalServer({ config, logger: new Logger('nothing'), fileSystem: fs });
@@ -157,7 +158,7 @@ describe('disk errors', () => {
     const client = await RawClient.connect(port);
     cleanup.push(() => client.close());
     assert.equal(await client.call('SET', 'k', 'v'), 'OK');
-    fs.failNext('rename', 'EIO');
+    fs.failNext('rename', 'EIO', /snapshot/); // the snapshot's, not a spare segment's
     assert.equal(await client.call('BGSAVE'), 'Background saving started');
     await waitFor(
       async () =>
