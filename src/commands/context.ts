@@ -65,17 +65,18 @@ export class CommandContext {
   /** `touch` false: the access clock stays as it was (OBJECT, Redis's LOOKUP_NOTOUCH). */
   lookupIn(dbIndex: number, key: string, touch = true): Value | undefined {
     const db = this.engine.database(dbIndex);
-    const value = db.keys.get(key);
-    if (value === undefined || !db.isExpired(key, this.nowMs)) {
+    const entry = db.entries.get(key);
+    if (entry === undefined || !db.isExpired(key, this.nowMs)) {
       // INFO keyspace_hits / keyspace_misses (every lookup by a command, reads and writes).
-      if (value === undefined) this.keyspaceMisses++;
-      else {
-        this.keyspaceHits++;
-        // CLIENT NO-TOUCH: the client's reads leave the clock alone, except TOUCH itself.
-        if (touch && (!this.client.noTouch || this.currentArgv[0]?.toLowerCase() === 'touch'))
-          this.executor.memory.touch(db, key, this.nowMs, this.random);
+      if (entry === undefined) {
+        this.keyspaceMisses++;
+        return undefined;
       }
-      return value;
+      this.keyspaceHits++;
+      // CLIENT NO-TOUCH: the client's reads leave the clock alone, except TOUCH itself.
+      if (touch && (!this.client.noTouch || this.currentArgv[0]?.toLowerCase() === 'touch'))
+        this.executor.memory.touch(entry, this.nowMs, this.random);
+      return entry.value;
     }
     this.keyspaceMisses++;
     // While clients are paused (CLIENT PAUSE) an expired key reads as absent but stays.

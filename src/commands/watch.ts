@@ -56,7 +56,7 @@ export class WatchRegistry implements KeyspaceObserver {
   databaseWillChange(db: number): void {
     if (this.watchers.size === 0) return;
     // As Redis: a flush or swap touches the watched keys that exist in that database.
-    const keys = this.engine.database(db).keys;
+    const keys = this.engine.database(db).entries;
     for (const clients of this.watchers.values()) {
       for (const client of clients) {
         for (const watched of client.watched) {

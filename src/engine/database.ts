@@ -1,23 +1,38 @@
-// One numbered database: its keys and their expiry times. Holds no clock: callers pass `nowMs`
-// when they ask whether a key has expired. Keys are latin1 strings (binary-safe).
+// One numbered database: its keys, their values and access clocks, and their expiry times. Reads
+// no clock: callers pass `nowMs` when they ask whether a key has expired. Keys are latin1 strings
+// (binary-safe).
 //
 // Known limit: a V8 Map holds at most 2^24 (16,777,216) entries, so one database holds at most
 // that many keys (and that many keys with an expiry). docs/ARCHITECTURE.md tracks this.
 
 import type { Value } from './values.js';
 
+/** A key's clock before anything accessed it (a key loaded by replay): the server's start. */
+export const NO_CLOCK = -1;
+
+/**
+ * What a key holds: its value and its access clock, in one object, as Redis's object holds its
+ * `lru` field, so a command that finds a key and touches it looks it up once. A write to an
+ * existing key changes the entry in place (the engine tells its observers first, so a snapshot
+ * has copied the old value by then).
+ */
+export class KeyEntry {
+  constructor(
+    public value: Value,
+    /**
+     * LRU seconds or LFU minutes<<8|counter, packed as Redis's 24-bit `lru` field, for eviction
+     * and OBJECT IDLETIME/FREQ; NO_CLOCK until the command layer first sets it. Written by the
+     * command layer on access, never by an applier; a renamed or moved key keeps its entry.
+     */
+    public clock: number = NO_CLOCK,
+  ) {}
+}
+
 export class Database {
   /** Replaced (never cleared) by a flush, so a snapshot in progress keeps the old Map. */
-  keys = new Map<string, Value>();
+  entries = new Map<string, KeyEntry>();
   /** Absolute expiry in Unix milliseconds, only for keys that have one. */
   expires = new Map<string, number>();
-  /**
-   * Access clock per key (LRU seconds or LFU minutes<<8|counter, packed as Redis's 24-bit `lru`
-   * field), for eviction and OBJECT IDLETIME/FREQ. Written by the command layer on access, never
-   * by an applier; the engine only drops or carries entries when keys go or move. A key without
-   * an entry (loaded by replay) counts as last used when the server started.
-   */
-  access = new Map<string, number>();
   /** Estimated bytes of the keys and values (engine/memory.ts), kept by the engine on change. */
   datasetBytes = 0;
   /** Rolling position for sampling keys with an expiry (active expiry) and any keys (eviction). */
@@ -27,7 +42,28 @@ export class Database {
   constructor(public index: number) {}
 
   get size(): number {
-    return this.keys.size;
+    return this.entries.size;
+  }
+
+  get(key: string): Value | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Stores a value at `key`; an existing key keeps its entry, so its clock. */
+  set(key: string, value: Value): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) this.entries.set(key, new KeyEntry(value));
+    else entry.value = value;
+  }
+
+  /** Drops the key and its expiry. */
+  delete(key: string): void {
+    this.entries.delete(key);
+    if (this.expires.size > 0) this.expires.delete(key);
   }
 
   /** Redis's rule: a key is expired when now is past its expiry time. */
@@ -68,11 +104,11 @@ export class Database {
 
   /** A key chosen by skipping a random distance along a rolling iterator (RANDOMKEY, eviction). */
   sampleKey(random: () => number): string | undefined {
-    const size = this.keys.size;
+    const size = this.entries.size;
     if (size === 0) return undefined;
     let skip = Math.floor(random() * Math.min(size, 64));
     for (let guard = 0; guard < size + 64; guard++) {
-      this.keySampler ??= this.keys.keys();
+      this.keySampler ??= this.entries.keys();
       const step = this.keySampler.next();
       if (step.done === true) {
         this.keySampler = undefined;
@@ -88,9 +124,8 @@ export class Database {
    * still sees the contents from before the flush; SCAN cursors restart (the Map identity changed).
    */
   replaceContents(): void {
-    this.keys = new Map<string, Value>();
+    this.entries = new Map<string, KeyEntry>();
     this.expires = new Map<string, number>();
-    this.access = new Map<string, number>();
     this.datasetBytes = 0;
     this.expirySampler = undefined;
     this.keySampler = undefined;

@@ -3,7 +3,7 @@
 // source, so the same entries give the same dataset on replay, on a follower and in a simulator.
 
 import { assert } from './assert.js';
-import { Database } from './database.js';
+import { Database, KeyEntry } from './database.js';
 import { defaultEncodingLimits, type EncodingLimits } from './encoding-limits.js';
 import { ScanCursors } from './scan.js';
 import {
@@ -176,20 +176,18 @@ export class Engine {
     const db = this.database(effect[1]);
     const key = effect[2];
     this.willChange(effect[1], key);
-    const before = db.keys.get(key);
+    const before = db.get(key);
     if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
     applier(db, effect, this.encodingLimits);
     // Redis deletes a collection as soon as it is empty (a stream excepted); so does this.
-    const value = db.keys.get(key);
+    const value = db.get(key);
     if (
       value !== undefined &&
       typeof value === 'object' &&
       value.size === 0 &&
       value.keepsWhenEmpty !== true
     ) {
-      db.keys.delete(key);
-      if (db.expires.size > 0) db.expires.delete(key);
-      if (db.access.size > 0) db.access.delete(key);
+      db.delete(key);
     } else if (value !== undefined) {
       if (typeof value === 'object') recharge(value);
       db.datasetBytes += keyCharge(key, value);
@@ -202,7 +200,7 @@ export class Engine {
    */
   dumpKey(dbIndex: number, key: string): Effect[] {
     const db = this.database(dbIndex);
-    const value = db.keys.get(key);
+    const value = db.get(key);
     if (value === undefined) return [];
     return dumpValue(dbIndex, key, value, db.expires.get(key));
   }
@@ -218,10 +216,7 @@ export class Engine {
     const db = this.database(dbIndex);
     this.willChange(dbIndex, key);
     const stored = typeof value === 'string' ? (canonicalSafeInteger(value) ?? value) : value;
-    const before = db.keys.get(key);
-    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
-    db.keys.set(key, stored);
-    db.datasetBytes += keyCharge(key, stored);
+    this.replace(db, key, stored);
     if (expireAtMs === ExpireNone) {
       if (db.expires.size > 0) db.expires.delete(key);
     } else if (expireAtMs !== ExpireKeep) {
@@ -233,28 +228,23 @@ export class Engine {
   putValue(dbIndex: number, key: string, value: Value): void {
     const db = this.database(dbIndex);
     this.willChange(dbIndex, key);
-    const before = db.keys.get(key);
-    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
     if (typeof value === 'object') recharge(value);
-    db.keys.set(key, value);
-    db.datasetBytes += keyCharge(key, value);
+    this.replace(db, key, value);
   }
 
   delete(dbIndex: number, key: string): boolean {
     const db = this.database(dbIndex);
-    const before = db.keys.get(key);
+    const before = db.get(key);
     if (before === undefined) return false;
     this.willChange(dbIndex, key);
     db.datasetBytes -= keyCharge(key, before);
-    db.keys.delete(key);
-    if (db.expires.size > 0) db.expires.delete(key);
-    if (db.access.size > 0) db.access.delete(key);
+    db.delete(key);
     return true;
   }
 
   private expireAt(dbIndex: number, key: string, expireAtMs: number): void {
     const db = this.database(dbIndex);
-    assert(db.keys.has(key), 'EXPIREAT effect on an existing key');
+    assert(db.has(key), 'EXPIREAT effect on an existing key');
     this.willChange(dbIndex, key);
     db.expires.set(key, expireAtMs);
   }
@@ -267,48 +257,44 @@ export class Engine {
 
   private rename(dbIndex: number, source: string, destination: string): void {
     const db = this.database(dbIndex);
-    const value = db.keys.get(source);
-    assert(value !== undefined, 'RENAME effect on an existing key');
+    const entry = db.entries.get(source);
+    assert(entry !== undefined, 'RENAME effect on an existing key');
     const expireAtMs = db.expires.get(source);
-    const clock = db.access.get(source);
     this.delete(dbIndex, source);
     this.delete(dbIndex, destination);
     this.willChange(dbIndex, destination);
-    db.keys.set(destination, value);
-    db.datasetBytes += keyCharge(destination, value);
+    // The entry moves, so the value keeps its access clock, as Redis's object keeps its lru.
+    db.entries.set(destination, entry);
+    db.datasetBytes += keyCharge(destination, entry.value);
     if (expireAtMs !== undefined) db.expires.set(destination, expireAtMs);
-    // The value keeps its access clock under its new name, as Redis's object keeps its lru.
-    if (clock !== undefined) db.access.set(destination, clock);
   }
 
   private copy(sourceDb: number, source: string, destinationDb: number, destination: string): void {
     const from = this.database(sourceDb);
-    const value = from.keys.get(source);
+    const value = from.get(source);
     assert(value !== undefined, 'COPY effect on an existing key');
     const expireAtMs = from.expires.get(source);
     this.delete(destinationDb, destination);
     const to = this.database(destinationDb);
     this.willChange(destinationDb, destination);
     const copied = cloneValue(value);
-    to.keys.set(destination, copied);
+    to.set(destination, copied);
     to.datasetBytes += keyCharge(destination, copied);
     if (expireAtMs !== undefined) to.expires.set(destination, expireAtMs);
   }
 
   private move(dbIndex: number, key: string, destinationDb: number): void {
     const from = this.database(dbIndex);
-    const value = from.keys.get(key);
-    assert(value !== undefined, 'MOVE effect on an existing key');
+    const entry = from.entries.get(key);
+    assert(entry !== undefined, 'MOVE effect on an existing key');
     const to = this.database(destinationDb);
-    assert(!to.keys.has(key), 'MOVE effect to a free key');
+    assert(!to.has(key), 'MOVE effect to a free key');
     const expireAtMs = from.expires.get(key);
-    const clock = from.access.get(key);
     this.delete(dbIndex, key);
     this.willChange(destinationDb, key);
-    to.keys.set(key, value);
-    to.datasetBytes += keyCharge(key, value);
+    to.entries.set(key, entry);
+    to.datasetBytes += keyCharge(key, entry.value);
     if (expireAtMs !== undefined) to.expires.set(key, expireAtMs);
-    if (clock !== undefined) to.access.set(key, clock);
   }
 
   private swapDatabases(a: number, b: number): void {
@@ -333,33 +319,33 @@ export class Engine {
 
   private append(dbIndex: number, key: string, suffix: string): void {
     const db = this.database(dbIndex);
-    const current = db.keys.get(key);
+    const current = db.get(key);
     assert(current === undefined || isStringValue(current), 'APPEND effect on a string');
     this.willChange(dbIndex, key);
     const text = current === undefined ? suffix : stringText(current) + suffix;
-    this.replaceString(db, key, current, canonicalSafeInteger(text) ?? text);
+    this.replace(db, key, canonicalSafeInteger(text) ?? text);
   }
 
   private setRange(dbIndex: number, key: string, offset: number, value: string): void {
     const db = this.database(dbIndex);
-    const current = db.keys.get(key);
+    const current = db.get(key);
     assert(current === undefined || isStringValue(current), 'SETRANGE effect on a string');
     this.willChange(dbIndex, key);
     let text = current === undefined ? '' : stringText(current);
     if (text.length < offset) text += '\0'.repeat(offset - text.length);
     text = text.slice(0, offset) + value + text.slice(offset + value.length);
-    this.replaceString(db, key, current, canonicalSafeInteger(text) ?? text);
+    this.replace(db, key, canonicalSafeInteger(text) ?? text);
   }
 
-  private replaceString(
-    db: Database,
-    key: string,
-    current: Value | undefined,
-    next: string | number,
-  ): void {
-    if (current !== undefined) db.datasetBytes -= keyCharge(key, current);
-    db.keys.set(key, next);
-    db.datasetBytes += keyCharge(key, next);
+  /** Stores `value` at `key` with one lookup: an existing key's entry (and clock) is kept. */
+  private replace(db: Database, key: string, value: Value): void {
+    const entry = db.entries.get(key);
+    if (entry === undefined) db.entries.set(key, new KeyEntry(value));
+    else {
+      db.datasetBytes -= keyCharge(key, entry.value);
+      entry.value = value;
+    }
+    db.datasetBytes += keyCharge(key, value);
   }
 }
 

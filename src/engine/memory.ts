@@ -28,8 +28,8 @@ const HEAP_NUMBER_BYTES = 16;
 export const MAP_ENTRY_BYTES = 32;
 /** An entry of the expiry Map: a Map entry and the boxed expiry time (ms do not fit a small int). */
 export const EXPIRE_ENTRY_BYTES = MAP_ENTRY_BYTES + HEAP_NUMBER_BYTES;
-/** An entry of the access-clock Map (the clock is a small integer, stored in the entry). */
-export const ACCESS_ENTRY_BYTES = MAP_ENTRY_BYTES;
+/** A key's entry object (Database's KeyEntry): three header words, the value and the clock. */
+export const KEY_ENTRY_BYTES = 5 * WORD;
 /** A collection's object and the tables it starts with. */
 const COLLECTION_BASE_BYTES = 96;
 /** Per-element structure costs, beyond the element's own strings. */
@@ -167,16 +167,12 @@ export function keyUsage(db: Database, key: string, value: Value, samples: numbe
       ? collectionBytes(value, samples)
       : keyCharge(key, value) - stringBytes(key);
   const expiry = db.expires.size > 0 && db.expires.has(key) ? EXPIRE_ENTRY_BYTES : 0;
-  return MAP_ENTRY_BYTES + ACCESS_ENTRY_BYTES + stringBytes(key) + valueBytes + expiry;
+  return MAP_ENTRY_BYTES + KEY_ENTRY_BYTES + stringBytes(key) + valueBytes + expiry;
 }
 
-/** The structure overhead of a database: its key, expiry and access-clock tables. */
+/** The structure overhead of a database: its key table with the entries, and expiry table. */
 export function databaseOverheadBytes(db: Database): number {
-  return (
-    db.keys.size * MAP_ENTRY_BYTES +
-    db.expires.size * EXPIRE_ENTRY_BYTES +
-    db.access.size * ACCESS_ENTRY_BYTES
-  );
+  return db.size * (MAP_ENTRY_BYTES + KEY_ENTRY_BYTES) + db.expires.size * EXPIRE_ENTRY_BYTES;
 }
 
 /** Estimated bytes of a database: overhead plus the keys and values. */

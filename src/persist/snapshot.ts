@@ -11,7 +11,7 @@
 // FLUSHDB/FLUSHALL give a database new Maps (engine.ts), so the captured Maps keep the contents
 // from before; SWAPDB moves Database objects, which the snapshot tracks by identity.
 
-import type { Database } from '../engine/database.js';
+import type { Database, KeyEntry } from '../engine/database.js';
 import { assert } from '../engine/assert.js';
 import { ExpireNone } from '../engine/effects.js';
 import { dumpValue, type Engine, type KeyspaceObserver } from '../engine/engine.js';
@@ -25,7 +25,7 @@ import { join, snapshotName, TEMPORARY_SUFFIX } from './names.js';
 interface Captured {
   /** The database's index when the snapshot started (SWAPDB may move it since). */
   index: number;
-  keys: Map<string, Value>;
+  entries: Map<string, KeyEntry>;
   expires: Map<string, number>;
   /** Keys the observer wrote (or found absent) before they changed: the iterator skips them. */
   handled: Set<string>;
@@ -53,7 +53,7 @@ export class SnapshotJob implements KeyspaceObserver {
    * made between slices (set, delete, rehash) move them alike and they stay aligned.
    */
   private keyIterator: Iterator<string> | undefined;
-  private valueIterator: Iterator<Value> | undefined;
+  private valueIterator: Iterator<KeyEntry> | undefined;
   private observing = false;
   /** Set by abort(): the writer stops at its next slice. */
   aborted = false;
@@ -66,7 +66,7 @@ export class SnapshotJob implements KeyspaceObserver {
     for (const database of engine.databases) {
       const captured: Captured = {
         index: database.index,
-        keys: database.keys,
+        entries: database.entries,
         expires: database.expires,
         handled: new Set(),
       };
@@ -77,7 +77,7 @@ export class SnapshotJob implements KeyspaceObserver {
 
   get totalKeys(): number {
     let total = 0;
-    for (const captured of this.captured) total += captured.keys.size;
+    for (const captured of this.captured) total += captured.entries.size;
     return total;
   }
 
@@ -117,10 +117,10 @@ export class SnapshotJob implements KeyspaceObserver {
     if (database === undefined) return;
     const captured = this.byDatabase.get(database);
     // A flushed database has new Maps: its new contents are after the snapshot's sequence.
-    if (captured === undefined || captured.keys !== database.keys) return;
+    if (captured === undefined || captured.entries !== database.entries) return;
     if (captured.handled.has(key)) return;
     captured.handled.add(key);
-    const value = captured.keys.get(key);
+    const value = captured.entries.get(key)?.value;
     if (value === undefined) return; // created after the snapshot started: not in it
     this.keysCopiedOnWrite++;
     this.writeKey(captured, key, value);
@@ -135,8 +135,8 @@ export class SnapshotJob implements KeyspaceObserver {
     for (let written = 0; written < maxKeys;) {
       const captured = this.captured[this.current];
       if (captured === undefined) return true;
-      const keyIterator = (this.keyIterator ??= captured.keys.keys());
-      const valueIterator = (this.valueIterator ??= captured.keys.values());
+      const keyIterator = (this.keyIterator ??= captured.entries.keys());
+      const valueIterator = (this.valueIterator ??= captured.entries.values());
       const nextKey = keyIterator.next();
       const nextValue = valueIterator.next();
       if (nextKey.done === true) {
@@ -146,10 +146,13 @@ export class SnapshotJob implements KeyspaceObserver {
         continue;
       }
       const key = nextKey.value;
-      const value = nextValue.value as Value;
+      const value = (nextValue.value as KeyEntry).value;
       if (captured.handled.has(key)) continue;
       if ((this.keysWritten & 4095) === 0) {
-        assert(captured.keys.get(key) === value, 'snapshot key and value iterators aligned');
+        assert(
+          captured.entries.get(key)?.value === value,
+          'snapshot key and value iterators aligned',
+        );
       }
       this.writeKey(captured, key, value);
       written++;

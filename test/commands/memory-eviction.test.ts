@@ -67,7 +67,7 @@ function harness(settings: [string, string][] = [], seed = 7): Harness {
 function recomputed(engine: Engine): number[] {
   return engine.databases.map((db) => {
     let total = 0;
-    for (const [key, value] of db.keys) {
+    for (const [key, { value }] of db.entries) {
       if (typeof value === 'object') recharge(value);
       total += keyCharge(key, value);
     }
@@ -119,10 +119,6 @@ describe('memory accounting', () => {
           h.engine.databases.map((db) => db.datasetBytes),
           recomputed(h.engine),
         );
-        // No access clock outlives its key.
-        for (const db of h.engine.databases) {
-          for (const key of db.access.keys()) assert.ok(db.keys.has(key), `clock of ${key}`);
-        }
       }),
       { numRuns: 200 },
     );
@@ -196,7 +192,7 @@ describe('eviction policies', () => {
     h.nowMs += 1000;
     limitTo(h, 'allkeys-lru');
     for (let i = 0; i < 100; i++) h.run('SET', `new:${i}`, value);
-    const evicted = names.filter((name) => h.engine.database(0).keys.get(name) === undefined);
+    const evicted = names.filter((name) => h.engine.database(0).get(name) === undefined);
     const hotEvicted = evicted.filter((name) => hot.includes(name)).length;
     assert.ok(evicted.length >= 100, `evicted ${evicted.length}`);
     // Random eviction would take about half from the hot keys; sampling 10 keeps nearly all.
@@ -216,7 +212,7 @@ describe('eviction policies', () => {
     assert.ok((h.run('OBJECT', 'FREQ', hot[0] as string) as number) > 5);
     limitTo(h, 'allkeys-lfu');
     for (let i = 0; i < 100; i++) h.run('SET', `new:${i}`, value);
-    const evicted = names.filter((name) => !h.engine.database(0).keys.has(name));
+    const evicted = names.filter((name) => !h.engine.database(0).has(name));
     assert.ok(evicted.length >= 100);
     assert.equal(evicted.filter((name) => hot.includes(name)).length, 0);
   });
@@ -230,10 +226,10 @@ describe('eviction policies', () => {
       for (let i = 0; i < 50; i++) h.run('SET', `keep:new:${i}`, value);
       const db = h.engine.database(0);
       assert.ok(
-        persistent.every((name) => db.keys.has(name)),
+        persistent.every((name) => db.has(name)),
         policy,
       );
-      const gone = volatile.filter((name) => !db.keys.has(name));
+      const gone = volatile.filter((name) => !db.has(name));
       assert.ok(gone.length >= 50, `${policy}: ${gone.length}`);
       if (policy === 'volatile-ttl') {
         // Sampling 5 of the pool at a time: the evicted keys are mostly the soonest to expire.
@@ -265,7 +261,9 @@ describe('eviction policies', () => {
     const replay = new Engine(2);
     for (const entry of h.entries) replay.apply(entry);
     const contents = (engine: Engine) =>
-      engine.databases.map((db) => [...db.keys.entries()].sort());
+      engine.databases.map((db) =>
+        [...db.entries].map(([key, entry]) => [key, entry.value]).sort(),
+      );
     assert.deepEqual(contents(replay), contents(h.engine));
     assert.deepEqual(
       replay.databases.map((db) => db.datasetBytes),
@@ -293,6 +291,12 @@ describe('access clocks', () => {
     h.run('RENAME', 'k', 'k2');
     h.nowMs += 2_000;
     assert.equal(h.run('OBJECT', 'IDLETIME', 'k2'), 2);
+    // The clock travels with the key to another database (NO-TOUCH: MOVE's lookup leaves it).
+    h.run('CLIENT', 'NO-TOUCH', 'ON');
+    h.run('MOVE', 'k2', '1');
+    h.nowMs += 2_000;
+    h.run('SELECT', '1');
+    assert.equal(h.run('OBJECT', 'IDLETIME', 'k2'), 4);
   });
 
   it('OBJECT FREQ starts at 5 under LFU, grows logarithmically and decays per minute', () => {
@@ -306,5 +310,11 @@ describe('access clocks', () => {
     assert.ok(frequency > 10 && frequency < 40, String(frequency));
     h.nowMs += 3 * 60_000;
     assert.equal(h.run('OBJECT', 'FREQ', 'k'), frequency - 3);
+    // An overwrite keeps the counter (dbOverwrite); a key deleted and made again starts anew.
+    h.run('SET', 'k', 'v2');
+    assert.equal(h.run('OBJECT', 'FREQ', 'k'), frequency - 3);
+    h.run('DEL', 'k');
+    h.run('SET', 'k', 'v3');
+    assert.equal(h.run('OBJECT', 'FREQ', 'k'), 5);
   });
 });

@@ -74,7 +74,7 @@ describe('PUBLISH and the log', () => {
       [Op.Set, Op.Publish],
     );
     for (const entry of entries) engine.apply(entry);
-    assert.equal(engine.database(0).keys.size, 1);
+    assert.equal(engine.database(0).size, 1);
   });
 
   it('standalone ROLE, READONLY, RAFT answer as a server without replicas', () => {

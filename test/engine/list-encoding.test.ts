@@ -9,7 +9,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { ListOp, ListValue } from '../../src/engine/types/list.js';
 
 function listAt(engine: Engine, key: string): ListValue {
-  const value = engine.database(0).keys.get(key);
+  const value = engine.database(0).get(key);
   assert.ok(value instanceof ListValue);
   return value;
 }

@@ -68,7 +68,7 @@ interface KeySnapshot {
 function snapshot(engine: Engine): Map<string, KeySnapshot> {
   const out = new Map<string, KeySnapshot>();
   for (const db of engine.databases) {
-    for (const [k, value] of db.keys) {
+    for (const [k, { value }] of db.entries) {
       const contents = value instanceof ListValue ? value.toArray() : String(value);
       const encoding = typeof value === 'object' ? value.encoding() : 'string';
       out.set(`${db.index}/${k}`, { value: contents, encoding, expireAtMs: db.expireAt(k) });
@@ -114,7 +114,7 @@ describe('list effects', () => {
 
           const rebuilt = new Engine();
           for (const db of engine.databases) {
-            for (const k of db.keys.keys()) {
+            for (const k of db.entries.keys()) {
               for (const effect of engine.dumpKey(db.index, k)) rebuilt.applyEffect(effect);
             }
           }

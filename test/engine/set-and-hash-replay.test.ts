@@ -73,8 +73,8 @@ function recorder(seed: number): Recorder {
 /** Everything observable about a dataset, in storage order. */
 function snapshot(engine: Engine): unknown {
   return engine.databases.map((db) =>
-    [...db.keys.keys()].sort().map((key) => {
-      const value = db.keys.get(key) as Value;
+    [...db.entries.keys()].sort().map((key) => {
+      const value = db.get(key) as Value;
       return [key, encodingOf(value), db.expires.get(key) ?? null, contents(value)];
     }),
   );
@@ -140,7 +140,7 @@ function replay(entries: readonly LogEntry[]): Engine {
 function reloadFromDump(source: Engine): Engine {
   const engine = new Engine(2);
   for (const db of source.databases) {
-    for (const k of db.keys.keys()) {
+    for (const k of db.entries.keys()) {
       for (const effect of source.dumpKey(db.index, k)) engine.applyEffect(effect);
     }
   }

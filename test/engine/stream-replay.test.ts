@@ -93,8 +93,8 @@ export function streamState(value: StreamValue): unknown {
 
 function snapshot(engine: Engine): unknown {
   return engine.databases.map((db) =>
-    [...db.keys.keys()].sort().map((key) => {
-      const value = db.keys.get(key) as Value;
+    [...db.entries.keys()].sort().map((key) => {
+      const value = db.get(key) as Value;
       return [key, typeOf(value), value instanceof StreamValue ? streamState(value) : value];
     }),
   );
@@ -202,7 +202,7 @@ function replay(entries: readonly LogEntry[]): Engine {
 function reloadFromDump(source: Engine): Engine {
   const engine = new Engine(2);
   for (const db of source.databases) {
-    for (const k of db.keys.keys()) {
+    for (const k of db.entries.keys()) {
       for (const effect of source.dumpKey(db.index, k)) engine.applyEffect(effect);
     }
   }

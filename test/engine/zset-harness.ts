@@ -55,9 +55,9 @@ export function harness(random: () => number = Math.random): Harness {
 export function snapshot(engine: Engine): unknown[] {
   const out: unknown[] = [];
   for (const db of engine.databases) {
-    const keys = [...db.keys.keys()].sort();
+    const keys = [...db.entries.keys()].sort();
     for (const key of keys) {
-      const value = db.keys.get(key);
+      const value = db.get(key);
       let shown: unknown = value;
       if (value instanceof SortedSetValue) {
         value.index.check();

@@ -366,7 +366,7 @@ describe('sorted set commands against a naive model', () => {
       }
       if (large) assert.ok(largest > 5000, `the set grew to ${largest} members`);
       for (const key of ['z', 'lex']) {
-        const value = h.engine.database(0).keys.get(key);
+        const value = h.engine.database(0).get(key);
         if (value instanceof SortedSetValue) value.index.check();
       }
     });

@@ -99,7 +99,7 @@ describe('sorted set effects', () => {
         assert.deepEqual(snapshot(replayed), expected, `log replay at command ${i}`);
         const restored = new Engine();
         for (const db of h.engine.databases) {
-          for (const key of db.keys.keys()) {
+          for (const key of db.entries.keys()) {
             for (const effect of h.engine.dumpKey(db.index, key)) restored.applyEffect(effect);
           }
         }
@@ -141,7 +141,7 @@ describe('sorted set effects', () => {
     const restored = new Engine();
     for (const effect of effects) restored.applyEffect(effect);
     assert.deepEqual(snapshot(restored), snapshot(h.engine));
-    const value = restored.database(0).keys.get('z') as SortedSetValue;
+    const value = restored.database(0).get('z') as SortedSetValue;
     assert.ok(Object.is(value.score('negative-zero'), -0), 'a skiplist keeps -0');
   });
 
@@ -169,14 +169,14 @@ describe('sorted set effects', () => {
     const engine = new Engine();
     engine.applyEffect([ZsetOp.Add, 0, 'z', 1, 'a', 2, 'b']);
     engine.applyEffect([ZsetOp.RemoveRanks, 0, 'z', 0, 1]);
-    assert.equal(engine.database(0).keys.has('z'), false);
+    assert.equal(engine.database(0).has('z'), false);
   });
 
   it('clones into an independent set with the same encoding', () => {
     const engine = new Engine();
     engine.applyEffect([ZsetOp.Add, 0, 'z', 1, 'a', 2, 'b']);
     engine.applyEffect([ZsetOp.Unpack, 0, 'z']);
-    const original = engine.database(0).keys.get('z') as SortedSetValue;
+    const original = engine.database(0).get('z') as SortedSetValue;
     const copy = original.clone();
     copy.set(5, 'c');
     copy.remove('a');

@@ -22,7 +22,7 @@ export function seeded(seed: number): () => number {
 export function datasetOf(engine: Engine): string {
   const lines: string[] = [];
   for (const db of engine.databases) {
-    for (const key of [...db.keys.keys()].sort()) {
+    for (const key of [...db.entries.keys()].sort()) {
       lines.push(JSON.stringify(engine.dumpKey(db.index, key)));
     }
   }

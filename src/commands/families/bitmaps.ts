@@ -201,7 +201,7 @@ function bitop(ctx: CommandContext, argv: string[]): void {
   const db = ctx.client.db;
   if (longest === 0) {
     // An empty result deletes the destination (expired or not, as Redis's dbDelete).
-    if (ctx.db.keys.has(destination)) {
+    if (ctx.db.has(destination)) {
       ctx.emit([Op.Delete, db, destination]);
       ctx.notify(EventClass.generic, 'del', destination);
     }

@@ -155,7 +155,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
     throw error;
   }
   // REPLACE deletes whatever is there, expired or not (dbDelete), without a notification.
-  const deleted = options.replace && ctx.db.keys.has(key);
+  const deleted = options.replace && ctx.db.has(key);
   if (deleted) ctx.emit([Op.Delete, dbIndex, key]);
   if (ttl !== 0 && !options.absoluteTtl) ttl += ctx.nowMs;
   if (ttl !== 0 && ttl <= ctx.nowMs) {

@@ -39,7 +39,7 @@ function keys(ctx: CommandContext, argv: string[]): void {
   const db = ctx.db;
   const all = pattern === '*';
   const found: string[] = [];
-  for (const key of db.keys.keys()) {
+  for (const key of db.entries.keys()) {
     if ((all || globMatch(pattern, key)) && !db.isExpired(key, ctx.nowMs)) found.push(key);
   }
   ctx.reply.array(found.length);
@@ -51,11 +51,11 @@ function scan(ctx: CommandContext, argv: string[]): void {
   const options = scanOptions(argv, 2, true);
   const db = ctx.db;
   const found: string[] = [];
-  const next = ctx.engine.scanCursors.scan(db.keys, cursor, options.count, (key) => {
+  const next = ctx.engine.scanCursors.scan(db.entries, cursor, options.count, (key) => {
     if (options.pattern !== undefined && !globMatch(options.pattern, key)) return;
     if (db.isExpired(key, ctx.nowMs)) return;
     if (options.type !== undefined) {
-      const value = db.keys.get(key);
+      const value = db.get(key);
       if (value === undefined || typeOf(value) !== options.type) return;
     }
     found.push(key);

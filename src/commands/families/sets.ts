@@ -258,7 +258,7 @@ function store(
 /** Redis's notifications after members left a set: the event, then "del" if the set went. */
 function notifyRemoved(ctx: CommandContext, key: string, set: SetValue, event: string): void {
   ctx.notify(EventClass.set, event, key);
-  if (ctx.db.keys.get(key) !== set) ctx.notify(EventClass.generic, 'del', key);
+  if (ctx.db.get(key) !== set) ctx.notify(EventClass.generic, 'del', key);
 }
 
 function sinter(ctx: CommandContext, argv: string[]): void {

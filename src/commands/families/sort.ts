@@ -364,7 +364,7 @@ function store(ctx: CommandContext, key: string, elements: readonly string[]): v
   const db = ctx.client.db;
   if (elements.length === 0) {
     // dbDelete: a key still present counts, even if its time is up.
-    if (!ctx.db.keys.has(key)) return;
+    if (!ctx.db.has(key)) return;
     ctx.emit([Op.Delete, db, key]);
     ctx.notify(EventClass.generic, 'del', key);
     return;

@@ -424,7 +424,7 @@ export function xreadFamily(withGroup: boolean) {
     const pending: (() => void)[] = [];
     for (let i = 0; i < streamCount; i++) {
       const key = keys[i] as string;
-      const value = ctx.engine.database(ctx.client.db).keys.get(key);
+      const value = ctx.engine.database(ctx.client.db).get(key);
       if (!isStreamValue(value)) continue;
       const group = groups[i];
       const id = ids[i] as StreamId | '>';

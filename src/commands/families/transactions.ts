@@ -41,7 +41,7 @@ function watch(ctx: CommandContext, argv: string[]): void {
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i] as string;
     const db = ctx.db;
-    const existed = db.keys.has(key) && !db.isExpired(key, ctx.nowMs);
+    const existed = db.has(key) && !db.isExpired(key, ctx.nowMs);
     ctx.executor.watches.watch(ctx.client, ctx.client.db, key, existed);
   }
   ctx.reply.ok();

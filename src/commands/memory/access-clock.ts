@@ -1,7 +1,8 @@
 // Per-key access clocks, packed as Redis's 24-bit `lru` field (evict.c): under an LRU (or no)
 // policy the clock is seconds modulo 2^24; under an LFU policy it is minutes modulo 2^16 in the
 // high 16 bits and a logarithmic access counter in the low 8. Pure functions of the time and the
-// settings handed in; the command layer calls them and stores the result in Database.access.
+// settings handed in; the command layer calls them and stores the result in the key's entry
+// (KeyEntry.clock).
 
 export const LRU_CLOCK_MAX = (1 << 24) - 1;
 const LFU_TIME_MAX = 65535;

@@ -5,7 +5,7 @@
 // LRU, LFU and TTL policies sample `maxmemory-samples` keys per database into a pool of the 16
 // best candidates kept across calls (evict.c's EvictionPool); random policies take one sample.
 
-import type { Database } from '../../engine/database.js';
+import { type Database, type KeyEntry, NO_CLOCK } from '../../engine/database.js';
 import type { Engine } from '../../engine/engine.js';
 import { type Effect, Op } from '../../engine/effects.js';
 import { databaseBytes } from '../../engine/memory.js';
@@ -78,13 +78,13 @@ export class MemoryManager {
   }
 
   /** A key was read (CommandContext.lookup): LRU clock to now, or LFU counter incremented. */
-  touch(db: Database, key: string, nowMs: number, random: () => number): void {
+  touch(entry: KeyEntry, nowMs: number, random: () => number): void {
     if (!this.lfu) {
-      db.access.set(key, lruClock(nowMs));
+      entry.clock = lruClock(nowMs);
       return;
     }
-    const clock = db.access.get(key) ?? newLfuClock(this.startMs);
-    db.access.set(key, lfuTouched(clock, nowMs, this.logFactor, this.decayMinutes, random));
+    const clock = entry.clock === NO_CLOCK ? newLfuClock(this.startMs) : entry.clock;
+    entry.clock = lfuTouched(clock, nowMs, this.logFactor, this.decayMinutes, random);
   }
 
   /**
@@ -103,10 +103,10 @@ export class MemoryManager {
     } else {
       return; // deletions, expiry, renames and moves (clocks travel with the value)
     }
-    const db = this.engine.database(dbIndex);
-    if (op >= 20 && !db.keys.has(key)) return; // the collection emptied and went
-    if (!this.lfu) db.access.set(key, lruClock(nowMs));
-    else if (op === Op.Copy || !db.access.has(key)) db.access.set(key, newLfuClock(nowMs));
+    const entry = this.engine.database(dbIndex).entries.get(key);
+    if (entry === undefined) return; // the collection emptied and went
+    if (!this.lfu) entry.clock = lruClock(nowMs);
+    else if (op === Op.Copy || entry.clock === NO_CLOCK) entry.clock = newLfuClock(nowMs);
   }
 
   /**
@@ -121,25 +121,27 @@ export class MemoryManager {
     idleSeconds: number | undefined,
     frequency: number | undefined,
   ): void {
+    const entry = db.entries.get(key);
+    if (entry === undefined) return;
     if (this.lfu) {
-      if (frequency !== undefined) db.access.set(key, (lfuMinutes(nowMs) << 8) | frequency);
+      if (frequency !== undefined) entry.clock = (lfuMinutes(nowMs) << 8) | frequency;
       return;
     }
     if (idleSeconds === undefined) return;
     const clock = lruClock(nowMs);
     let accessed = clock - idleSeconds;
     if (accessed < 0) accessed = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
-    db.access.set(key, accessed);
+    entry.clock = accessed;
   }
 
   /** OBJECT IDLETIME: seconds since the key was last accessed. */
   idleSeconds(db: Database, key: string, nowMs: number): number {
-    return Math.floor(idleMs(db.access.get(key) ?? lruClock(this.startMs), nowMs) / 1000);
+    return Math.floor(idleMs(clockOf(db, key) ?? lruClock(this.startMs), nowMs) / 1000);
   }
 
   /** OBJECT FREQ: the decayed LFU counter. */
   frequency(db: Database, key: string, nowMs: number): number {
-    return lfuDecayed(db.access.get(key) ?? newLfuClock(this.startMs), nowMs, this.decayMinutes);
+    return lfuDecayed(clockOf(db, key) ?? newLfuClock(this.startMs), nowMs, this.decayMinutes);
   }
 
   /** The dataset estimate compared with maxmemory (INFO used_memory adds client buffers). */
@@ -169,7 +171,7 @@ export class MemoryManager {
   }
 
   private eligible(db: Database, key: string): boolean {
-    return db.keys.has(key) && (this.allKeys || db.expires.has(key));
+    return db.has(key) && (this.allKeys || db.expires.has(key));
   }
 
   private randomVictim(ctx: CommandContext): Candidate | undefined {
@@ -207,13 +209,13 @@ export class MemoryManager {
 
   /** Samples keys of one database into the pool (evictionPoolPopulate); returns how many. */
   private populate(db: Database, ctx: CommandContext): number {
-    if ((this.allKeys ? db.keys.size : db.expires.size) === 0) return 0;
+    if ((this.allKeys ? db.size : db.expires.size) === 0) return 0;
     const nowMs = ctx.nowMs;
     const consider = (key: string, expireAtMs: number | undefined): void => {
       let score: number;
       if (this.kind === 'ttl') score = -(expireAtMs ?? Infinity);
       else if (this.kind === 'lfu') score = 255 - this.frequency(db, key, nowMs);
-      else score = idleMs(db.access.get(key) ?? lruClock(this.startMs), nowMs);
+      else score = idleMs(clockOf(db, key) ?? lruClock(this.startMs), nowMs);
       this.insert({ score, db: db.index, key });
     };
     if (!this.allKeys) return db.sampleExpiring(this.samples, consider);
@@ -243,4 +245,10 @@ export class MemoryManager {
     pool.splice(at, 0, candidate);
     if (pool.length > POOL_SIZE) pool.shift();
   }
+}
+
+/** A key's access clock; undefined when it has none yet (the caller supplies the start's). */
+function clockOf(db: Database, key: string): number | undefined {
+  const clock = db.entries.get(key)?.clock;
+  return clock === NO_CLOCK ? undefined : clock;
 }

@@ -1,5 +1,5 @@
 // The memory figures INFO memory and MEMORY STATS report. `used_memory` is Shoal's estimate of the
-// dataset (engine/memory.ts: keys, values, and the key, expiry and access-clock tables) plus the
+// dataset (engine/memory.ts: keys, values, their entries, and the key and expiry tables) plus the
 // clients' buffers: the figure maxmemory is compared with, exact after every command, where V8's
 // heap figure would lag behind garbage collection. The process figures (V8 heap, RSS) are
 // reported next to it, as the allocator and RSS fields.
@@ -34,9 +34,9 @@ export function memoryFigures(ctx: CommandContext, clientBytes: number): MemoryF
     dataset += db.datasetBytes;
     const tables = databaseOverheadBytes(db);
     overhead += tables;
-    keys += db.keys.size;
+    keys += db.size;
     const expires = db.expires.size * EXPIRE_ENTRY_BYTES;
-    if (db.keys.size > 0) databases.push([db.index, tables - expires, expires]);
+    if (db.size > 0) databases.push([db.index, tables - expires, expires]);
   }
   const used = dataset + overhead;
   peakBytes = Math.max(peakBytes, used);

@@ -193,7 +193,7 @@ export class HashValue implements CollectionValue {
 }
 
 function hashAt(db: Database, key: string): HashValue | undefined {
-  const value = db.keys.get(key);
+  const value = db.get(key);
   assert(value === undefined || value instanceof HashValue, 'hash effect on a hash or a free key');
   return value;
 }
@@ -209,7 +209,7 @@ function applySet(db: Database, effect: CollectionEffect): void {
   let value = hashAt(db, key);
   if (value === undefined) {
     value = new HashValue(encoding);
-    db.keys.set(key, value);
+    db.set(key, value);
   }
   for (let i = 4; i < effect.length; i += 2) {
     value.set(effect[i] as string, effect[i + 1] as string);

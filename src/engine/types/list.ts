@@ -160,7 +160,7 @@ export class ListValue extends StringDeque implements CollectionValue {
 }
 
 function existingList(db: Database, key: string): ListValue {
-  const value = db.keys.get(key);
+  const value = db.get(key);
   assert(value instanceof ListValue, 'list effect on an existing list');
   return value;
 }
@@ -169,10 +169,10 @@ function push(toLeft: boolean) {
   return (db: Database, effect: CollectionEffect, limits: EncodingLimits): void => {
     const key = effect[2];
     assert(effect.length > 3, 'push of at least one element');
-    let list = db.keys.get(key);
+    let list = db.get(key);
     if (list === undefined) {
       list = new ListValue(effect.length - 3);
-      db.keys.set(key, list);
+      db.set(key, list);
     }
     assert(list instanceof ListValue, 'push onto a list');
     list.pushAll(effect, 3, toLeft, limits.listMaxListpackSize);

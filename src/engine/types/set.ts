@@ -188,7 +188,7 @@ export class SetValue implements CollectionValue {
 }
 
 function setAt(db: Database, key: string): SetValue | undefined {
-  const value = db.keys.get(key);
+  const value = db.get(key);
   assert(value === undefined || value instanceof SetValue, 'set effect on a set or a free key');
   return value;
 }
@@ -205,7 +205,7 @@ function applyAdd(db: Database, effect: CollectionEffect): void {
   let value = setAt(db, key);
   if (value === undefined) {
     value = new SetValue(encoding);
-    db.keys.set(key, value);
+    db.set(key, value);
   } else if (value.encodingCode === SetEncoding.Intset && encoding === SetEncoding.Listpack) {
     value.sortNumerically();
   }

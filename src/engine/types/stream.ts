@@ -403,7 +403,7 @@ export class StreamValue implements CollectionValue {
 }
 
 function streamAt(db: Database, key: string): StreamValue | undefined {
-  const value = db.keys.get(key);
+  const value = db.get(key);
   assert(
     value === undefined || value instanceof StreamValue,
     'stream effect on a stream or a free key',
@@ -459,14 +459,14 @@ function applyAdd(db: Database, effect: CollectionEffect): void {
   let stream = streamAt(db, key);
   if (stream === undefined) {
     stream = new StreamValue();
-    db.keys.set(key, stream);
+    db.set(key, stream);
   }
   stream.add(idFromText(effect[4] as string), effect.slice(5) as string[], effect[3] === 1);
 }
 
 function applyCreate(db: Database, effect: CollectionEffect): void {
   assert(streamAt(db, effect[2]) === undefined, 'stream create on a free key');
-  db.keys.set(effect[2], new StreamValue());
+  db.set(effect[2], new StreamValue());
 }
 
 function applyDelete(db: Database, effect: CollectionEffect): void {

@@ -122,7 +122,7 @@ export class SortedSetValue implements CollectionValue {
 }
 
 function existingSet(db: Database, key: string): SortedSetValue {
-  const value = db.keys.get(key);
+  const value = db.get(key);
   assert(value instanceof SortedSetValue, 'sorted set effect on a sorted set');
   return value;
 }
@@ -151,12 +151,12 @@ function applyAdd(db: Database, effect: CollectionEffect, limits: EncodingLimits
   }
   const maxEntries = limits.zsetMaxListpackEntries;
   const fits = members.length <= maxEntries && longest <= limits.zsetMaxListpackValue;
-  const existing = db.keys.get(key);
+  const existing = db.get(key);
   let value: SortedSetValue;
   if (existing === undefined) {
     value = new SortedSetValue();
     value.compact = fits;
-    db.keys.set(key, value);
+    db.set(key, value);
   } else {
     assert(existing instanceof SortedSetValue, 'ZAdd on a sorted set');
     value = existing;
