@@ -13,13 +13,19 @@ import type { Reply } from './reply.js';
 import type { Executor } from './executor.js';
 import { EventClass, notifyKeyspaceEvent } from './notify.js';
 
+/** The effects of a command that has emitted none: shared, so frozen (record() replaces it). */
+export const NO_EFFECTS: Effect[] = Object.freeze([]) as unknown as Effect[];
+
 export class CommandContext {
   client!: ClientState;
   reply!: Reply;
   /** Wall-clock time captured once for the whole command (and the whole transaction). */
   nowMs = 0;
-  /** Effects emitted by the running command, logged as one entry when it ends. */
-  effects: Effect[] = [];
+  /**
+   * Effects emitted by the running command, logged as one entry when it ends. Added to through
+   * record() only: between commands this is the shared, frozen NO_EFFECTS.
+   */
+  effects: Effect[] = NO_EFFECTS;
   /**
    * False on a node that must not decide changes itself (a Raft follower): expired keys read as
    * absent, nothing is evicted, and a read writes nothing (PFCOUNT's cache, SORT's conversion).
@@ -52,9 +58,16 @@ export class CommandContext {
   /** Applies an effect now and records it for the log. */
   emit(effect: Effect): void {
     this.engine.applyEffect(effect);
-    this.effects.push(effect);
+    this.record(effect);
     // Access clocks (maxmemory, OBJECT IDLETIME): kept here, outside the deterministic appliers.
     this.executor.memory.written(effect, this.nowMs);
+  }
+
+  /** Records an effect for the log without applying it (applied already, or applied elsewhere). */
+  record(effect: Effect): void {
+    // Most commands emit one effect: an array made for one, not grown by push (room for 17).
+    if (this.effects.length === 0) this.effects = [effect];
+    else this.effects.push(effect);
   }
 
   /** The live value of a key in the client's database; an expired key is deleted (as an effect). */

@@ -7,7 +7,7 @@ import { Op } from '../engine/effects.js';
 import { ClientState, replyTimeout } from './client.js';
 import { GroupSettings } from './group-settings.js';
 import type { Config } from './config.js';
-import { CommandContext } from './context.js';
+import { CommandContext, NO_EFFECTS } from './context.js';
 import { Errors, ReplyError } from './errors.js';
 import type { EffectSink, Host } from './hooks.js';
 import type { Reply } from './reply.js';
@@ -257,7 +257,7 @@ export class Executor {
     const ctx = this.ctx;
     if (ctx.effects.length === 0) return;
     const effects = ctx.effects;
-    ctx.effects = [];
+    ctx.effects = NO_EFFECTS;
     this.sink.append({ timeMs: nowMs, effects });
   }
 
@@ -405,7 +405,7 @@ export class Executor {
       if (db.expires.size === 0) continue;
       const index = db.index;
       sampled += db.sampleExpiring(samplesPerDatabase, (key, expireAtMs) => {
-        if (nowMs > expireAtMs) ctx.effects.push([Op.Delete, index, key]);
+        if (nowMs > expireAtMs) ctx.record([Op.Delete, index, key]);
       });
     }
     for (const effect of ctx.effects) this.engine.applyEffect(effect);

@@ -99,8 +99,8 @@ export function notifyKeyspaceEvent(
     // A replica group: the notification travels with the change it reports, in the same log
     // entry, and every node's subscribers get it when that commits (as PUBLISH). A key miss
     // changes nothing: it stays on the node that missed.
-    if (keyspace) ctx.effects.push([Op.Publish, 0, `__keyspace@${db}__:${key}`, event]);
-    if (keyevent) ctx.effects.push([Op.Publish, 0, `__keyevent@${db}__:${event}`, key]);
+    if (keyspace) ctx.record([Op.Publish, 0, `__keyspace@${db}__:${key}`, event]);
+    if (keyevent) ctx.record([Op.Publish, 0, `__keyevent@${db}__:${event}`, key]);
     return;
   }
   const pubsub = executor.pubsub;

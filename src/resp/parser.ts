@@ -31,6 +31,8 @@ export const defaultRequestLimits: RequestLimits = Object.freeze({
 
 const UNAUTHENTICATED_MAX_MULTIBULK_COUNT = 10;
 const UNAUTHENTICATED_MAX_BULK_BYTES = 16384;
+/** Arguments an argv array is made with before any is read (Redis sizes its argv the same way). */
+const ARGUMENTS_PREALLOCATED_MAX = 1024;
 
 /** A malformed request. `message` is the text Redis sends after "-ERR ". */
 export class ProtocolError extends Error {
@@ -91,6 +93,7 @@ export class RequestParser {
   private state = STATE_COMMAND_START;
   // The command being read. Invariant: arguments is empty outside STATE_BULK_HEADER and STATE_BULK_DATA.
   private arguments: string[] = [];
+  private argumentsRead = 0;
   private argumentsRemaining = 0;
   private argumentsBytes = 0;
 
@@ -251,7 +254,10 @@ export class RequestParser {
     }
     this.argumentsRemaining = count;
     this.argumentsBytes = 0;
-    this.arguments = [];
+    // Sized up front (up to 1024, as Redis's argv), not grown by push: a pushed-to array starts
+    // with room for 17, and most commands have 2 or 3 arguments (garbage per command halved).
+    this.arguments = new Array<string>(Math.min(count, ARGUMENTS_PREALLOCATED_MAX));
+    this.argumentsRead = 0;
     this.state = STATE_BULK_HEADER;
   }
 
@@ -286,7 +292,7 @@ export class RequestParser {
         this.bulkLength = length;
         const position = this.position;
         if (chunkLength - position >= length + 2) {
-          this.arguments.push(latin1String(chunk, position, length));
+          this.arguments[this.argumentsRead++] = latin1String(chunk, position, length);
           this.position = position + length + 2;
           this.argumentsBytes += length;
           if (--this.argumentsRemaining === 0) return this.completeCommand();
@@ -302,7 +308,7 @@ export class RequestParser {
       if (!this.fillBulk()) return null;
       const bulk = this.bulkBuffer;
       if (bulk === null) throw new Error('parser: no bulk buffer');
-      this.arguments.push(bulk.latin1Slice(0, this.bulkLength));
+      this.arguments[this.argumentsRead++] = bulk.latin1Slice(0, this.bulkLength);
       this.argumentsBytes += this.bulkLength;
       this.bulkBuffer = null;
       this.bulkFilled = 0;
@@ -436,33 +442,46 @@ export class RequestParser {
   }
 }
 
-const fromCharCode = String.fromCharCode;
+// Buffer reads within bounds are numbers; the type says `number | undefined` (strict indexing).
+const fromCharCode = String.fromCharCode as (...codes: (number | undefined)[]) => string;
 
 /**
  * bytes[start, start + length) as a latin1 string. Short arguments (command names, small keys and
  * values) are built with one String.fromCharCode call, about twice as fast as a latin1Slice call.
  */
 function latin1String(bytes: Buffer, start: number, length: number): string {
-  const at = (offset: number) => bytes[start + offset] as number;
+  // Byte reads spelled out rather than through a helper closure: a closure would be allocated on
+  // every call (three per SET), which measured as a third of the server's garbage.
+  const b = bytes;
+  const i = start;
   switch (length) {
     case 0:
       return '';
     case 1:
-      return fromCharCode(at(0));
+      return fromCharCode(b[i]);
     case 2:
-      return fromCharCode(at(0), at(1));
+      return fromCharCode(b[i], b[i + 1]);
     case 3:
-      return fromCharCode(at(0), at(1), at(2));
+      return fromCharCode(b[i], b[i + 1], b[i + 2]);
     case 4:
-      return fromCharCode(at(0), at(1), at(2), at(3));
+      return fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3]);
     case 5:
-      return fromCharCode(at(0), at(1), at(2), at(3), at(4));
+      return fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4]);
     case 6:
-      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5));
+      return fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5]);
     case 7:
-      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5), at(6));
+      return fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6]);
     case 8:
-      return fromCharCode(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+      return fromCharCode(
+        b[i],
+        b[i + 1],
+        b[i + 2],
+        b[i + 3],
+        b[i + 4],
+        b[i + 5],
+        b[i + 6],
+        b[i + 7],
+      );
     default:
       return bytes.latin1Slice(start, start + length);
   }

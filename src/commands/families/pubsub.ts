@@ -72,7 +72,7 @@ function publishTo(ctx: CommandContext, argv: string[], shard: boolean): void {
   }
   const refusal = executor.sink.writeRefusal();
   if (refusal !== undefined) fail(refusal);
-  ctx.effects.push([Op.Publish, shard ? 1 : 0, channel, message]);
+  ctx.record([Op.Publish, shard ? 1 : 0, channel, message]);
   ctx.reply.int(executor.pubsub.receivers(channel, shard));
 }
 
