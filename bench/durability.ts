@@ -20,7 +20,9 @@ export type DurabilityPart = (typeof DURABILITY_PARTS)[number];
 export interface DurabilityOptions {
   parts: DurabilityPart[];
   rounds: number;
-  /** redis-benchmark -n for -P 16; -P 1 runs a quarter of it (a -P 1 `always` run is slow). */
+  /** redis-benchmark -n for -P 16 in the throughput parts; -P 1 runs a quarter of it. */
+  throughputRequests: number;
+  /** Requests of the BGSAVE latency part (twice this, SET and GET). */
   requests: number;
   /** Keys loaded for the restart and BGSAVE parts. */
   keys: number;
@@ -186,7 +188,8 @@ async function throughput(options: DurabilityOptions, fsync: 'always' | 'everyse
   const pipelines = [16, 1];
   for (let round = 1; round <= options.rounds; round++) {
     for (const pipeline of pipelines) {
-      const requests = pipeline === 1 ? Math.ceil(options.requests / 4) : options.requests;
+      const requests =
+        pipeline === 1 ? Math.ceil(options.throughputRequests / 4) : options.throughputRequests;
       for (const kind of kindsFor(options, round)) {
         // A fresh server (and an empty log) per run, so runs do not inherit each other's files.
         const { server } = await startServer(kind, fsync);
@@ -216,7 +219,7 @@ async function throughput(options: DurabilityOptions, fsync: 'always' | 'everyse
     }
   }
   console.log(
-    `\nSET, appendfsync ${fsync}: redis-benchmark -c 50 -d 32 -r 100000 -t set, -n ${options.requests} (-P 16) / ${Math.ceil(options.requests / 4)} (-P 1), median of ${options.rounds} rounds, a fresh server per run`,
+    `\nSET, appendfsync ${fsync}: redis-benchmark -c 50 -d 32 -r 100000 -t set, -n ${options.throughputRequests} (-P 16) / ${Math.ceil(options.throughputRequests / 4)} (-P 1), median of ${options.rounds} rounds, a fresh server per run`,
   );
   console.log('| test | Shoal SET/s | Redis SET/s | Shoal/Redis |');
   console.log('| --- | ---: | ---: | ---: |');

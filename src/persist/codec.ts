@@ -240,28 +240,39 @@ export class ByteReader {
 
 export function readEffects(input: ByteReader): Effect[] {
   const count = input.varint();
-  const effects: Effect[] = [];
-  for (let i = 0; i < count; i++) effects.push(readEffect(input));
+  const effects = sizedArray<Effect>(count, input);
+  for (let i = 0; i < count; i++) effects[i] = readEffect(input);
   return effects;
 }
 
 function readEffect(input: ByteReader): Effect {
   const op = input.varint();
   const count = input.varint();
-  const effect: (string | number)[] = [op];
-  for (let i = 0; i < count; i++) {
+  const effect = sizedArray<string | number>(count + 1, input);
+  effect[0] = op;
+  for (let i = 1; i <= count; i++) {
     const tag = input.u8();
-    if (tag === ArgumentTag.String) effect.push(input.latin1());
+    if (tag === ArgumentTag.String) effect[i] = input.latin1();
     else if (tag === ArgumentTag.Integer) {
       const zigzag = input.varint();
-      effect.push(zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2);
+      effect[i] = zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
     } else if (tag === ArgumentTag.Float) {
       const value = input.f64();
       if (Number.isNaN(value)) throw new DecodeError('NaN argument');
-      effect.push(value);
+      effect[i] = value;
     } else throw new DecodeError(`unknown argument tag ${tag}`);
   }
   return effect as Effect;
+}
+
+/**
+ * An array made for `count` elements (filled by index), rather than grown by push, which starts
+ * with room for 17: decoding every log entry, Raft entry and snapshot key made that garbage.
+ * Room is made for no more elements than bytes are left (each takes at least one), so a count
+ * that lies costs nothing before it fails.
+ */
+function sizedArray<T>(count: number, input: ByteReader): T[] {
+  return new Array<T>(Math.min(count, input.end - input.offset));
 }
 
 /**

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { type Effect, ExpireNone, Op } from '../../src/engine/effects.js';
 import {
   ByteWriter,
+  DecodeError,
   decodeRecord,
   RecordKind,
   writeEffects,
@@ -111,5 +112,21 @@ describe('codec', () => {
       assert.throws(() => decodeRecord(payload, 0, end), /./);
     }
     assert.throws(() => decodeRecord(Buffer.concat([payload, Buffer.from([0])])), /left over/);
+  });
+
+  it('fails on an effect or argument count that lies, without making room for it first', () => {
+    const huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]; // varint 2^48 - 1
+    const entry = (counts: number[]) => {
+      const out = new ByteWriter();
+      out.u8(RecordKind.Entry);
+      out.varint(9);
+      out.f64(0);
+      out.bytes(Buffer.from(counts));
+      return out.take();
+    };
+    // Effect count, then an effect's argument count (op 1): each claims 2^48 - 1 elements.
+    for (const payload of [entry(huge), entry([1, 1, ...huge])]) {
+      assert.throws(() => decodeRecord(payload), DecodeError);
+    }
   });
 });
