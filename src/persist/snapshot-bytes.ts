@@ -1,6 +1,6 @@
 // A snapshot as bytes (a Raft snapshot received from the leader, or its file): verified
-// completely when held in memory (file header, every frame's CRC, the trailer's file CRC and
-// record count, nothing after the trailer), and loaded into an engine, at once or in steps, from
+// completely (file header, every frame's CRC, the trailer's file CRC and record count, nothing
+// after the trailer), and loaded into an engine while it is verified, at once or in steps, from
 // memory or from a file a window at a time. The format is the one snapshot.ts writes;
 // recovery.ts reads the same format from a file handle.
 
@@ -83,48 +83,105 @@ export class FrameCursor {
   }
 }
 
+/**
+ * Reads a snapshot's frames in order and verifies everything about it: the file header, every
+ * frame's length and CRC, a header record first, the trailer's file CRC and record count, nothing
+ * after the trailer. Given an engine, it also applies each Keys record as it goes, so a file is
+ * verified and loaded in one read; without one it only checks them (nothing is built). `step`
+ * can stop after any frame, so a caller can spread a large snapshot over event-loop turns.
+ */
+export class SnapshotReader {
+  private readonly cursor: FrameCursor;
+  private fileCrc: number;
+  private records = 0;
+  private check: SnapshotBytesCheck | undefined;
+  /** Undefined until the trailer is read; then '' if it matches, else what is wrong. */
+  private trailer: string | undefined;
+  private problem: string | undefined;
+
+  constructor(
+    source: ByteSource,
+    private readonly start: number,
+    private readonly engine?: Engine,
+  ) {
+    const fileHeader = source.read(start, start + FILE_HEADER_BYTES);
+    this.problem = checkFileHeader(fileHeader, SNAPSHOT_MAGIC);
+    this.fileCrc = crc32c(fileHeader, 0, FILE_HEADER_BYTES);
+    this.cursor = new FrameCursor(source, start + FILE_HEADER_BYTES);
+  }
+
+  /** The header record (sequence, databases) once read; its keyCount is the trailer's, once read. */
+  get header(): SnapshotBytesCheck | undefined {
+    return this.check;
+  }
+
+  /**
+   * Reads frames until `enough()` says so (asked after each frame) or the snapshot ends or
+   * proves damaged: true once it is done either way (then see `result`).
+   */
+  step(enough: () => boolean): boolean {
+    if (this.problem !== undefined) return true;
+    const cursor = this.cursor;
+    try {
+      while (!cursor.done) {
+        this.readFrame();
+        if (enough()) return cursor.done;
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.problem = error.message;
+    }
+    return true;
+  }
+
+  /** Once `step` returned true: the snapshot's figures, or a string saying what is wrong. */
+  get result(): SnapshotBytesCheck | string {
+    if (this.problem !== undefined) return this.problem;
+    if (this.trailer === undefined) return 'no trailer (the snapshot is incomplete)';
+    if (this.trailer !== '') return this.trailer;
+    if (this.check === undefined) return 'no snapshot header';
+    return this.check;
+  }
+
+  private readFrame(): void {
+    const { header, payload, start: frameStart } = this.cursor.next();
+    if (this.trailer !== undefined)
+      throw new DecodeError(`data after the trailer at offset ${frameStart - this.start}`);
+    if (this.records > 0 && payload[0] === RecordKind.Keys) {
+      if (this.engine === undefined) checkKeysPayload(payload, 0, payload.length);
+      else {
+        const record = decodeRecord(payload, 0, payload.length);
+        if (record.kind === RecordKind.Keys) applySnapshotKeys(this.engine, record.value);
+      }
+    } else {
+      const record = decodeRecord(payload, 0, payload.length);
+      if (this.records === 0) {
+        if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
+        this.check = { ...record.value, keyCount: 0 };
+      } else if (record.kind === RecordKind.Trailer) {
+        if (record.value.fileCrc !== this.fileCrc) this.trailer = 'file checksum mismatch';
+        else if (record.value.recordCount !== this.records) this.trailer = 'record count mismatch';
+        else this.trailer = '';
+        if (this.check !== undefined) this.check.keyCount = record.value.keyCount;
+        return;
+      } else throw new DecodeError(`unexpected record kind ${record.kind}`);
+    }
+    this.records++;
+    this.fileCrc = crc32c(
+      payload,
+      0,
+      payload.length,
+      crc32c(header, 0, FRAME_HEADER_BYTES, this.fileCrc),
+    );
+  }
+}
+
 /** Verifies the snapshot in `source` from `start` (a file is read a window at a time); a string
  * says what is wrong. */
 export function verifySnapshotSource(source: ByteSource, start = 0): SnapshotBytesCheck | string {
-  const fileHeader = source.read(start, start + FILE_HEADER_BYTES);
-  const headerProblem = checkFileHeader(fileHeader, SNAPSHOT_MAGIC);
-  if (headerProblem !== undefined) return headerProblem;
-  let fileCrc = crc32c(fileHeader, 0, FILE_HEADER_BYTES);
-  let records = 0;
-  let check: SnapshotBytesCheck | undefined;
-  let trailer: string | undefined;
-  const cursor = new FrameCursor(source, start + FILE_HEADER_BYTES);
-  try {
-    while (!cursor.done) {
-      const { header, payload, start: frameStart } = cursor.next();
-      if (trailer !== undefined)
-        throw new DecodeError(`data after the trailer at offset ${frameStart - start}`);
-      if (records > 0 && payload[0] === RecordKind.Keys) {
-        checkKeysPayload(payload, 0, payload.length);
-      } else {
-        const record = decodeRecord(payload, 0, payload.length);
-        if (records === 0) {
-          if (record.kind !== RecordKind.Header) throw new DecodeError('no snapshot header');
-          check = { ...record.value, keyCount: 0 };
-        } else if (record.kind === RecordKind.Trailer) {
-          if (record.value.fileCrc !== fileCrc) trailer = 'file checksum mismatch';
-          else if (record.value.recordCount !== records) trailer = 'record count mismatch';
-          else trailer = '';
-          if (check !== undefined) check.keyCount = record.value.keyCount;
-          continue;
-        } else throw new DecodeError(`unexpected record kind ${record.kind}`);
-      }
-      records++;
-      fileCrc = crc32c(payload, 0, payload.length, crc32c(header, 0, FRAME_HEADER_BYTES, fileCrc));
-    }
-  } catch (error) {
-    if (error instanceof DecodeError) return error.message;
-    throw error;
-  }
-  if (trailer === undefined) return 'no trailer (the snapshot is incomplete)';
-  if (trailer !== '') return trailer;
-  if (check === undefined) return 'no snapshot header';
-  return check;
+  const reader = new SnapshotReader(source, start);
+  reader.step(() => false);
+  return reader.result;
 }
 
 /** Applies a snapshot's Keys record: each key's effects (a file or received bytes alike). */
@@ -144,39 +201,10 @@ export function applySnapshotKeys(engine: Engine, keys: readonly (readonly Effec
   }
 }
 
-/**
- * Applies the keys of a snapshot to `engine` (which the caller emptied), a frame at a time:
- * `step` goes on until `enough()` says so (asked after each frame) or the snapshot ends, so a
- * caller can spread a large snapshot over turns of the event loop. Every frame's length and
- * CRC are checked again as it is read (a file may have changed since it was verified).
- */
-export class SnapshotBytesLoader {
-  private readonly cursor: FrameCursor;
-
-  constructor(
-    source: ByteSource,
-    start: number,
-    private readonly engine: Engine,
-  ) {
-    this.cursor = new FrameCursor(source, start + FILE_HEADER_BYTES);
-  }
-
-  /** True once every frame is applied. */
-  step(enough: () => boolean): boolean {
-    const { cursor, engine } = this;
-    while (!cursor.done) {
-      const { payload } = cursor.next();
-      if (payload[0] === RecordKind.Keys) {
-        const record = decodeRecord(payload, 0, payload.length);
-        if (record.kind === RecordKind.Keys) applySnapshotKeys(engine, record.value);
-      }
-      if (enough()) break;
-    }
-    return cursor.done;
-  }
-}
-
-/** The same, all at once: blocking for the whole snapshot. */
+/** Verifies and loads a snapshot held in memory into `engine` (emptied), all at once. */
 export function loadSnapshotBytes(data: Buffer, start: number, engine: Engine): void {
-  new SnapshotBytesLoader(bufferSource(data), start, engine).step(() => false);
+  const reader = new SnapshotReader(bufferSource(data), start, engine);
+  reader.step(() => false);
+  const result = reader.result;
+  if (typeof result === 'string') throw new DecodeError(`damaged snapshot (${result})`);
 }

@@ -187,6 +187,13 @@ export function decodeRaftRecord(payload: Buffer): RaftRecord {
   return record;
 }
 
+/** A snapshot file to load (a window at a time), as the storage knows it. */
+export interface SnapshotFile {
+  readonly path: string;
+  readonly source: ByteSource;
+  readonly parsed: ParsedSnapshotFile;
+}
+
 /**
  * Raft storage on disk. Invariant: `memory` holds exactly what the segment files (and the
  * snapshot file they name) hold up to the last completed write (what a restart would recover).
@@ -281,11 +288,12 @@ export class RaftDiskStorage implements Storage {
    * The latest snapshot file, to load a window at a time (start, an install, a leadership-loss
    * rebuild), with where its engine snapshot starts: never read whole.
    */
-  get snapshotFile(): { source: ByteSource; parsed: ParsedSnapshotFile } | undefined {
+  get snapshotFile(): SnapshotFile | undefined {
     const parsed = this.parsedSnapshot;
     if (parsed === undefined) return undefined;
     const { fs, dir } = this.options;
-    return { source: fileSource(fs, join(dir, snapshotName(parsed.meta.index))), parsed };
+    const path = join(dir, snapshotName(parsed.meta.index));
+    return { path, source: fileSource(fs, path), parsed };
   }
 
   /** Writes the initial configuration of a new group (see bootstrapStorage). */
@@ -491,10 +499,15 @@ export class RaftDiskStorage implements Storage {
   private async readSnapshotFile(meta: SnapshotMetaRecord): Promise<Snapshot> {
     const { fs, dir } = this.options;
     const path = join(dir, snapshotName(meta.index));
-    // Verified a window at a time: the bytes are never held (the node loads them the same way).
+    // Read a window at a time: the bytes are never held. The node verifies the engine part while
+    // it loads it (one read of the file), and refuses to start if it is damaged; `shoal check`
+    // (read-only) verifies it all here.
     let parsed: ParsedSnapshotFile | string;
     try {
-      parsed = parseSnapshotSource(fileSource(fs, path));
+      parsed = parseSnapshotSource(
+        fileSource(fs, path),
+        this.options.readOnly === true ? 'whole' : 'header',
+      );
     } catch (error) {
       throw new RaftStorageError(
         `${path}: the Raft log names this snapshot but it cannot be read (${(error as Error).message}); refusing to start`,

@@ -21,7 +21,11 @@ import {
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
-import { bufferSource, type ByteSource, SnapshotBytesLoader } from '../persist/snapshot-bytes.js';
+import {
+  bufferSource,
+  type SnapshotBytesCheck,
+  SnapshotReader,
+} from '../persist/snapshot-bytes.js';
 import type { SnapshotJob, SnapshotSliceOptions } from '../persist/snapshot.js';
 import { ConfChangeType, type ConfChange } from '../raft/confchange.js';
 import {
@@ -33,7 +37,7 @@ import {
   type Snapshot,
 } from '../raft/messages.js';
 import { RaftNode, type RaftStatus } from '../raft/raft.js';
-import { RaftDiskStorage, RaftStorageError } from './disk-storage.js';
+import { RaftDiskStorage, RaftStorageError, type SnapshotFile } from './disk-storage.js';
 import { decideBootstrap, JOINING_TERM } from './bootstrap-probe.js';
 import { JoinVoteGuard } from './join-vote-guard.js';
 import { type DeliverMessage, PublishDelivery } from './publishes.js';
@@ -332,12 +336,12 @@ export class ReplicaNode {
     if (file !== undefined) {
       // In slices, as an install: the node answers PING and node-local commands meanwhile.
       const startedMs = Date.now();
-      const turns = await this.inSlices(this.snapshotSlices(file));
-      if (turns === undefined) return; // closed meanwhile
+      const loaded = await this.inSlices(this.snapshotSlices(file));
+      if (loaded === undefined) return; // closed meanwhile
       this.engineIndex = this.appliedIndex = file.parsed.meta.index;
       this.options.log(
         'notice',
-        `loaded the Raft snapshot at ${file.parsed.meta.index} (${file.parsed.keyCount} keys, in ${Date.now() - startedMs} ms over ${turns} turns); the log follows from ${this.storage.firstIndex()}`,
+        `loaded the Raft snapshot at ${file.parsed.meta.index} (${loaded.value} keys, in ${Date.now() - startedMs} ms over ${loaded.turns} turns); the log follows from ${this.storage.firstIndex()}`,
       );
     }
     this.publishes = new PublishDelivery(
@@ -587,20 +591,26 @@ export class ReplicaNode {
     if (!this.rebuildWanted) return;
     this.rebuildWanted = false;
     const startedMs = Date.now();
-    const turns = await this.inSlices(this.rebuildSteps());
-    if (turns === undefined) return;
+    const rebuilt = await this.inSlices(this.rebuildSteps());
+    if (rebuilt === undefined) return;
     this.options.log(
       'notice',
-      `rebuilt the dataset as of ${this.engineIndex} in ${Date.now() - startedMs} ms over ${turns} turns`,
+      `rebuilt the dataset as of ${this.engineIndex} in ${Date.now() - startedMs} ms over ${rebuilt.turns} turns`,
     );
   }
 
-  /** Runs `steps` one slice per event-loop turn; the turns taken, or undefined once closed. */
-  private async inSlices(steps: Generator<void, void, void>): Promise<number | undefined> {
+  /**
+   * Runs `steps` one slice per event-loop turn; the turns taken and what `steps` returned, or
+   * undefined once closed.
+   */
+  private async inSlices<T>(
+    steps: Generator<void, T, void>,
+  ): Promise<{ turns: number; value: T } | undefined> {
     this.loadingEngine = true;
     let turns = 1;
     try {
-      while (steps.next().done !== true) {
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done === true) return { turns, value: step.value };
         await new Promise((resolve) => setImmediate(resolve));
         turns++;
         if (this.closed) return undefined;
@@ -608,7 +618,6 @@ export class ReplicaNode {
     } finally {
       this.loadingEngine = false;
     }
-    return turns;
   }
 
   // ----- snapshots -----
@@ -645,33 +654,49 @@ export class ReplicaNode {
       bytes.length === 0
         ? stored.source
         : bufferSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const file = { source, parsed: stored.parsed };
+    const file = { ...stored, source };
     const index = file.parsed.meta.index;
     this.abandonSnapshot('a snapshot from the leader replaces the dataset');
     const startedMs = Date.now();
-    const turns = await this.inSlices(this.snapshotSlices(file));
-    if (turns === undefined) return;
+    const loaded = await this.inSlices(this.snapshotSlices(file));
+    if (loaded === undefined) return;
     this.options.log(
       'notice',
-      `installed the leader's snapshot at ${index} (${file.parsed.keyCount} keys, ${file.source.length} bytes, loaded in ${Date.now() - startedMs} ms over ${turns} turns; applied ${this.appliedIndex} before)`,
+      `installed the leader's snapshot at ${index} (${loaded.value} keys, ${file.source.length} bytes, loaded in ${Date.now() - startedMs} ms over ${loaded.turns} turns; applied ${this.appliedIndex} before)`,
     );
     this.engineIndex = this.appliedIndex = index;
   }
 
-  /** Loads a snapshot file into the emptied engine: each `yield` ends a slice. */
-  private *snapshotSlices(file: {
-    source: ByteSource;
-    parsed: ParsedSnapshotFile;
-  }): Generator<void, void, void> {
+  /**
+   * Loads a snapshot file into the emptied engine, verifying all of it as it goes (at start the
+   * storage checked only its header, so the file is read once): each `yield` ends a slice.
+   * Returns its key count. A damaged file throws once its damage is found (the node cannot go on
+   * from a partial dataset: at start it refuses to start).
+   */
+  private *snapshotSlices(file: SnapshotFile): Generator<void, number, void> {
     this.emptyEngineFor(file);
     const { source, parsed } = file;
-    const loader = new SnapshotBytesLoader(source, parsed.engineStart, this.options.engine);
+    const reader = new SnapshotReader(source, parsed.engineStart, this.options.engine);
     for (;;) {
       const sliceStart = performance.now();
-      if (loader.step(() => performance.now() - sliceStart > LOAD_SLICE_MS)) break;
+      if (reader.step(() => performance.now() - sliceStart > LOAD_SLICE_MS)) break;
       yield;
     }
+    const result = reader.result;
+    const problem =
+      typeof result === 'string'
+        ? result
+        : result.sequence !== parsed.meta.index
+          ? `engine snapshot is at ${result.sequence}, its metadata says ${parsed.meta.index}`
+          : undefined;
+    if (problem !== undefined) {
+      throw new RaftStorageError(
+        `${file.path}: damaged snapshot (engine snapshot: ${problem})` +
+          (this.started ? '' : '; refusing to start'),
+      );
+    }
     this.learnMembership(file.parsed.meta);
+    return (result as SnapshotBytesCheck).keyCount;
   }
 
   /** The engine is being reloaded in slices: local reads would see it half there. */

@@ -18,7 +18,8 @@ import {
   bufferSource,
   type ByteSource,
   loadSnapshotBytes,
-  SnapshotBytesLoader,
+  type SnapshotBytesCheck,
+  SnapshotReader,
 } from '../../src/persist/snapshot-bytes.js';
 import { SnapshotJob } from '../../src/persist/snapshot.js';
 import type { Entry } from '../../src/raft/messages.js';
@@ -141,9 +142,9 @@ test('a recorded snapshot compacts the log, deletes covered segments, and recove
     assert.ok(file !== undefined);
     const engine = new Engine(16);
     // From the file, a window at a time.
-    assert.ok(
-      new SnapshotBytesLoader(file.source, file.parsed.engineStart, engine).step(() => false),
-    );
+    const reader = new SnapshotReader(file.source, file.parsed.engineStart, engine);
+    assert.ok(reader.step(() => false));
+    assert.equal((reader.result as SnapshotBytesCheck).keyCount, 10);
     assert.equal(datasetOf(engine), datasetOf(snapshotBytes(50, 1, 10).engine));
     assert.equal(file.parsed.meta.peers, '1=h:1@2');
     // Entries after a restart go on from the log.
@@ -237,7 +238,7 @@ test('a received snapshot goes to its own file chunk by chunk, and is kept from 
     const file = storage.snapshotFile;
     assert.ok(file !== undefined);
     const engine = new Engine(16);
-    new SnapshotBytesLoader(file.source, file.parsed.engineStart, engine).step(() => false);
+    new SnapshotReader(file.source, file.parsed.engineStart, engine).step(() => false);
     assert.equal(datasetOf(engine), datasetOf(source));
     await storage.close();
   });
@@ -280,18 +281,39 @@ test('damaged disk state refuses to start, naming the file', async () => {
       return true;
     });
   };
+  // Damage in the snapshot's metadata is found at open; in its keys, while the node loads them
+  // (one read of the file; node.ts refuses to start), or by a read-only open (`shoal check`).
   await withDir((dir) =>
     refuses(
       dir,
       () => {
         const path = join(dir, snapshotName(50));
         const bytes = readFileSync(path);
-        bytes[bytes.length - 30] = (bytes[bytes.length - 30] as number) ^ 1;
+        bytes[16 + 8 + 2] = (bytes[16 + 8 + 2] as number) ^ 1; // the metadata frame's payload
         writeFileSync(path, bytes);
       },
       /snapshot-0+50\.snap: damaged snapshot \(.*\); refusing to start/,
     ),
   );
+  await withDir(async (dir) => {
+    await (await compacted(dir)).close();
+    const path = join(dir, snapshotName(50));
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 30] = (bytes[bytes.length - 30] as number) ^ 1;
+    writeFileSync(path, bytes);
+    await assert.rejects(
+      RaftDiskStorage.open({ fs: nodeFileSystem, dir, segmentBytesMax: 200, readOnly: true }),
+      /snapshot-0+50\.snap: damaged snapshot \(.*\); refusing to start/,
+    );
+    const storage = await open(dir);
+    const file = storage.snapshotFile;
+    assert.ok(file !== undefined);
+    assert.equal(file.parsed.keyCount, undefined, 'only the header was read');
+    const reader = new SnapshotReader(file.source, file.parsed.engineStart, new Engine(16));
+    assert.ok(reader.step(() => false));
+    assert.match(String(reader.result), /checksum/);
+    await storage.close();
+  });
   await withDir((dir) =>
     refuses(
       dir,
@@ -382,13 +404,14 @@ test('a snapshot file keeps the ids removed from the group', () => {
   assert.deepEqual(parsed(snapshotBytes(50, 1, 10).data).meta.removed, []);
 });
 
-test('a snapshot loads a frame at a time (SnapshotBytesLoader) to the same dataset', () => {
+test('a snapshot loads a frame at a time (SnapshotReader) to the same dataset', () => {
   const { data, engine: source } = snapshotBytes(50, 1, 5_000);
   const { engineStart } = parsed(data);
   const engine = new Engine(16);
-  const loader = new SnapshotBytesLoader(bufferSource(data), engineStart, engine);
+  const loader = new SnapshotReader(bufferSource(data), engineStart, engine);
   let steps = 1;
   while (!loader.step(() => true)) steps++;
+  assert.equal((loader.result as SnapshotBytesCheck).keyCount, 5_000);
   // One Keys frame per slice of 1,000 keys the job wrote, plus the header and trailer frames.
   assert.ok(steps >= 5, `${steps} steps`);
   assert.equal(datasetOf(engine), datasetOf(source));
@@ -411,18 +434,18 @@ test('a snapshot loads from a source read a window at a time, frames across wind
     },
   };
   const engine = new Engine(16);
-  assert.ok(new SnapshotBytesLoader(windowed, engineStart, engine).step(() => false));
+  const reader = new SnapshotReader(windowed, engineStart, engine);
+  assert.ok(reader.step(() => false));
+  assert.equal(typeof reader.result, 'object', String(reader.result));
   assert.equal(datasetOf(engine), datasetOf(source));
   assert.ok(reads.length >= 3, `${reads.length} reads`);
   assert.ok(Math.max(...reads) <= 1024 * 1024, `largest read ${Math.max(...reads)} bytes`);
 
-  // A byte changed after verification (the file replaced, a bad disk) is caught by the frame's CRC.
+  // A changed byte (the file replaced, a bad disk) is found as it is loaded: the frame's CRC.
   const damaged = Buffer.from(data);
   const at = Math.floor(damaged.length / 2);
   damaged[at] = (damaged[at] as number) ^ 0xff;
-  assert.throws(
-    () =>
-      new SnapshotBytesLoader(bufferSource(damaged), engineStart, new Engine(16)).step(() => false),
-    /checksum mismatch|runs past the end|empty frame/,
-  );
+  const damagedReader = new SnapshotReader(bufferSource(damaged), engineStart, new Engine(16));
+  assert.ok(damagedReader.step(() => false));
+  assert.match(String(damagedReader.result), /checksum mismatch|runs past the end|empty frame/);
 });
