@@ -33,10 +33,12 @@ describe('disk full on a real tmpfs', () => {
     const dataDir = join(root, 'data');
     mkdirSync(dataDir);
     const args = ['--dir', dataDir, '--appendfsync', 'always', '--save', ''];
+    // Filled before the server starts, so its log makes no spare segment (it wants 4x the
+    // room): with one, the log would move into the spare and, once that filled, fail opening
+    // the next segment after a write was acknowledged, so no write would be held.
+    const freeSpace = mount.fill(ROOM_BYTES);
     let server: ChildServer = await spawnShoal(args);
     cleanup.push(() => server.stop());
-
-    const freeSpace = mount.fill(ROOM_BYTES);
 
     const writer = await RawClient.connect(server.port);
     const probe = await RawClient.connect(server.port);
