@@ -361,6 +361,7 @@ export class ReplicaNode {
     // The snapshot's members: removals replayed from the log after it are noticed as they apply.
     const conf = this.raft.confState();
     this.members = [...conf.voters, ...conf.learners];
+    this.campaignIfOnlyVoter();
     const tickMs = Math.max(1, Math.floor(this.options.electionTimeoutMs / ELECTION_TICKS));
     this.timer = setInterval(() => this.tick(), tickMs);
     this.kick();
@@ -502,6 +503,19 @@ export class ReplicaNode {
     if (members.includes(this.id)) this.wasMember = true;
     else if (this.wasMember)
       this.stopRemoved(`this node (${this.id}) was removed from the replica group`);
+    this.campaignIfOnlyVoter();
+  }
+
+  /**
+   * The only voter need not wait out an election timeout: nobody else could win, and nobody
+   * else's vote is needed, so a one-node group serves as soon as it starts (its configuration
+   * comes from the log or a snapshot, so this is checked again as entries apply). An election
+   * started early is one whose timer fired early: Raft's safety does not depend on timers.
+   */
+  private campaignIfOnlyVoter(): void {
+    const { voters } = this.raft.confState();
+    if (voters.length !== 1 || voters[0] !== this.id || this.joinVoteGuard !== undefined) return;
+    if (this.raft.role === StateRole.Follower) this.raft.campaign();
   }
 
   /** A member said this node was removed (it applied the removal; ids are never reused). */
