@@ -7,7 +7,7 @@
 // would not be a crash of the server.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   call,
@@ -61,8 +61,10 @@ export class ShoalGroup {
       for (const member of group.members) group.spawn(member);
       await group.leader(30_000);
     } catch (error) {
+      // The members' logs go with the group's directory: keep their ends in the error.
+      const logs = group.logTails();
       await group.stop();
-      throw error;
+      throw new Error(`${(error as Error).message}\n${logs}`, { cause: error });
     }
     return group;
   }
@@ -145,6 +147,21 @@ export class ShoalGroup {
   restart(member: GroupMember, extra: string[] = []): void {
     if (member.child !== undefined) throw new Error(`node ${member.id} is running`);
     this.spawn(member, extra);
+  }
+
+  /** The last lines of every member's log, for an error report. */
+  logTails(lines = 20): string {
+    return this.members
+      .map((member) => {
+        let text: string;
+        try {
+          text = readFileSync(join(this.root, `n${member.id}.log`), 'utf8');
+        } catch (error) {
+          text = `(no log: ${(error as Error).message})`;
+        }
+        return `--- node ${member.id} ---\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
+      })
+      .join('\n');
   }
 
   async stop(): Promise<void> {
