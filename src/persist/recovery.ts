@@ -33,6 +33,7 @@ import type { FileHandle, FileSystem } from './fs.js';
 import type { LogLine, SegmentInfo } from './log.js';
 import { classify, join } from './names.js';
 import { applySnapshotKeys } from './snapshot-bytes.js';
+import { runTurnEnd } from '../util/turn-end.js';
 
 export class RecoveryError extends Error {
   override name = 'RecoveryError';
@@ -176,6 +177,7 @@ class Yielder {
   }
   async yield(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
+    runTurnEnd(); // the -LOADING replies of this turn go out before the next slice
     this.started = performance.now();
   }
 }

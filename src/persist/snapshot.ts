@@ -21,6 +21,7 @@ import { crc32c } from './crc32c.js';
 import { beginFrame, endFrame, fileHeader, SNAPSHOT_MAGIC } from './framing.js';
 import type { FileSystem } from './fs.js';
 import { join, snapshotName, TEMPORARY_SUFFIX } from './names.js';
+import { runTurnEnd } from '../util/turn-end.js';
 
 interface Captured {
   /** The database's index when the snapshot started (SWAPDB may move it since). */
@@ -268,6 +269,8 @@ export async function writeSnapshot(
     let sliceEnded = performance.now();
     for (let done = false; !done;) {
       if (job.aborted) throw new Error('snapshot abandoned');
+      // Replies that are ready go out before the slice, not a slice later.
+      runTurnEnd();
       const started = performance.now();
       const budgetMs = sliceBudgetMs(slices.sliceMs, started - sliceEnded);
       done = job.step(slices.sliceKeys, () => performance.now() - started > budgetMs);
@@ -277,6 +280,10 @@ export async function writeSnapshot(
         await handle.write([bytes], position);
         position += bytes.length;
       } else await new Promise((resolve) => setImmediate(resolve));
+      // At most half the main thread's time: the rest of the slice's length goes to clients
+      // (Redis's child process takes another core; here the snapshot shares this one).
+      const restMs = sliceEnded - started - (performance.now() - sliceEnded);
+      if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
     }
     job.stop();
     await handle.write([job.finish()], position);

@@ -21,6 +21,7 @@ import {
 import type { FileSystem } from '../persist/fs.js';
 import { join } from '../persist/names.js';
 import { SNAPSHOT_SLICE_MS } from '../persist/persistence.js';
+import { runTurnEnd } from '../util/turn-end.js';
 import {
   bufferSource,
   type SnapshotBytesCheck,
@@ -628,6 +629,7 @@ export class ReplicaNode {
         await new Promise((resolve) => setImmediate(resolve));
         turns++;
         if (this.closed) return undefined;
+        runTurnEnd(); // replies that are ready go out before the next slice
       }
     } finally {
       this.loadingEngine = false;

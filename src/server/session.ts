@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import type { ClientRelay } from './relay.js';
 import type { NetworkCounters } from './metrics.js';
 import { checkOutputLimit, type OutputLimits } from '../commands/output-limits.js';
+import { atTurnEnd } from '../util/turn-end.js';
 
 export interface SessionEvents {
   closed(session: Session): void;
@@ -54,21 +55,6 @@ export interface DurabilityGate {
 
 /** The encoder's slab size: CLIENT LIST's rbs (Redis's 16 KiB reply buffer). */
 const REPLY_BUFFER_BYTES = 16 * 1024;
-
-/**
- * Sessions whose replies go out at the end of this event-loop turn, after every socket read of
- * the turn has run (as Redis writes replies in beforeSleep). Written one after another, the
- * writes find a client that reads them still awake; written as each read is handled, nearly
- * every write had to wake it again, and on a virtual machine a wakeup on another CPU costs tens
- * of microseconds of the writer's time (41 % of a pipelined SET run's CPU went to socket writes).
- */
-const flushQueue: Session[] = [];
-
-function flushQueued(): void {
-  // Sessions queued while this runs (none today: flush() does not run commands) wait a turn.
-  const sessions = flushQueue.splice(0, flushQueue.length);
-  for (const session of sessions) session.flushQueued();
-}
 
 export class Session implements ConnectionInfo {
   readonly parser: RequestParser;
@@ -203,17 +189,21 @@ export class Session implements ConnectionInfo {
   }
 
   private flushPending = false;
+  private readonly flushQueued = (): void => {
+    this.flushPending = false;
+    this.flush();
+  };
 
+  /**
+   * The replies go out at the end of the turn, after every socket read of the turn ran, one
+   * write after another with every other session's. Written as each read was handled, nearly
+   * every write had to wake the reading client again, and on a virtual machine a wakeup on
+   * another CPU costs the writer tens of microseconds (41 % of a pipelined SET run's CPU).
+   */
   private flushAtEndOfTurn(): void {
     if (this.flushPending) return;
     this.flushPending = true;
-    if (flushQueue.push(this) === 1) setImmediate(flushQueued);
-  }
-
-  /** The end of the turn (flushQueued): the replies queued by flushAtEndOfTurn go out. */
-  flushQueued(): void {
-    this.flushPending = false;
-    this.flush();
+    atTurnEnd(this.flushQueued);
   }
 
   /** Relayed commands still unanswered: later local replies queue behind them. */
