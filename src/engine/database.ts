@@ -53,11 +53,19 @@ export class Database {
     return this.entries.has(key);
   }
 
-  /** Stores a value at `key`; an existing key keeps its entry, so its clock. */
-  set(key: string, value: Value): void {
+  /**
+   * Stores a value at `key` with one lookup (an existing key keeps its entry, so its clock);
+   * returns the value it replaced.
+   */
+  set(key: string, value: Value): Value | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, new KeyEntry(value));
-    else entry.value = value;
+    if (entry === undefined) {
+      this.entries.set(key, new KeyEntry(value));
+      return undefined;
+    }
+    const before = entry.value;
+    entry.value = value;
+    return before;
   }
 
   /** Drops the key and its expiry. */

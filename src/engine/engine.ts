@@ -3,7 +3,7 @@
 // source, so the same entries give the same dataset on replay, on a follower and in a simulator.
 
 import { assert } from './assert.js';
-import { Database, KeyEntry } from './database.js';
+import { Database } from './database.js';
 import { defaultEncodingLimits, type EncodingLimits } from './encoding-limits.js';
 import { ScanCursors } from './scan.js';
 import {
@@ -337,14 +337,10 @@ export class Engine {
     this.replace(db, key, canonicalSafeInteger(text) ?? text);
   }
 
-  /** Stores `value` at `key` with one lookup: an existing key's entry (and clock) is kept. */
+  /** Stores `value` at `key` (Database.set: one lookup), keeping the dataset's byte count. */
   private replace(db: Database, key: string, value: Value): void {
-    const entry = db.entries.get(key);
-    if (entry === undefined) db.entries.set(key, new KeyEntry(value));
-    else {
-      db.datasetBytes -= keyCharge(key, entry.value);
-      entry.value = value;
-    }
+    const before = db.set(key, value);
+    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
     db.datasetBytes += keyCharge(key, value);
   }
 }
