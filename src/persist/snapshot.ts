@@ -4,10 +4,15 @@
 // the whole file. Loading one is applying effects, like log replay.
 //
 // Copy-on-write per key: while the snapshot runs, it observes the keyspace. The first time a key
-// is about to change, the snapshot writes that key's current (pre-change) state at once, or notes
-// it as absent, and remembers it as handled; the iterator, walking the Maps captured at the start
-// in slices across event-loop turns, skips handled keys. A key the iterator wrote may be written
-// again by the observer with the same state; loading replaces a key it meets twice.
+// is about to change, the snapshot writes that key's current (pre-change) state at once and marks
+// its entry object as handled, or, if the key is absent, notes the key; the iterator, walking the
+// Maps captured at the start in slices across event-loop turns, skips handled entries and noted
+// keys. An entry moves with its key (RENAME, MOVE), and the destination key is noted when it is
+// about to change, so a handled entry is only ever found where it is skipped anyway. Marking the
+// entry, not the key, keeps the commands' key strings (new objects) out of the job: a set of them
+// survived into the old generation, one per SET, and lengthened every young collection. A key the
+// iterator wrote may be written again by the observer with the same state; loading replaces a
+// key it meets twice.
 // FLUSHDB/FLUSHALL give a database new Maps (engine.ts), so the captured Maps keep the contents
 // from before; SWAPDB moves Database objects, which the snapshot tracks by identity.
 
@@ -28,8 +33,8 @@ interface Captured {
   index: number;
   entries: Map<string, KeyEntry>;
   expires: Map<string, number>;
-  /** Keys the observer wrote (or found absent) before they changed: the iterator skips them. */
-  handled: Set<string>;
+  /** Keys the observer found absent when about to change: the iterator skips them. */
+  absent: Set<string>;
 }
 
 /** Keys per Keys record before it is closed. */
@@ -42,6 +47,8 @@ export class SnapshotJob implements KeyspaceObserver {
   keysCopiedOnWrite = 0;
   private readonly captured: Captured[] = [];
   private readonly byDatabase = new Map<Database, Captured>();
+  /** Entries the observer wrote before they changed: the iterator skips them. */
+  private readonly handled = new Set<KeyEntry>();
   private readonly out = new ByteWriter(256 * 1024);
   private readonly record = new ByteWriter(RECORD_BYTES_TARGET * 2);
   private recordKeys = 0;
@@ -69,7 +76,7 @@ export class SnapshotJob implements KeyspaceObserver {
         index: database.index,
         entries: database.entries,
         expires: database.expires,
-        handled: new Set(),
+        absent: new Set(),
       };
       this.captured.push(captured);
       this.byDatabase.set(database, captured);
@@ -119,12 +126,15 @@ export class SnapshotJob implements KeyspaceObserver {
     const captured = this.byDatabase.get(database);
     // A flushed database has new Maps: its new contents are after the snapshot's sequence.
     if (captured === undefined || captured.entries !== database.entries) return;
-    if (captured.handled.has(key)) return;
-    captured.handled.add(key);
-    const value = captured.entries.get(key)?.value;
-    if (value === undefined) return; // created after the snapshot started: not in it
-    this.keysCopiedOnWrite++;
-    this.writeKey(captured, key, value);
+    const entry = captured.entries.get(key);
+    // Absent: created after the snapshot started (not in it), or written before its deletion.
+    if (entry === undefined) captured.absent.add(key);
+    else if (this.handled.has(entry) || isNoted(captured, key)) return;
+    else {
+      this.handled.add(entry);
+      this.keysCopiedOnWrite++;
+      this.writeKey(captured, key, entry.value);
+    }
   }
 
   databaseWillChange(): void {
@@ -147,8 +157,9 @@ export class SnapshotJob implements KeyspaceObserver {
         continue;
       }
       const key = nextKey.value;
-      const value = (nextValue.value as KeyEntry).value;
-      if (captured.handled.has(key)) continue;
+      const entry = nextValue.value as KeyEntry;
+      if (this.handled.has(entry) || isNoted(captured, key)) continue;
+      const value = entry.value;
       if ((this.keysWritten & 4095) === 0) {
         assert(
           captured.entries.get(key)?.value === value,
@@ -230,6 +241,11 @@ export interface SnapshotSliceOptions {
  */
 export function sliceBudgetMs(sliceMs: number, busySinceLastSliceMs: number): number {
   return Math.max(sliceMs / 4, sliceMs - busySinceLastSliceMs);
+}
+
+/** True if the observer found `key` absent before a change (most snapshots find none). */
+function isNoted(captured: Captured, key: string): boolean {
+  return captured.absent.size !== 0 && captured.absent.has(key);
 }
 
 function paths(dir: string, sequence: number): { temporary: string; final: string } {
