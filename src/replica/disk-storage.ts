@@ -67,6 +67,11 @@ export const RAFT_LOG_MAGIC = 'SHOALRFT';
 const SPARE_NAME = 'raft-log.spare';
 /** The group's id (16 hex digits and a newline), written once the node learns it. */
 const GROUP_ID_FILE = 'group-id';
+/**
+ * The id a new node's founders named when it joined their group (node.ts, learnGroupId): the id
+ * it learns must be this one, after a restart too. Same format.
+ */
+const EXPECTED_GROUP_ID_FILE = 'expected-group-id';
 
 export const RaftRecordKind = {
   Entry: 1,
@@ -218,6 +223,7 @@ export class RaftDiskStorage implements Storage {
   readonly notes: string[] = [];
 
   private knownGroupId: string | undefined;
+  private knownExpectedGroupId: string | undefined;
   private readonly spare: SpareSegment;
   /** The current segment's file size when zeros follow `segmentBytes` (preallocated), else 0. */
   private preallocatedBytes = 0;
@@ -251,12 +257,28 @@ export class RaftDiskStorage implements Storage {
     return this.knownGroupId;
   }
 
+  /** The id this node's founders named when it joined (`expected-group-id`), if they did. */
+  get expectedGroupId(): string | undefined {
+    return this.knownExpectedGroupId;
+  }
+
   /** Records the group's id, durably, before the node relies on it. */
   async recordGroupId(groupId: string): Promise<void> {
-    assert(isGroupId(groupId), 'a group id is 16 hex digits');
     assert(this.knownGroupId === undefined, 'a group id is recorded once');
+    await this.writeGroupIdFile(GROUP_ID_FILE, groupId);
+    this.knownGroupId = groupId;
+  }
+
+  /** Records the id a joining node's founders named, durably, before it connects to any. */
+  async recordExpectedGroupId(groupId: string): Promise<void> {
+    await this.writeGroupIdFile(EXPECTED_GROUP_ID_FILE, groupId);
+    this.knownExpectedGroupId = groupId;
+  }
+
+  private async writeGroupIdFile(name: string, groupId: string): Promise<void> {
+    assert(isGroupId(groupId), 'a group id is 16 hex digits');
     const { fs, dir } = this.options;
-    const final = join(dir, GROUP_ID_FILE);
+    const final = join(dir, name);
     const temporary = final + TEMPORARY_SUFFIX;
     const handle = await fs.open(temporary, 'create');
     try {
@@ -267,7 +289,16 @@ export class RaftDiskStorage implements Storage {
     }
     await fs.rename(temporary, final);
     await fs.syncDirectory(dir);
-    this.knownGroupId = groupId;
+  }
+
+  /** A group id file's id (undefined if there is none). */
+  private readGroupIdFile(listing: readonly string[], name: string): string | undefined {
+    if (!listing.includes(name)) return undefined;
+    const path = join(this.options.dir, name);
+    const text = this.options.fs.readFile(path).toString('latin1').trim();
+    if (!isGroupId(text))
+      throw new RaftStorageError(`${path}: not a group id (${JSON.stringify(text.slice(0, 40))})`);
+    return text;
   }
 
   /** True when nothing was ever persisted (a new node). */
@@ -318,15 +349,8 @@ export class RaftDiskStorage implements Storage {
       this.notes.push(`${join(dir, name)}: left by an interrupted write (removed at start)`);
       if (!readOnly) await fs.unlink(join(dir, name));
     }
-    if (listing.includes(GROUP_ID_FILE)) {
-      const path = join(dir, GROUP_ID_FILE);
-      const text = fs.readFile(path).toString('latin1').trim();
-      if (!isGroupId(text))
-        throw new RaftStorageError(
-          `${path}: not a group id (${JSON.stringify(text.slice(0, 40))})`,
-        );
-      this.knownGroupId = text;
-    }
+    this.knownGroupId = this.readGroupIdFile(listing, GROUP_ID_FILE);
+    this.knownExpectedGroupId = this.readGroupIdFile(listing, EXPECTED_GROUP_ID_FILE);
     const names = listing.filter((name) => SEGMENT_PATTERN.test(name)).sort();
     const records: { record: RaftRecord; path: string }[] = [];
     let lastHandle: FileHandle | undefined;

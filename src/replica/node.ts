@@ -182,7 +182,8 @@ export class ReplicaNode {
   /**
    * The id of the group this node joined because its founders' probe answers named it (an empty
    * disk, no `--join`): until it learns the id from the group itself, its hellos carry this one
-   * and only that group's nodes are accepted; the id it learns must be this one.
+   * and only that group's nodes are accepted; the id it learns must be this one. Kept in the raft
+   * folder (`expected-group-id`): a restart no longer probes, and still expects it.
    */
   private expectedGroupId: string | undefined;
   /** The term in which this leader proposed a group id (0: none). */
@@ -266,6 +267,7 @@ export class ReplicaNode {
       log: (message) => this.options.log('warning', message),
     });
     this.groupId = this.storage.groupId;
+    this.expectedGroupId = this.storage.expectedGroupId;
     // Listening first: founders with empty disks answer each other's bootstrap probes.
     this.transport = new Transport({
       nodeId: this.id,
@@ -313,6 +315,8 @@ export class ReplicaNode {
       if (decision === undefined) return; // closed meanwhile
       joining = decision.kind === 'join';
       if (decision.kind === 'join' && decision.groupId !== undefined) {
+        // On disk, so that a restart before this node learns the id from the group expects it too.
+        await this.storage.recordExpectedGroupId(decision.groupId);
         this.expectedGroupId = decision.groupId;
         this.options.log('notice', `accepting only nodes of group ${decision.groupId}`);
       }

@@ -273,6 +273,30 @@ for (const via of ['group entry', 'snapshot'] as const) {
       assert.doesNotMatch(n3.output, /replica group id /);
       assert.match(n3.output, /stopping: the replica cannot go on/);
 
+      // Restarted as it was (its disk no longer empty: no probe), it still expects X: it stops
+      // again or stays apart from Y, and never takes Y's id nor serves Y's data.
+      cluster.start(n3, node3Peers, extra).catch(() => undefined);
+      const restarted = n3.child as ChildProcess;
+      let restartExitCode: number | null | undefined;
+      void closed(restarted).then((code) => (restartExitCode = code));
+      const afterRestart = await waitFor(
+        async () => {
+          if (restartExitCode !== undefined) return 'stopped';
+          if (n3.output.includes('replica group id ')) return 'took a group id';
+          if (/refusing raft connections from node [12] of group /.test(n3.output))
+            return 'refused Y';
+          return undefined;
+        },
+        'node 3, restarted, to stop or refuse group Y',
+        20_000,
+      );
+      assert.notEqual(afterRestart, 'took a group id', n3.output);
+      assert.match(n3.output, new RegExp(`group ${groupY}|caught up with is ${groupY}`));
+      if (afterRestart === 'refused Y') {
+        const owner = await cluster.localCall(n3, 'GET', 'owner').catch(() => undefined);
+        assert.notEqual(owner, 'Y', n3.output);
+      }
+
       // Group Y goes on without it.
       assert.equal(await cluster.call(leader, 'SET', 'after', 'Y'), 'OK');
     },
