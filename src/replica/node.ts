@@ -431,7 +431,8 @@ export class ReplicaNode {
           this.maybeStartSnapshot();
         }
         // Between Readys: the storage may be compacted.
-        if (!this.closed) await this.recordWrittenSnapshot();
+        if (!this.closed && this.snapshotting?.written !== undefined)
+          await this.recordWrittenSnapshot();
       } while (this.readyLoopAgain && !this.closed);
     } finally {
       this.readyLoopRunning = false;
@@ -942,7 +943,10 @@ export class ReplicaNode {
     };
     this.tickets.push(ticket);
     if (needsRead) this.startReadRound();
-    this.kick();
+    // A write's entry commits later (a Ready or an acknowledgement releases it), a read waits for
+    // its round: only a ticket already covered needs the Ready loop now. (Starting the loop for
+    // every batch cost an async call and its promises per client batch at -P 1.)
+    else if (ticket.index <= Math.max(this.appliedIndex, this.leaderCommitted)) this.kick();
     return ticket.ticket;
   }
 
@@ -1006,7 +1010,9 @@ export class ReplicaNode {
       this.tickets.shift();
       this.releasedTicket = head.ticket;
     }
-    if (this.waiters.length === 0) return;
+    let anyDue = false;
+    for (const waiter of this.waiters) anyDue ||= waiter.ticket <= this.releasedTicket;
+    if (!anyDue) return; // most calls (an acknowledgement that commits nothing new)
     const still: Waiter[] = [];
     const due: Waiter[] = [];
     for (const waiter of this.waiters)
