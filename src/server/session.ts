@@ -67,6 +67,8 @@ export class Session implements ConnectionInfo {
   private heldUntil = 0;
   /** Whether every batch whose replies are held wrote nothing. */
   private heldReadsOnly = false;
+  /** Whether data came while replies were held, so reading stopped until they go. */
+  private pausedWhileHeld = false;
   /** A command that must wait for CLIENT PAUSE to end, taken from the parser already. */
   private postponedArgv: string[] | undefined;
   /** The most reply bytes one flush sent (CLIENT LIST rbp). */
@@ -100,6 +102,14 @@ export class Session implements ConnectionInfo {
     counters.inputBytes += chunk.length;
     counters.reads++;
     this.parser.feed(chunk);
+    if (this.heldUntil !== 0) {
+      // Its replies are held (hold): these commands wait in the parser, and reading stops.
+      if (!this.pausedWhileHeld) {
+        this.pausedWhileHeld = true;
+        this.socket.pause();
+      }
+      return;
+    }
     // A blocked or paused client's further commands wait in the parser until it is served, within
     // the query buffer limit.
     if (this.client.blocked === undefined && this.postponedArgv === undefined) {
@@ -259,29 +269,41 @@ export class Session implements ConnectionInfo {
    * working while it is full, as new reads do).
    */
   private hold(sequence: number, wroteNothing: boolean): void {
-    const gate = this.events.durability as DurabilityGate;
     const alreadyHolding = this.heldUntil !== 0;
     this.heldUntil = Math.max(this.heldUntil, sequence);
     this.heldReadsOnly = alreadyHolding ? this.heldReadsOnly && wroteNothing : wroteNothing;
-    if (alreadyHolding) return;
-    this.socket.pause();
-    // A failover: the held replies may claim writes that will never commit; close instead.
-    const lost = (): void => this.destroy();
-    const wait = (): void => {
-      if (this.heldReadsOnly && gate.whenDurableOrFailing !== undefined) {
-        gate.whenDurableOrFailing(this.heldUntil, release);
-      } else gate.whenDurable(this.heldUntil, release, lost);
-    };
-    const release = (): void => {
-      const early = this.heldReadsOnly && gate.failing === true;
-      if (!early && gate.lastDurableSequence < this.heldUntil) return wait();
-      this.heldUntil = 0;
-      if (this.closed) return;
-      this.socket.resume();
-      this.flush();
-    };
-    wait();
+    if (!alreadyHolding) this.waitForHeld();
   }
+
+  // Bound once per session rather than made per held batch: at -P 1 that is every command.
+  // (Reading stops only if data comes meanwhile, in onData: pausing and resuming the socket for
+  // every batch cost a tick of stream machinery each.)
+  private waitForHeld(): void {
+    const gate = this.events.durability as DurabilityGate;
+    if (this.heldReadsOnly && gate.whenDurableOrFailing !== undefined) {
+      gate.whenDurableOrFailing(this.heldUntil, this.releaseHeld);
+    } else gate.whenDurable(this.heldUntil, this.releaseHeld, this.heldLost);
+  }
+
+  private readonly releaseHeld = (): void => {
+    const gate = this.events.durability as DurabilityGate;
+    const early = this.heldReadsOnly && gate.failing === true;
+    if (!early && gate.lastDurableSequence < this.heldUntil) return this.waitForHeld();
+    this.heldUntil = 0;
+    if (this.closed) return;
+    this.flush();
+    if (this.pausedWhileHeld) {
+      this.pausedWhileHeld = false;
+      this.socket.resume();
+      if (this.parser.bufferedBytes > 0) process.nextTick(this.processPendingLater);
+    }
+  };
+
+  /** A failover: the held replies may claim writes that will never commit; close instead. */
+  private readonly heldLost = (): void => this.destroy();
+  private readonly processPendingLater = (): void => {
+    if (this.heldUntil === 0) this.processPending();
+  };
 
   /** Writes pending replies; closes the connection if the client is marked to close. */
   flush(): void {
