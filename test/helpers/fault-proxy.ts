@@ -8,60 +8,32 @@
 // vanished without a FIN: only timeouts notice). A connection opened while in one mode keeps
 // following the proxy's current mode, so healing lets bytes flow again on open connections.
 
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { TrackedServer } from './tracked-server.js';
 
 export type ProxyMode = 'pass' | 'reset' | 'blackhole';
 
 /** Forwards one listening port to one target port, with a switchable fault mode. */
-export class FaultProxy {
+export class FaultProxy extends TrackedServer {
   private mode: ProxyMode = 'pass';
-  private readonly sockets = new Set<Socket>();
-  private server: Server | undefined;
-  port = 0;
 
   constructor(
     readonly targetPort: number,
     readonly targetHost = '127.0.0.1',
-  ) {}
-
-  listen(host = '127.0.0.1'): Promise<number> {
-    const server = createServer((client) => this.accept(client));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => {
-        const address = server.address();
-        this.port = typeof address === 'object' && address !== null ? address.port : 0;
-        resolve(this.port);
-      });
-    });
+  ) {
+    super();
   }
 
   setMode(mode: ProxyMode): void {
     this.mode = mode;
-    if (mode === 'reset') for (const socket of this.sockets) socket.destroy();
+    if (mode === 'reset') this.destroySockets();
   }
 
   get currentMode(): ProxyMode {
     return this.mode;
   }
 
-  close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  }
-
-  private accept(client: Socket): void {
-    this.track(client);
+  protected accept(client: Socket): void {
     if (this.mode === 'reset') {
       client.destroy();
       return;

@@ -16,13 +16,14 @@
 
 import { strict as assert } from 'node:assert';
 import type { ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { ByteWriter } from '../../src/persist/codec.js';
 import { FRAME_HEADER_BYTES } from '../../src/persist/framing.js';
 import { frame } from '../../src/replica/transport.js';
 import { decodeHello, encodeProbeReply, isProbe, type Hello } from '../../src/replica/wire.js';
 import { waitFor } from '../helpers/servers.js';
+import { TrackedServer } from '../helpers/tracked-server.js';
 import { Cluster, type Member } from './cluster.js';
 
 const ELECTION_TIMEOUT_MS = 300;
@@ -37,51 +38,23 @@ function firstFrame(bytes: Buffer): Buffer | undefined {
   return bytes.length < end ? undefined : bytes.subarray(FRAME_HEADER_BYTES, end);
 }
 
-/** A listening socket on a port the system picks, and every connection to or from it. */
-abstract class Listener {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async listen(): Promise<void> {
-    const server = createServer((socket) => {
-      this.track(socket);
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer): void => {
-        head = Buffer.concat([head, chunk]);
-        const payload = firstFrame(head);
-        if (payload === undefined) return;
-        socket.off('data', onData);
-        socket.pause();
-        this.firstFrame(socket, payload, head);
-      };
-      socket.on('data', onData);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : 0;
+/** A listener that reads each connection's first frame before it decides what to do with it. */
+abstract class Listener extends TrackedServer {
+  protected accept(socket: Socket): void {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const payload = firstFrame(head);
+      if (payload === undefined) return;
+      socket.off('data', onData);
+      socket.pause();
+      this.firstFrame(socket, payload, head);
+    };
+    socket.on('data', onData);
   }
 
   /** A connection's first frame (`payload`), with all its bytes so far (`head`). */
   protected abstract firstFrame(socket: Socket, payload: Buffer, head: Buffer): void;
-
-  protected track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  }
-
-  close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
 }
 
 /**
