@@ -269,7 +269,7 @@ export class RaftDiskStorage implements Storage {
     this.knownGroupId = groupId;
   }
 
-  /** Records the id a joining node's founders named, durably, before it connects to any. */
+  /** Records the id a joining node's founders named, durably, before the node relies on it. */
   async recordExpectedGroupId(groupId: string): Promise<void> {
     await this.writeGroupIdFile(EXPECTED_GROUP_ID_FILE, groupId);
     this.knownExpectedGroupId = groupId;

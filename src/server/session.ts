@@ -291,12 +291,12 @@ export class Session implements ConnectionInfo {
     if (!early && gate.lastDurableSequence < this.heldUntil) return this.waitForHeld();
     this.heldUntil = 0;
     if (this.closed) return;
+    const paused = this.pausedWhileHeld;
+    this.pausedWhileHeld = false;
+    // Resumed before the flush, which pauses again if the client does not read its replies.
+    if (paused) this.socket.resume();
     this.flush();
-    if (this.pausedWhileHeld) {
-      this.pausedWhileHeld = false;
-      this.socket.resume();
-      if (this.parser.bufferedBytes > 0) process.nextTick(this.processPendingLater);
-    }
+    if (paused && this.parser.bufferedBytes > 0) process.nextTick(this.processPendingLater);
   };
 
   /** A failover: the held replies may claim writes that will never commit; close instead. */
