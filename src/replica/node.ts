@@ -946,7 +946,7 @@ export class ReplicaNode {
     // A write's entry commits later (a Ready or an acknowledgement releases it), a read waits for
     // its round: only a ticket already covered needs the Ready loop now. (Starting the loop for
     // every batch cost an async call and its promises per client batch at -P 1.)
-    else if (ticket.index <= Math.max(this.appliedIndex, this.leaderCommitted)) this.kick();
+    else if (ticket.index <= this.releasableThrough) this.kick();
     return ticket.ticket;
   }
 
@@ -1001,8 +1001,13 @@ export class ReplicaNode {
     this.releaseTickets();
   }
 
+  /** The index through which tickets (that need no read round) may be released. */
+  private get releasableThrough(): number {
+    return Math.max(this.appliedIndex, this.leaderCommitted);
+  }
+
   private releaseTickets(): void {
-    const through = Math.max(this.appliedIndex, this.leaderCommitted);
+    const through = this.releasableThrough;
     while (this.tickets.length > 0) {
       const head = this.tickets[0] as Ticket;
       if (head.index > through) break;

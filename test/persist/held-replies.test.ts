@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import { Config } from '../../src/commands/config.js';
-import type { FileHandle, FileSystem } from '../../src/persist/fs.js';
+import type { FileSystem } from '../../src/persist/fs.js';
 import { SimulatedFileSystem } from '../../src/persist/sim-fs.js';
 import { Logger } from '../../src/server/logger.js';
 import { ShoalServer } from '../../src/server/server.js';
 import type { Session } from '../../src/server/session.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { waitFor } from '../helpers/servers.js';
+import { interceptingHandles } from './helpers.js';
 
 /** A simulated disk whose fsyncs wait while `closed`; `waiting` counts those not yet done. */
 class GatedDisk {
@@ -22,19 +23,14 @@ class GatedDisk {
   private opened: (() => void)[] = [];
 
   constructor(disk = new SimulatedFileSystem()) {
-    const fs = Object.create(disk) as FileSystem;
-    fs.open = async (path, mode): Promise<FileHandle> => {
-      const handle = await disk.open(path, mode);
-      const gated = Object.create(handle) as FileHandle;
-      gated.datasync = async (): Promise<void> => {
+    this.fs = interceptingHandles(disk, (handle) => ({
+      datasync: async (): Promise<void> => {
         this.waiting++;
         if (this.closed) await new Promise<void>((resolve) => this.opened.push(resolve));
         this.waiting--;
         return handle.datasync();
-      };
-      return gated;
-    };
-    this.fs = fs;
+      },
+    }));
   }
 
   open(): void {

@@ -1,8 +1,9 @@
-// Helpers for persistence tests: a seeded random source, a dataset fingerprint, and embedded
-// stores over the simulated disk.
+// Helpers for persistence tests: a seeded random source, a dataset fingerprint, embedded stores
+// over the simulated disk, and a disk whose file handles a test intercepts.
 
 import type { Engine } from '../../src/engine/engine.js';
 import { open, type OpenOptions, type Shoal } from '../../src/embedded/index.js';
+import type { FileHandle, FileSystem } from '../../src/persist/fs.js';
 import type { Persistence, PersistenceOptions } from '../../src/persist/persistence.js';
 import type { SimulatedFileSystem } from '../../src/persist/sim-fs.js';
 
@@ -16,6 +17,22 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * `disk` with every file it opens handed to `intercept`, which replaces some of the handle's
+ * methods (the rest, and everything else of the disk, are the original's).
+ */
+export function interceptingHandles(
+  disk: FileSystem,
+  intercept: (handle: FileHandle) => Partial<FileHandle>,
+): FileSystem {
+  const fs = Object.create(disk) as FileSystem;
+  fs.open = async (path, mode): Promise<FileHandle> => {
+    const handle = await disk.open(path, mode);
+    return Object.assign(Object.create(handle) as FileHandle, intercept(handle));
+  };
+  return fs;
 }
 
 /** Every key of every database, as the effects that rebuild it: equal datasets give equal text. */

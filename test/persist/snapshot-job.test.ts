@@ -9,10 +9,9 @@ import { describe, it } from 'node:test';
 import { ExpireNone, Op } from '../../src/engine/effects.js';
 import { Engine } from '../../src/engine/engine.js';
 import { loadSnapshotBytes } from '../../src/persist/snapshot-bytes.js';
-import type { FileHandle, FileSystem } from '../../src/persist/fs.js';
 import { SimulatedFileSystem } from '../../src/persist/sim-fs.js';
 import { SnapshotJob, sliceBudgetMs, writeSnapshot } from '../../src/persist/snapshot.js';
-import { datasetOf, seeded } from './helpers.js';
+import { datasetOf, interceptingHandles, seeded } from './helpers.js';
 
 function populated(keys: number): Engine {
   const engine = new Engine(16);
@@ -79,20 +78,16 @@ describe('snapshot job', () => {
     const disk = new SimulatedFileSystem();
     await disk.mkdir('/d');
     let overwrites = 0;
-    const lateReader: FileSystem = Object.create(disk) as FileSystem;
-    lateReader.open = async (path, mode): Promise<FileHandle> => {
-      const handle = await disk.open(path, mode);
-      const late: FileHandle = Object.create(handle) as FileHandle;
-      late.write = async (buffers, position): Promise<void> => {
+    const lateReader = interceptingHandles(disk, (handle) => ({
+      write: async (buffers, position): Promise<void> => {
         await new Promise((resolve) => setImmediate(resolve));
         for (let i = 0; i < 1500; i++) {
           const key = `k${(overwrites++ * 7919) % 20_000}`;
           engine.applyEffect([Op.Set, 0, key, 'x'.repeat(40), ExpireNone]);
         }
         return handle.write(buffers, position);
-      };
-      return late;
-    };
+      },
+    }));
     const job = new SnapshotJob(engine, 1, 0);
     const path = await writeSnapshot(job, lateReader, '/d', { sliceKeys: 500, sliceMs: 1000 });
     assert.ok(job.recordsWritten > 20 && job.keysCopiedOnWrite > 1000, `${job.keysCopiedOnWrite}`);
