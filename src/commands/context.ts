@@ -89,7 +89,7 @@ export class CommandContext {
       // CLIENT NO-TOUCH: the client's reads leave the clock alone, except TOUCH itself.
       if (touch && (!this.client.noTouch || this.currentArgv[0]?.toLowerCase() === 'touch'))
         this.executor.memory.touch(entry, this.nowMs, this.random);
-      return entry.value;
+      return db.valueOf(entry);
     }
     this.keyspaceMisses++;
     // While clients are paused (CLIENT PAUSE) an expired key reads as absent but stays.

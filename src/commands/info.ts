@@ -144,7 +144,7 @@ function clientsSection(ctx: CommandContext, totals: ClientTotals): Fields {
 function memorySection(ctx: CommandContext, totals: ClientTotals): Fields {
   // used_memory is the dataset estimate (commands/memory/figures.ts); the heap and RSS follow.
   const figures = memoryFigures(ctx, totals.memory);
-  const memory = { heapUsed: figures.heapUsed, heapTotal: figures.heapTotal };
+  const memory = { heapUsed: figures.allocated, heapTotal: figures.active };
   const used = figures.used;
   const overhead = figures.overhead;
   const dataset = figures.dataset;
@@ -162,7 +162,8 @@ function memorySection(ctx: CommandContext, totals: ClientTotals): Fields {
     ['used_memory_startup', 0],
     ['used_memory_dataset', dataset],
     ['used_memory_dataset_perc', percent(dataset, used)],
-    // V8's heap stands in for the allocator: allocated = used, active = heap reserved.
+    // V8's heap (and the string slabs) stands in for the allocator: allocated = used, active =
+    // reserved.
     ['allocator_allocated', memory.heapUsed],
     ['allocator_active', memory.heapTotal],
     ['allocator_resident', rss],

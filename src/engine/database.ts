@@ -5,6 +5,8 @@
 // Known limit: a V8 Map holds at most 2^24 (16,777,216) entries, so one database holds at most
 // that many keys (and that many keys with an expiry). docs/ARCHITECTURE.md tracks this.
 
+import { valueCharge } from './memory.js';
+import { arenaBytesOf, NO_SLOT, StringArena } from './string-arena.js';
 import type { Value } from './values.js';
 
 /** A key's clock before anything accessed it (a key loaded by replay): the server's start. */
@@ -14,11 +16,15 @@ export const NO_CLOCK = -1;
  * What a key holds: its value and its access clock, in one object, as Redis's object holds its
  * `lru` field, so a command that finds a key and touches it looks it up once. A write to an
  * existing key changes the entry in place (the engine tells its observers first, so a snapshot
- * has copied the old value by then).
+ * has copied the old value by then). Read the value through `Database.valueOf`: a short string
+ * lives in the database's arena (string-arena.ts), named by `slot`.
  */
 export class KeyEntry {
   constructor(
-    public value: Value,
+    /** The value when `slot` is NO_SLOT; otherwise '' (a constant, so nothing is kept alive). */
+    public inline: Value,
+    /** The arena handle of a short string value, or NO_SLOT. */
+    public slot: number = NO_SLOT,
     /**
      * LRU seconds or LFU minutes<<8|counter, packed as Redis's 24-bit `lru` field, for eviction
      * and OBJECT IDLETIME/FREQ; NO_CLOCK until the command layer first sets it. Written by the
@@ -33,6 +39,8 @@ export class Database {
   entries = new Map<string, KeyEntry>();
   /** Absolute expiry in Unix milliseconds, only for keys that have one. */
   expires = new Map<string, number>();
+  /** The bytes of short string values; replaced with the Maps by a flush. */
+  arena = new StringArena();
   /** Estimated bytes of the keys and values (engine/memory.ts), kept by the engine on change. */
   datasetBytes = 0;
   /** Rolling position for sampling keys with an expiry (active expiry) and any keys (eviction). */
@@ -46,7 +54,18 @@ export class Database {
   }
 
   get(key: string): Value | undefined {
-    return this.entries.get(key)?.value;
+    const entry = this.entries.get(key);
+    return entry === undefined ? undefined : this.valueOf(entry);
+  }
+
+  /** The value of one of this database's entries (a string from the arena is a new string). */
+  valueOf(entry: KeyEntry): Value {
+    return entry.slot === NO_SLOT ? entry.inline : this.arena.read(entry.slot);
+  }
+
+  /** Estimated bytes of an entry's value (engine/memory.ts's `valueCharge`) without reading it. */
+  chargeOf(entry: KeyEntry): number {
+    return entry.slot === NO_SLOT ? valueCharge(entry.inline) : arenaBytesOf(entry.slot);
   }
 
   has(key: string): boolean {
@@ -55,21 +74,50 @@ export class Database {
 
   /**
    * Stores a value at `key` with one lookup (an existing key keeps its entry, so its clock);
-   * returns the value it replaced.
+   * returns the charge (`chargeOf`) of the value it replaced, or -1 when the key was new.
    */
-  set(key: string, value: Value): Value | undefined {
+  set(key: string, value: Value): number {
     const entry = this.entries.get(key);
     if (entry === undefined) {
-      this.entries.set(key, new KeyEntry(value));
-      return undefined;
+      const created = new KeyEntry('');
+      this.put(created, value);
+      this.entries.set(key, created);
+      return -1;
     }
-    const before = entry.value;
-    entry.value = value;
+    const before = this.chargeOf(entry);
+    this.put(entry, value);
     return before;
+  }
+
+  /**
+   * Makes `entry` the entry of `key` here, holding `value`: RENAME and MOVE keep a key's entry
+   * (its access clock) and re-store its value, which the deletion of the old key freed.
+   */
+  adopt(key: string, entry: KeyEntry, value: Value): void {
+    entry.slot = NO_SLOT;
+    this.put(entry, value);
+    this.entries.set(key, entry);
+  }
+
+  private put(entry: KeyEntry, value: Value): void {
+    if (typeof value === 'string') {
+      const slot = this.arena.store(value, entry.slot);
+      entry.slot = slot;
+      entry.inline = slot === NO_SLOT ? value : '';
+      return;
+    }
+    if (entry.slot !== NO_SLOT) this.arena.free(entry.slot);
+    entry.slot = NO_SLOT;
+    entry.inline = value;
   }
 
   /** Drops the key and its expiry. */
   delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.slot !== NO_SLOT) {
+      this.arena.free(entry.slot);
+      entry.slot = NO_SLOT;
+    }
     this.entries.delete(key);
     if (this.expires.size > 0) this.expires.delete(key);
   }
@@ -134,6 +182,7 @@ export class Database {
   replaceContents(): void {
     this.entries = new Map<string, KeyEntry>();
     this.expires = new Map<string, number>();
+    this.arena = new StringArena();
     this.datasetBytes = 0;
     this.expirySampler = undefined;
     this.keySampler = undefined;

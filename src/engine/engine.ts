@@ -20,7 +20,7 @@ import {
 import { collectionAppliers, collectionDumpers } from './types/registry.js';
 import './types/index.js';
 import { cloneValue, isStringValue, stringText, type Value } from './values.js';
-import { keyCharge, recharge } from './memory.js';
+import { keyCharge, recharge, valueCharge } from './memory.js';
 import { canonicalSafeInteger } from '../util/numbers.js';
 
 /** Told about every key about to change, so WATCH and copy-on-write snapshots can react. */
@@ -259,13 +259,14 @@ export class Engine {
     const db = this.database(dbIndex);
     const entry = db.entries.get(source);
     assert(entry !== undefined, 'RENAME effect on an existing key');
+    const value = db.valueOf(entry);
     const expireAtMs = db.expires.get(source);
     this.delete(dbIndex, source);
     this.delete(dbIndex, destination);
     this.willChange(dbIndex, destination);
     // The entry moves, so the value keeps its access clock, as Redis's object keeps its lru.
-    db.entries.set(destination, entry);
-    db.datasetBytes += keyCharge(destination, entry.value);
+    db.adopt(destination, entry, value);
+    db.datasetBytes += keyCharge(destination, value);
     if (expireAtMs !== undefined) db.expires.set(destination, expireAtMs);
   }
 
@@ -289,11 +290,12 @@ export class Engine {
     assert(entry !== undefined, 'MOVE effect on an existing key');
     const to = this.database(destinationDb);
     assert(!to.has(key), 'MOVE effect to a free key');
+    const value = from.valueOf(entry);
     const expireAtMs = from.expires.get(key);
     this.delete(dbIndex, key);
     this.willChange(destinationDb, key);
-    to.entries.set(key, entry);
-    to.datasetBytes += keyCharge(key, entry.value);
+    to.adopt(key, entry, value);
+    to.datasetBytes += keyCharge(key, value);
     if (expireAtMs !== undefined) to.expires.set(key, expireAtMs);
   }
 
@@ -340,8 +342,7 @@ export class Engine {
   /** Stores `value` at `key` (Database.set: one lookup), keeping the dataset's byte count. */
   private replace(db: Database, key: string, value: Value): void {
     const before = db.set(key, value);
-    if (before !== undefined) db.datasetBytes -= keyCharge(key, before);
-    db.datasetBytes += keyCharge(key, value);
+    db.datasetBytes += before === -1 ? keyCharge(key, value) : valueCharge(value) - before;
   }
 }
 

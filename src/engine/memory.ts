@@ -9,6 +9,7 @@
 // million keys (see the memory section of docs/ARCHITECTURE.md). Pure arithmetic, no clock.
 
 import type { Database } from './database.js';
+import { arenaBytesFor } from './string-arena.js';
 import type { CollectionValue, Value } from './values.js';
 import type { HashValue } from './types/hash.js';
 import type { SetValue } from './types/set.js';
@@ -28,8 +29,8 @@ const HEAP_NUMBER_BYTES = 16;
 export const MAP_ENTRY_BYTES = 32;
 /** An entry of the expiry Map: a Map entry and the boxed expiry time (ms do not fit a small int). */
 export const EXPIRE_ENTRY_BYTES = MAP_ENTRY_BYTES + HEAP_NUMBER_BYTES;
-/** A key's entry object (Database's KeyEntry): three header words, the value and the clock. */
-export const KEY_ENTRY_BYTES = 5 * WORD;
+/** A key's entry object (Database's KeyEntry): three header words, the value, slot and clock. */
+export const KEY_ENTRY_BYTES = 6 * WORD;
 /** A collection's object and the tables it starts with. */
 const COLLECTION_BASE_BYTES = 96;
 /** Per-element structure costs, beyond the element's own strings. */
@@ -155,9 +156,14 @@ export function recharge(value: CollectionValue): number {
 
 /** Bytes a key and its value count for in `Database.datasetBytes` (the entry costs aside). */
 export function keyCharge(key: string, value: Value): number {
-  if (typeof value === 'string') return stringBytes(key) + stringBytes(value);
-  if (typeof value === 'number') return stringBytes(key) + numberBytes(value);
-  return stringBytes(key) + (charged.get(value) ?? recharge(value));
+  return stringBytes(key) + valueCharge(value);
+}
+
+/** Bytes a value counts for: a short string its arena slot (string-arena.ts), else its object. */
+export function valueCharge(value: Value): number {
+  if (typeof value === 'string') return arenaBytesFor(value.length) || stringBytes(value);
+  if (typeof value === 'number') return numberBytes(value);
+  return charged.get(value) ?? recharge(value);
 }
 
 /** One key's estimated cost as MEMORY USAGE reports it: entry, key, value (sampled), expiry. */

@@ -20,6 +20,7 @@
 // Framing (framing.ts) wraps each payload as [u32 length][u32 CRC32C(payload)][payload].
 
 import { type Effect, type LogEntry, Op } from '../engine/effects.js';
+import { arenaLength, type StringArena } from '../engine/string-arena.js';
 import type { StringValue } from '../engine/values.js';
 
 export const FORMAT_VERSION = 1;
@@ -134,13 +135,36 @@ export function writeStringKeyEffects(
   value: StringValue,
   expireAtMs: number,
 ): void {
+  beginStringKeyEffects(out, dbIndex, key);
+  writeArgument(out, value);
+  writeArgument(out, expireAtMs);
+}
+
+/** The same bytes for a value held in an arena, copied from there without making a string. */
+export function writeArenaStringKeyEffects(
+  out: ByteWriter,
+  dbIndex: number,
+  key: string,
+  arena: StringArena,
+  handle: number,
+  expireAtMs: number,
+): void {
+  beginStringKeyEffects(out, dbIndex, key);
+  const length = arenaLength(handle);
+  out.u8(ArgumentTag.String);
+  out.varint(length);
+  out.ensure(length);
+  arena.copyTo(handle, out.buffer, out.length);
+  out.length += length;
+  writeArgument(out, expireAtMs);
+}
+
+function beginStringKeyEffects(out: ByteWriter, dbIndex: number, key: string): void {
   out.varint(1);
   out.varint(Op.Set);
   out.varint(4);
   writeArgument(out, dbIndex);
   writeArgument(out, key);
-  writeArgument(out, value);
-  writeArgument(out, expireAtMs);
 }
 
 function writeArgument(out: ByteWriter, argument: string | number): void {

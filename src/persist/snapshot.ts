@@ -17,11 +17,18 @@
 // from before; SWAPDB moves Database objects, which the snapshot tracks by identity.
 
 import type { Database, KeyEntry } from '../engine/database.js';
+import { NO_SLOT, type StringArena } from '../engine/string-arena.js';
 import { assert } from '../engine/assert.js';
 import { ExpireNone } from '../engine/effects.js';
 import { dumpValue, type Engine, type KeyspaceObserver } from '../engine/engine.js';
-import { isStringValue, type Value } from '../engine/values.js';
-import { ByteWriter, RecordKind, writeEffects, writeStringKeyEffects } from './codec.js';
+import { isStringValue } from '../engine/values.js';
+import {
+  ByteWriter,
+  RecordKind,
+  writeArenaStringKeyEffects,
+  writeEffects,
+  writeStringKeyEffects,
+} from './codec.js';
 import { crc32c } from './crc32c.js';
 import { beginFrame, endFrame, fileHeader, SNAPSHOT_MAGIC } from './framing.js';
 import type { FileSystem } from './fs.js';
@@ -33,6 +40,8 @@ interface Captured {
   index: number;
   entries: Map<string, KeyEntry>;
   expires: Map<string, number>;
+  /** The arena of the captured entries' short strings (a flush gives the database a new one). */
+  arena: StringArena;
   /** Keys the observer found absent when about to change: the iterator skips them. */
   absent: Set<string>;
 }
@@ -78,6 +87,7 @@ export class SnapshotJob implements KeyspaceObserver {
         index: database.index,
         entries: database.entries,
         expires: database.expires,
+        arena: database.arena,
         absent: new Set(),
       };
       this.captured.push(captured);
@@ -135,7 +145,7 @@ export class SnapshotJob implements KeyspaceObserver {
     else {
       this.handled.add(entry);
       this.keysCopiedOnWrite++;
-      this.writeKey(captured, key, entry.value);
+      this.writeKey(captured, key, entry);
     }
   }
 
@@ -161,26 +171,34 @@ export class SnapshotJob implements KeyspaceObserver {
       const key = nextKey.value;
       const entry = nextValue.value as KeyEntry;
       if (this.handled.has(entry) || isNoted(captured, key)) continue;
-      const value = entry.value;
       if ((this.keysWritten & 4095) === 0) {
-        assert(
-          captured.entries.get(key)?.value === value,
-          'snapshot key and value iterators aligned',
-        );
+        assert(captured.entries.get(key) === entry, 'snapshot key and value iterators aligned');
       }
-      this.writeKey(captured, key, value);
+      this.writeKey(captured, key, entry);
       written++;
       if ((written & 255) === 0 && deadline()) break;
     }
     return this.current >= this.captured.length;
   }
 
-  private writeKey(captured: Captured, key: string, value: Value): void {
+  private writeKey(captured: Captured, key: string, entry: KeyEntry): void {
     const expireAtMs = captured.expires.get(key);
-    if (isStringValue(value)) {
-      writeStringKeyEffects(this.record, captured.index, key, value, expireAtMs ?? ExpireNone);
+    const value = entry.inline;
+    const index = captured.index;
+    if (entry.slot !== NO_SLOT) {
+      // Only entries unchanged since the start are written, so their slots still hold their bytes.
+      writeArenaStringKeyEffects(
+        this.record,
+        index,
+        key,
+        captured.arena,
+        entry.slot,
+        expireAtMs ?? ExpireNone,
+      );
+    } else if (isStringValue(value)) {
+      writeStringKeyEffects(this.record, index, key, value, expireAtMs ?? ExpireNone);
     } else {
-      writeEffects(this.record, dumpValue(captured.index, key, value, expireAtMs));
+      writeEffects(this.record, dumpValue(index, key, value, expireAtMs));
     }
     this.recordKeys++;
     this.keysWritten++;

@@ -68,7 +68,8 @@ interface KeySnapshot {
 function snapshot(engine: Engine): Map<string, KeySnapshot> {
   const out = new Map<string, KeySnapshot>();
   for (const db of engine.databases) {
-    for (const [k, { value }] of db.entries) {
+    for (const [k, entry] of db.entries) {
+      const value = db.valueOf(entry);
       const contents = value instanceof ListValue ? value.toArray() : String(value);
       const encoding = typeof value === 'object' ? value.encoding() : 'string';
       out.set(`${db.index}/${k}`, { value: contents, encoding, expireAtMs: db.expireAt(k) });

@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type Effect, ExpireNone, Op } from '../../src/engine/effects.js';
+import { ARENA_MAX_LENGTH, StringArena } from '../../src/engine/string-arena.js';
 import {
   ByteWriter,
   DecodeError,
   decodeRecord,
   RecordKind,
   writeEffects,
+  writeArenaStringKeyEffects,
   writeEntryPayload,
   writeStringKeyEffects,
 } from '../../src/persist/codec.js';
@@ -93,6 +95,29 @@ describe('codec', () => {
           const direct = new ByteWriter(16);
           writeStringKeyEffects(direct, db, key, value, expireAtMs);
           assert.deepEqual(direct.take(), viaArrays.take());
+        },
+      ),
+    );
+  });
+
+  it('writes a string key held in an arena as the same bytes as its Set effect would', () => {
+    const arena = new StringArena();
+    fc.assert(
+      fc.property(
+        fc.nat(15),
+        latin1,
+        fc
+          .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: ARENA_MAX_LENGTH })
+          .map((codes) => String.fromCharCode(...codes)),
+        fc.oneof(fc.constant(ExpireNone), fc.maxSafeNat()),
+        (db, key, value, expireAtMs) => {
+          const handle = arena.store(value);
+          const viaArrays = new ByteWriter(16);
+          writeEffects(viaArrays, [[Op.Set, db, key, value, expireAtMs]]);
+          const fromArena = new ByteWriter(16);
+          writeArenaStringKeyEffects(fromArena, db, key, arena, handle, expireAtMs);
+          assert.deepEqual(fromArena.take(), viaArrays.take());
+          arena.free(handle);
         },
       ),
     );

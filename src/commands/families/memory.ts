@@ -32,8 +32,8 @@ function usage(ctx: CommandContext, argv: string[]): void {
 function stats(ctx: CommandContext): void {
   const figures = memoryFigures(ctx, clientTotals(ctx).memory);
   const reply = ctx.reply;
-  const heapUsed = figures.heapUsed;
-  const heapTotal = figures.heapTotal;
+  const heapUsed = figures.allocated;
+  const heapTotal = figures.active;
   const rss = figures.rss;
   const perKey = figures.keys === 0 ? 0 : Math.floor(figures.used / figures.keys);
   reply.map(27 + figures.databases.length);
