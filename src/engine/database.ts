@@ -5,6 +5,7 @@
 // Known limit: a V8 Map holds at most 2^24 (16,777,216) entries, so one database holds at most
 // that many keys (and that many keys with an expiry). docs/ARCHITECTURE.md tracks this.
 
+import { assert } from './assert.js';
 import { valueCharge } from './memory.js';
 import { arenaBytesOf, NO_SLOT, StringArena } from './string-arena.js';
 import type { Value } from './values.js';
@@ -94,7 +95,7 @@ export class Database {
    * (its access clock) and re-store its value, which the deletion of the old key freed.
    */
   adopt(key: string, entry: KeyEntry, value: Value): void {
-    entry.slot = NO_SLOT;
+    assert(entry.slot === NO_SLOT, 'an adopted entry was deleted first (its slot freed)');
     this.put(entry, value);
     this.entries.set(key, entry);
   }

@@ -20,7 +20,7 @@ import {
 import { collectionAppliers, collectionDumpers } from './types/registry.js';
 import './types/index.js';
 import { cloneValue, isStringValue, stringText, type Value } from './values.js';
-import { keyCharge, recharge, valueCharge } from './memory.js';
+import { keyCharge, recharge, stringBytes, valueCharge } from './memory.js';
 import { canonicalSafeInteger } from '../util/numbers.js';
 
 /** Told about every key about to change, so WATCH and copy-on-write snapshots can react. */
@@ -234,10 +234,11 @@ export class Engine {
 
   delete(dbIndex: number, key: string): boolean {
     const db = this.database(dbIndex);
-    const before = db.get(key);
-    if (before === undefined) return false;
+    const entry = db.entries.get(key);
+    if (entry === undefined) return false;
     this.willChange(dbIndex, key);
-    db.datasetBytes -= keyCharge(key, before);
+    // Priced from the entry: reading a short string's value would make a string to discard.
+    db.datasetBytes -= stringBytes(key) + db.chargeOf(entry);
     db.delete(key);
     return true;
   }

@@ -169,9 +169,7 @@ export function valueCharge(value: Value): number {
 /** One key's estimated cost as MEMORY USAGE reports it: entry, key, value (sampled), expiry. */
 export function keyUsage(db: Database, key: string, value: Value, samples: number): number {
   const valueBytes =
-    typeof value === 'object'
-      ? collectionBytes(value, samples)
-      : keyCharge(key, value) - stringBytes(key);
+    typeof value === 'object' ? collectionBytes(value, samples) : valueCharge(value);
   const expiry = db.expires.size > 0 && db.expires.has(key) ? EXPIRE_ENTRY_BYTES : 0;
   return MAP_ENTRY_BYTES + KEY_ENTRY_BYTES + stringBytes(key) + valueBytes + expiry;
 }

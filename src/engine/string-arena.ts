@@ -58,6 +58,14 @@ class SizeClass {
 
   constructor(readonly slotBytes: number) {}
 
+  slabOf(slot: number): Buffer {
+    return this.slabs[slot >>> SLOTS_PER_SLAB_BITS] as Buffer;
+  }
+
+  offsetOf(slot: number): number {
+    return (slot & (SLOTS_PER_SLAB - 1)) * this.slotBytes;
+  }
+
   take(): number {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
@@ -80,60 +88,51 @@ export class StringArena {
    */
   store(text: string, reuse: number = NO_SLOT): number {
     const length = text.length;
-    if (length === 0 || length > ARENA_MAX_LENGTH) {
-      if (reuse !== NO_SLOT) this.free(reuse);
-      return NO_SLOT;
+    const fits = length > 0 && length <= ARENA_MAX_LENGTH;
+    const cls = CLASS_OF_LENGTH[fits ? length : 0] as number;
+    let slot = NO_SLOT;
+    if (reuse !== NO_SLOT) {
+      if (fits && CLASS_OF_LENGTH[reuse & LENGTH_MASK] === cls) slot = reuse >>> LENGTH_BITS;
+      else this.free(reuse);
     }
-    const cls = CLASS_OF_LENGTH[length] as number;
-    let slot: number;
-    if (reuse !== NO_SLOT && CLASS_OF_LENGTH[reuse & LENGTH_MASK] === cls) {
-      slot = reuse >>> LENGTH_BITS;
-    } else {
-      if (reuse !== NO_SLOT) this.free(reuse);
-      slot = (this.classes[cls] as SizeClass).take();
-      if (slot === NO_SLOT) return NO_SLOT;
-    }
+    if (!fits) return NO_SLOT;
     const sizeClass = this.classes[cls] as SizeClass;
-    const slab = sizeClass.slabs[slot >>> SLOTS_PER_SLAB_BITS] as Buffer;
-    const at = (slot & (SLOTS_PER_SLAB - 1)) * sizeClass.slotBytes;
-    const written = slab.latin1Write(text, at, length);
+    if (slot === NO_SLOT) slot = sizeClass.take();
+    if (slot === NO_SLOT) return NO_SLOT;
+    const written = sizeClass.slabOf(slot).latin1Write(text, sizeClass.offsetOf(slot), length);
     assert(written === length, 'an arena slot holds the whole value');
     return (slot << LENGTH_BITS) | length;
   }
 
   read(handle: number): string {
-    const at = this.offsetOf(handle);
-    return this.slabOf(handle).latin1Slice(at, at + (handle & LENGTH_MASK));
+    const sizeClass = this.classOf(handle);
+    const slot = handle >>> LENGTH_BITS;
+    const at = sizeClass.offsetOf(slot);
+    return sizeClass.slabOf(slot).latin1Slice(at, at + (handle & LENGTH_MASK));
   }
 
   /** Copies the value's bytes to `target` at `at` (a snapshot encodes them without a string). */
   copyTo(handle: number, target: Buffer, at: number): void {
-    const slab = this.slabOf(handle);
-    const from = this.offsetOf(handle);
+    const sizeClass = this.classOf(handle);
+    const slot = handle >>> LENGTH_BITS;
+    const slab = sizeClass.slabOf(slot);
+    const from = sizeClass.offsetOf(slot);
     // A loop beats Buffer#copy's argument checks and native call for at most 127 bytes (~2×).
-    for (let i = 0, length = handle & LENGTH_MASK; i < length; i++)
+    for (let i = 0, length = handle & LENGTH_MASK; i < length; i++) {
       target[at + i] = slab[from + i] as number;
-  }
-
-  private slabOf(handle: number): Buffer {
-    const sizeClass = this.classes[CLASS_OF_LENGTH[handle & LENGTH_MASK] as number] as SizeClass;
-    return sizeClass.slabs[handle >>> (LENGTH_BITS + SLOTS_PER_SLAB_BITS)] as Buffer;
-  }
-
-  private offsetOf(handle: number): number {
-    const sizeClass = this.classes[CLASS_OF_LENGTH[handle & LENGTH_MASK] as number] as SizeClass;
-    return ((handle >>> LENGTH_BITS) & (SLOTS_PER_SLAB - 1)) * sizeClass.slotBytes;
+    }
   }
 
   free(handle: number): void {
-    const length = handle & LENGTH_MASK;
-    assert(length > 0 && handle >= 0, 'a freed arena handle names a slot');
-    (this.classes[CLASS_OF_LENGTH[length] as number] as SizeClass).free.push(
-      handle >>> LENGTH_BITS,
-    );
+    assert((handle & LENGTH_MASK) > 0 && handle >= 0, 'a freed arena handle names a slot');
+    this.classOf(handle).free.push(handle >>> LENGTH_BITS);
   }
 
-  /** Slots in use across classes (tests and INFO). */
+  private classOf(handle: number): SizeClass {
+    return this.classes[CLASS_OF_LENGTH[handle & LENGTH_MASK] as number] as SizeClass;
+  }
+
+  /** Slots in use across classes (tests). */
   get slotsInUse(): number {
     let total = 0;
     for (const sizeClass of this.classes) total += sizeClass.used - sizeClass.free.length;
