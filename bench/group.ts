@@ -4,7 +4,9 @@
 // SET through redis-benchmark -c 50 at -P 16 and -P 1 against the Shoal leader and Redis; etcd
 // puts from etcd-load.ts with as many requests in flight (50 × 16, 50 × 1) against its leader.
 // Several rounds, alternating the order; medians of throughput and p99 latency; ratios
-// Shoal/etcd and Shoal/Redis. Then failover timing: kill -9 of the leader under a writer, over
+// Shoal/etcd and Shoal/Redis. Also the replication floor (replication-floor.ts: only the I/O of a
+// replicated, fsynced SET, three Node processes) with the same load, and Shoal/floor: how close
+// the group is to what the pattern itself allows on this machine. Then failover timing: kill -9 of the leader under a writer, over
 // N kills, the median and maximum time from the kill to the first acknowledged write.
 //
 //   npm run bench:group                3 rounds, 400,000 requests (etcd 100,000), 20 kills
@@ -36,6 +38,7 @@ import {
   track,
   waitForPing,
 } from './common.js';
+import { ReplicationFloor } from './replication-floor.js';
 import { ShoalGroup } from './shoal-group.js';
 
 const { values: options } = parseOrUsage(import.meta.url, () =>
@@ -49,6 +52,7 @@ const { values: options } = parseOrUsage(import.meta.url, () =>
       'election-timeout-ms': { type: 'string', default: '1000' },
       'skip-etcd': { type: 'boolean', default: false },
       'skip-redis': { type: 'boolean', default: false },
+      'skip-floor': { type: 'boolean', default: false },
       'skip-throughput': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
     },
@@ -66,7 +70,7 @@ interface Figures {
   p99Ms: number;
 }
 
-type System = 'shoal' | 'etcd' | 'redis';
+type System = 'shoal' | 'etcd' | 'redis' | 'floor';
 
 function load(): string {
   return loadavg()
@@ -189,9 +193,11 @@ async function throughput(): Promise<void> {
   const group = await ShoalGroup.start(3, electionTimeoutMs, SHOAL_ARGS, nodeFlags);
   let etcd: EtcdCluster | undefined;
   let redis: { port: number; child: ChildProcess; dir: string } | undefined;
+  let floor: ReplicationFloor | undefined;
   try {
     if (withEtcd) etcd = await EtcdCluster.start(3);
     if (withRedis) redis = await startRedis();
+    if (options['skip-floor'] !== true) floor = await ReplicationFloor.start();
     const leader = await group.leader(30_000);
     if (profileDir !== undefined)
       console.log(`Shoal leader: node ${leader.id}, pid ${leader.child?.pid}`);
@@ -202,6 +208,7 @@ async function throughput(): Promise<void> {
       for (const member of etcd.members) console.log(`  ${etcd.commandLine(member).join(' ')}`);
     if (redis !== undefined)
       console.log(`  redis-server ${redisArgs(redis.port, redis.dir).join(' ')}`);
+    if (floor !== undefined) console.log(`  ${floor.commandLine()}  (replication floor)`);
     console.log(
       `  redis-benchmark ${redisBenchmarkArgs(leader.clientPort, 16).join(' ')}  (Shoal leader, Redis)`,
     );
@@ -210,6 +217,7 @@ async function throughput(): Promise<void> {
     const systems: System[] = ['shoal'];
     if (etcdLeader !== undefined) systems.push('etcd');
     if (redis !== undefined) systems.push('redis');
+    if (floor !== undefined) systems.push('floor');
     const results = new Map<string, Figures[]>();
     const pipelines = (options.pipelines as string).split(',').map(Number);
     const rounds = Number(options.rounds);
@@ -222,6 +230,8 @@ async function throughput(): Promise<void> {
           if (system === 'shoal') figures = await redisBenchmark(leader.clientPort, pipeline);
           else if (system === 'redis')
             figures = await redisBenchmark(redis?.port as number, pipeline);
+          else if (system === 'floor')
+            figures = await redisBenchmark(floor?.port as number, pipeline);
           else {
             const result = await etcdLoad(etcdLeader as number, pipeline);
             figures = result;
@@ -247,11 +257,15 @@ async function throughput(): Promise<void> {
         'p99 ms',
         'Redis always ops/s',
         'p99 ms',
+        'floor ops/s',
         'Shoal/etcd',
         'Shoal/Redis',
+        'Shoal/floor',
       ]),
     );
-    console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+    console.log(
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    );
     for (const pipeline of pipelines) {
       const of = (system: System, pick: (f: Figures) => number): number => {
         const runs = results.get(`${system} -P ${pipeline}`);
@@ -268,14 +282,17 @@ async function throughput(): Promise<void> {
           fmt(p99('etcd'), 1),
           fmt(ops('redis')),
           fmt(p99('redis'), 1),
+          fmt(ops('floor')),
           fmt(ops('shoal') / ops('etcd'), 2),
           fmt(ops('shoal') / ops('redis'), 2),
+          fmt(ops('shoal') / ops('floor'), 2),
         ]),
       );
     }
   } finally {
     await group.stop();
     await etcd?.stop();
+    await floor?.stop();
     if (redis !== undefined) {
       await stopChild(redis.child);
       rmSync(redis.dir, { recursive: true, force: true });
