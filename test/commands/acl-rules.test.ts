@@ -90,6 +90,10 @@ const subcommandCount = table.commands.reduce(
   0,
 );
 
+/** Whether a selector allows every command (whatever its ALLCOMMANDS shortcut says). */
+const everyCommandAllowed = (s: Selector): boolean =>
+  s.allowed.size === table.commands.length + subcommandCount;
+
 /** Everything a user permits, as comparable data. */
 function permissions(user: User): unknown {
   const selector = (s: Selector) => ({
@@ -97,7 +101,7 @@ function permissions(user: User): unknown {
     allChannels: s.allChannels,
     // allCommands is a shortcut Redis keeps (ALLCOMMANDS): "+@all -client|kill +client" clears
     // it though every command is allowed again. Compared through what it means instead.
-    everyCommandAllowed: s.allowed.size === table.commands.length + subcommandCount,
+    everyCommandAllowed: everyCommandAllowed(s),
     startsFromAll: s.startsFromAll,
     allowed: [...s.allowed].map((entry) => entry.fullName).sort(),
     // First-argument rules are a set: their order does not change what is permitted.
@@ -109,8 +113,18 @@ function permissions(user: User): unknown {
     flags: user.flags(),
     passwords: user.passwords,
     selectors: user.selectors.map(selector),
-    unrestricted: user.unrestricted,
+    // `unrestricted` is the checks' fast path, made from the shortcut: the same rules rebuilt may
+    // set it where the original had not ("+@all +client" describes the user above). Compared
+    // through what it means; that it is never set for a restricted user is checked apart.
+    unrestrictedInFact: isUnrestrictedInFact(user),
   };
+}
+
+function isUnrestrictedInFact(user: User): boolean {
+  const root = user.root;
+  return (
+    user.selectors.length === 1 && everyCommandAllowed(root) && root.allKeys && root.allChannels
+  );
 }
 
 const ruleArbitrary = fc.oneof(
@@ -179,6 +193,8 @@ describe('a user rebuilt from its description has the same permissions', () => {
         assert.ok(Array.isArray(merged));
         for (const rule of merged) rebuilt.apply(rule);
         assert.deepEqual(permissions(rebuilt), permissions(user), text);
+        for (const one of [user, rebuilt])
+          if (one.unrestricted) assert.ok(isUnrestrictedInFact(one), `fast path for ${text}`);
         assert.equal(rebuilt.describe(), text);
       }),
       { numRuns: 500 },
