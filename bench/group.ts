@@ -6,8 +6,9 @@
 // Several rounds, alternating the order; medians of throughput and p99 latency; ratios
 // Shoal/etcd and Shoal/Redis. Also the replication floor (replication-floor.ts: only the I/O of a
 // replicated, fsynced SET, three Node processes) with the same load, and Shoal/floor: how close
-// the group is to what the pattern itself allows on this machine. Then failover timing: kill -9 of the leader under a writer, over
-// N kills, the median and maximum time from the kill to the first acknowledged write.
+// the group is to what the pattern itself allows on this machine. Then failover timing: kill -9
+// of the leader under a writer, over N kills, the median and maximum time from the kill to the
+// first acknowledged write.
 //
 //   npm run bench:group                3 rounds, 400,000 requests (etcd 100,000), 20 kills
 //   npm run bench:group -- --rounds 1 --requests 20000 --etcd-requests 5000 --kills 3

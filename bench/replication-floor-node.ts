@@ -169,18 +169,13 @@ function leader(port: number, dir: string, followerPorts: number[]): void {
   const propose = (): void => {
     const batch = open as Batch;
     open = undefined;
-    const body = Buffer.concat(batch.chunks);
-    const header = Buffer.allocUnsafe(HEADER_BYTES);
-    header.writeUInt32LE(body.length, 0);
-    header.writeUInt32LE(batch.id, 4);
+    // One copy of the batch, framed, for both followers and the file.
+    const framed = Buffer.concat([Buffer.allocUnsafe(HEADER_BYTES), ...batch.chunks]);
+    framed.writeUInt32LE(framed.length - HEADER_BYTES, 0);
+    framed.writeUInt32LE(batch.id, 4);
     waiting.push(batch);
-    for (const link of links) {
-      link.cork();
-      link.write(header);
-      link.write(body);
-      process.nextTick(() => link.uncork());
-    }
-    file.append(Buffer.concat([header, body]), () => {
+    for (const link of links) link.write(framed);
+    file.append(framed, () => {
       durable[0] = Math.max(durable[0] as number, batch.id);
       release();
     });
